@@ -1,0 +1,124 @@
+#include "date.hpp"
+
+#include <fmt/format.h>
+
+namespace pol::interp {
+
+namespace {
+
+// days_from_civil and civil_from_days: Howard Hinnant's public-domain algorithms.
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d)
+{
+   y -= m <= 2;
+   const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+   const unsigned yoe = static_cast<unsigned>(y - era * 400);
+   const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+   const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+struct Civil {
+   std::int64_t y;
+   unsigned m, d;
+};
+
+Civil civil_from_days(std::int64_t z)
+{
+   z += 719468;
+   const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+   const unsigned doe = static_cast<unsigned>(z - era * 146097);
+   const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+   const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
+   const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+   const unsigned mp = (5 * doy + 2) / 153;
+   const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+   return {y + (m <= 2), m, d};
+}
+
+constexpr std::int64_t min_year = 1, max_year = 9999;
+
+Date make(std::int64_t y, unsigned m, unsigned d)
+{
+   if (y < min_year || y > max_year) throw DateRangeError{fmt::format("the date falls in the year {}, outside 0001 to 9999", y)};
+   return Date::from_days(static_cast<std::int32_t>(days_from_civil(y, m, d)));
+}
+
+}  // namespace
+
+bool is_leap_year(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int days_in_month(std::int64_t year, int month)
+{
+   static constexpr int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+   return days[month - 1] + ((month == 2 && is_leap_year(year)) ? 1 : 0);
+}
+
+std::optional<Date> Date::from_civil(int year, int month, int day)
+{
+   if (year < min_year || year > max_year || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)) return std::nullopt;
+   return make(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+}
+
+std::optional<Date> Date::parse(std::string_view s)
+{
+   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+   int parts[3] = {0, 0, 0};
+   const std::size_t starts[3] = {0, 5, 8}, lengths[3] = {4, 2, 2};
+   for (int p = 0; p < 3; ++p) {
+      for (std::size_t i = starts[p]; i < starts[p] + lengths[p]; ++i) {
+         if (s[i] < '0' || s[i] > '9') return std::nullopt;
+         parts[p] = parts[p] * 10 + (s[i] - '0');
+      }
+   }
+   return from_civil(parts[0], parts[1], parts[2]);
+}
+
+int Date::year() const { return static_cast<int>(civil_from_days(days_).y); }
+int Date::month() const { return static_cast<int>(civil_from_days(days_).m); }
+int Date::day() const { return static_cast<int>(civil_from_days(days_).d); }
+
+std::string Date::to_string() const
+{
+   const auto c = civil_from_days(days_);
+   return fmt::format("{:04}-{:02}-{:02}", c.y, c.m, c.d);
+}
+
+Date Date::add_months(std::int64_t months) const
+{
+   const auto c = civil_from_days(days_);
+   if (months > 12 * max_year || months < -12 * max_year) throw DateRangeError{"the date moves outside the years 0001 to 9999"};
+   const std::int64_t total = c.y * 12 + (c.m - 1) + months;
+   const std::int64_t y = total >= 0 ? total / 12 : (total - 11) / 12;
+   const unsigned m = static_cast<unsigned>(total - y * 12 + 1);
+   if (y < min_year || y > max_year) throw DateRangeError{fmt::format("the date falls in the year {}, outside 0001 to 9999", y)};
+   const unsigned d = std::min<unsigned>(c.d, static_cast<unsigned>(days_in_month(y, static_cast<int>(m))));
+   return make(y, m, d);
+}
+
+Date Date::add_days(std::int64_t days) const
+{
+   const std::int64_t z = static_cast<std::int64_t>(days_) + days;
+   if (days > 4000000 || days < -4000000) throw DateRangeError{"the date moves outside the years 0001 to 9999"};
+   const auto c = civil_from_days(z);
+   return make(c.y, c.m, c.d);
+}
+
+std::int64_t months_between(Date from, Date to)
+{
+   if (to < from) return -months_between(to, from);
+   const auto a = civil_from_days(from.days());
+   const auto b = civil_from_days(to.days());
+   std::int64_t n = (b.y - a.y) * 12 + (static_cast<std::int64_t>(b.m) - static_cast<std::int64_t>(a.m));
+   // the largest n with from + n months <= to
+   while (n > 0 && from.add_months(n) > to) --n;
+   return n;
+}
+
+std::int64_t years_between(Date from, Date to)
+{
+   const std::int64_t months = months_between(from, to);
+   return months >= 0 ? months / 12 : -((-months) / 12);
+}
+
+}  // namespace pol::interp

@@ -1,0 +1,343 @@
+#include "decimal.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+namespace pol::interp {
+
+namespace {
+
+__extension__ typedef __int128 i128;
+__extension__ typedef unsigned __int128 u128;
+
+i128 gcd128(i128 a, i128 b)
+{
+   if (a < 0) a = -a;
+   if (b < 0) b = -b;
+   while (b != 0) {
+      const i128 t = a % b;
+      a = b;
+      b = t;
+   }
+   return a;
+}
+
+bool fits(i128 v) { return v >= INT64_MIN && v <= INT64_MAX; }
+
+mpz_class to_mpz(i128 v)
+{
+   const bool neg = v < 0;
+   u128 u = neg ? static_cast<u128>(-(v + 1)) + 1 : static_cast<u128>(v);
+   mpz_class hi(static_cast<unsigned long>(static_cast<std::uint64_t>(u >> 64)));
+   mpz_class lo(static_cast<unsigned long>(static_cast<std::uint64_t>(u)));
+   mpz_class r = (hi << 64) + lo;
+   return neg ? mpz_class(-r) : r;
+}
+
+bool mpz_fits_int64(const mpz_class& z) { return z >= INT64_MIN && z <= INT64_MAX; }
+
+std::int64_t mpz_to_int64(const mpz_class& z)
+{
+   // via two halves, portable whatever the size of long
+   mpz_class a = abs(z);
+   const std::uint64_t lo = static_cast<std::uint64_t>(mpz_class(a & mpz_class(0xFFFFFFFFul)).get_ui());
+   const std::uint64_t hi = static_cast<std::uint64_t>(mpz_class(a >> 32).get_ui());
+   const std::uint64_t u = (hi << 32) | lo;
+   return z < 0 ? static_cast<std::int64_t>(~u + 1) : static_cast<std::int64_t>(u);
+}
+
+// Small result from a 128-bit fraction, reduced; nullopt when it does not fit.
+std::optional<std::pair<std::int64_t, std::int64_t>> reduce(i128 num, i128 den)
+{
+   if (den < 0) {
+      num = -num;
+      den = -den;
+   }
+   const i128 g = gcd128(num, den);
+   if (g > 1) {
+      num /= g;
+      den /= g;
+   }
+   if (!fits(num) || !fits(den)) return std::nullopt;
+   return std::make_pair(static_cast<std::int64_t>(num), static_cast<std::int64_t>(den));
+}
+
+}  // namespace
+
+Decimal Decimal::from_mpq(const mpq_class& q)
+{
+   Decimal d;
+   if (mpz_fits_int64(q.get_num()) && mpz_fits_int64(q.get_den())) {
+      d.num_ = mpz_to_int64(q.get_num());
+      d.den_ = mpz_to_int64(q.get_den());
+      return d;
+   }
+   d.big_ = std::make_shared<const mpq_class>(q);
+   return d;
+}
+
+mpq_class Decimal::to_mpq() const
+{
+   if (big_) return *big_;
+   mpq_class q(to_mpz(num_), to_mpz(den_));
+   q.canonicalize();
+   return q;
+}
+
+Decimal Decimal::ratio(std::int64_t num, std::int64_t den)
+{
+   if (den == 0) throw ArithmeticError("division by zero");
+   if (auto r = reduce(num, den)) {
+      Decimal d;
+      d.num_ = r->first;
+      d.den_ = r->second;
+      return d;
+   }
+   mpq_class q(to_mpz(num), to_mpz(den));
+   q.canonicalize();
+   return from_mpq(q);
+}
+
+std::optional<Decimal> Decimal::parse(std::string_view s)
+{
+   bool percent = false;
+   if (!s.empty() && s.back() == '%') {
+      percent = true;
+      s.remove_suffix(1);
+   }
+   bool negative = false;
+   std::size_t i = 0;
+   if (i < s.size() && (s[i] == '-' || s[i] == '+')) negative = s[i++] == '-';
+   mpz_class digits = 0;
+   std::int64_t scale = 0;  // digits after the point
+   bool any = false, point = false;
+   // collect digits in chunks to keep GMP calls few
+   std::uint64_t chunk = 0;
+   int chunk_len = 0;
+   auto flush = [&] {
+      if (chunk_len == 0) return;
+      static const std::uint64_t pow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000ull, 100000000000ull,
+                                            1000000000000ull, 10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull, 100000000000000000ull};
+      digits *= static_cast<unsigned long>(pow10[chunk_len]);
+      digits += static_cast<unsigned long>(chunk);
+      chunk = 0;
+      chunk_len = 0;
+   };
+   for (; i < s.size(); ++i) {
+      const char c = s[i];
+      if (c >= '0' && c <= '9') {
+         chunk = chunk * 10 + static_cast<std::uint64_t>(c - '0');
+         if (++chunk_len == 17) flush();
+         if (point) ++scale;
+         any = true;
+      } else if (c == '.' && !point) {
+         point = true;
+      } else {
+         break;
+      }
+   }
+   flush();
+   if (!any) return std::nullopt;
+   std::int64_t exponent = 0;
+   if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+      ++i;
+      bool eneg = false;
+      if (i < s.size() && (s[i] == '-' || s[i] == '+')) eneg = s[i++] == '-';
+      if (i == s.size()) return std::nullopt;
+      for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+         exponent = exponent * 10 + (s[i] - '0');
+         if (exponent > 10000) return std::nullopt;
+      }
+      if (eneg) exponent = -exponent;
+   }
+   if (i != s.size()) return std::nullopt;
+   std::int64_t power = exponent - scale - (percent ? 2 : 0);
+   mpq_class q(digits);
+   if (power > 0) {
+      mpz_class p;
+      mpz_ui_pow_ui(p.get_mpz_t(), 10, static_cast<unsigned long>(power));
+      q *= p;
+   } else if (power < 0) {
+      mpz_class p;
+      mpz_ui_pow_ui(p.get_mpz_t(), 10, static_cast<unsigned long>(-power));
+      q /= p;
+   }
+   q.canonicalize();
+   if (negative) q = -q;
+   return from_mpq(q);
+}
+
+bool Decimal::is_integer() const { return big_ ? big_->get_den() == 1 : den_ == 1; }
+
+int Decimal::sign() const
+{
+   if (big_) return sgn(*big_);
+   return (num_ > 0) - (num_ < 0);
+}
+
+std::optional<std::int64_t> Decimal::to_int64() const
+{
+   if (!big_ && den_ == 1) return num_;
+   return std::nullopt;
+}
+
+Decimal Decimal::operator+(const Decimal& o) const
+{
+   if (!big_ && !o.big_) {
+      if (den_ == 1 && o.den_ == 1) {
+         std::int64_t r;
+         if (!__builtin_add_overflow(num_, o.num_, &r)) return Decimal(r);
+      }
+      const i128 n = static_cast<i128>(num_) * o.den_ + static_cast<i128>(o.num_) * den_;
+      const i128 d = static_cast<i128>(den_) * o.den_;
+      if (auto r = reduce(n, d)) {
+         Decimal out;
+         out.num_ = r->first;
+         out.den_ = r->second;
+         return out;
+      }
+   }
+   return from_mpq(to_mpq() + o.to_mpq());
+}
+
+Decimal Decimal::operator-() const
+{
+   if (!big_ && num_ != INT64_MIN) {
+      Decimal out = *this;
+      out.num_ = -num_;
+      return out;
+   }
+   return from_mpq(-to_mpq());
+}
+
+Decimal Decimal::operator-(const Decimal& o) const { return *this + (-o); }
+
+Decimal Decimal::operator*(const Decimal& o) const
+{
+   if (!big_ && !o.big_) {
+      if (auto r = reduce(static_cast<i128>(num_) * o.num_, static_cast<i128>(den_) * o.den_)) {
+         Decimal out;
+         out.num_ = r->first;
+         out.den_ = r->second;
+         return out;
+      }
+   }
+   return from_mpq(to_mpq() * o.to_mpq());
+}
+
+Decimal Decimal::operator/(const Decimal& o) const
+{
+   if (o.sign() == 0) throw ArithmeticError("division by zero");
+   if (!big_ && !o.big_) {
+      if (auto r = reduce(static_cast<i128>(num_) * o.den_, static_cast<i128>(den_) * o.num_)) {
+         Decimal out;
+         out.num_ = r->first;
+         out.den_ = r->second;
+         return out;
+      }
+   }
+   return from_mpq(to_mpq() / o.to_mpq());
+}
+
+std::strong_ordering Decimal::operator<=>(const Decimal& o) const
+{
+   if (!big_ && !o.big_) {
+      const i128 l = static_cast<i128>(num_) * o.den_;
+      const i128 r = static_cast<i128>(o.num_) * den_;
+      return l <=> r;
+   }
+   const int c = cmp(to_mpq(), o.to_mpq());
+   return c < 0 ? std::strong_ordering::less : c > 0 ? std::strong_ordering::greater : std::strong_ordering::equal;
+}
+
+bool Decimal::operator==(const Decimal& o) const { return (*this <=> o) == 0; }
+
+Decimal Decimal::round_to(const Decimal& increment, Rounding mode) const
+{
+   if (increment.sign() <= 0) throw ArithmeticError("the rounding increment must be above zero");
+   const Decimal q = *this / increment;
+   // q = whole + frac, with whole = floor(q) and 0 <= frac < 1
+   mpz_class whole;
+   Decimal frac;
+   if (!q.big_) {
+      std::int64_t w = q.num_ / q.den_;
+      if ((q.num_ % q.den_ != 0) && (q.num_ < 0)) --w;
+      whole = to_mpz(w);
+      frac = Decimal::ratio(q.num_ - w * q.den_, q.den_);
+   } else {
+      mpz_fdiv_q(whole.get_mpz_t(), q.big_->get_num_mpz_t(), q.big_->get_den_mpz_t());
+      frac = from_mpq(*q.big_ - mpq_class(whole));
+   }
+   if (frac.sign() != 0) {
+      const auto half = frac <=> Decimal::ratio(1, 2);
+      const bool negative = q.sign() < 0;
+      bool up = false;  // toward +infinity
+      switch (mode) {
+         case Rounding::floor: up = false; break;
+         case Rounding::ceiling: up = true; break;
+         case Rounding::down: up = negative; break;  // toward zero
+         case Rounding::up: up = !negative; break;   // away from zero
+         case Rounding::half_up: up = half > 0 || (half == 0 && !negative); break;
+         case Rounding::half_down: up = half > 0 || (half == 0 && negative); break;
+         case Rounding::half_even: up = half > 0 || (half == 0 && mpz_odd_p(whole.get_mpz_t())); break;
+      }
+      if (up) whole += 1;
+   }
+   if (mpz_fits_int64(whole) && !increment.big_ && increment.den_ == 1) {
+      std::int64_t r;
+      if (!__builtin_mul_overflow(mpz_to_int64(whole), increment.num_, &r)) return Decimal(r);
+   }
+   return from_mpq(mpq_class(whole) * increment.to_mpq());
+}
+
+Decimal Decimal::round_places(int places, Rounding mode) const
+{
+   if (places < 0 || places > 30) throw ArithmeticError("decimal places must be between 0 and 30");
+   mpz_class p;
+   mpz_ui_pow_ui(p.get_mpz_t(), 10, static_cast<unsigned long>(places));
+   return round_to(from_mpq(mpq_class(1, p)), mode);
+}
+
+std::optional<std::string> Decimal::to_fixed(int min_places) const
+{
+   mpq_class q = to_mpq();
+   mpz_class den = q.get_den();
+   // the denominator must be 2^a * 5^b
+   int twos = 0, fives = 0;
+   while (mpz_divisible_ui_p(den.get_mpz_t(), 2)) {
+      den /= 2;
+      ++twos;
+   }
+   while (mpz_divisible_ui_p(den.get_mpz_t(), 5)) {
+      den /= 5;
+      ++fives;
+   }
+   if (den != 1) return std::nullopt;
+   const int places = std::max({twos, fives, min_places});
+   mpz_class scale;
+   mpz_ui_pow_ui(scale.get_mpz_t(), 10, static_cast<unsigned long>(places));
+   mpz_class scaled = q.get_num() * scale / q.get_den();
+   const bool negative = scaled < 0;
+   if (negative) scaled = -scaled;
+   std::string digits = scaled.get_str();
+   if (static_cast<int>(digits.size()) <= places) digits.insert(0, static_cast<std::size_t>(places) - digits.size() + 1, '0');
+   std::string out = negative ? "-" : "";
+   out += digits.substr(0, digits.size() - static_cast<std::size_t>(places));
+   if (places > 0) out += "." + digits.substr(digits.size() - static_cast<std::size_t>(places));
+   return out;
+}
+
+std::optional<std::string> Decimal::to_exact_string() const
+{
+   if (!big_ && den_ == 1) return std::to_string(num_);
+   return to_fixed(0);
+}
+
+std::string Decimal::describe() const
+{
+   if (auto s = to_exact_string()) return *s;
+   const Decimal r = round_places(10, Rounding::down);
+   return *r.to_fixed(10) + "…";
+}
+
+}  // namespace pol::interp

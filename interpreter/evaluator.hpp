@@ -1,0 +1,80 @@
+// Evaluates a checked policy for one input: outputs, violations, errors and, on request,
+// the explanation of every value.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "json_value.hpp"
+#include "program.hpp"
+#include "value.hpp"
+
+namespace pol::interp {
+
+struct RuntimeError {
+   std::string code;     // e.g. "R0201"
+   std::string message;  // what went wrong
+   lang::Span span{static_cast<std::uint32_t>(-1), 0, 0};  // where in the policy, if anywhere
+   std::string field;    // the input field it concerns, if any
+   std::string help;
+   std::vector<std::string> trace;  // the chain of values that led here, innermost first
+   bool has_span() const { return span.file != static_cast<std::uint32_t>(-1); }
+};
+
+struct Violation {
+   std::string rule;     // the condition, as written
+   std::string message;
+   std::string source;
+   lang::Span span;
+};
+
+// One value in an explanation: what it is, how it was decided, and what it used.
+struct Explained {
+   std::uint32_t global;
+   Value value;
+   std::vector<std::string> notes;  // the exception, table row or param period that decided it
+   std::vector<std::uint32_t> uses; // globals it used directly
+};
+
+struct Outcome {
+   std::vector<std::pair<std::uint32_t, Value>> outputs;  // global slot and value, in declaration order
+   std::vector<Violation> violations;
+   std::vector<RuntimeError> errors;
+   std::vector<Explained> explanation;  // by global slot; empty unless asked for
+   bool ok() const { return errors.empty(); }
+};
+
+struct EvalOptions {
+   std::optional<Date> as_of;  // the evaluation date for dated params and tables; today if absent
+   bool explain = false;
+};
+
+// A compiled policy: immutable after construction, so many threads can evaluate it at once.
+class Policy {
+public:
+   explicit Policy(std::unique_ptr<lang::Program> program);
+   ~Policy();
+   Policy(Policy&&) noexcept;
+
+   const lang::Program& program() const { return *program_; }
+   // Evaluates for a JSON object of inputs.
+   Outcome evaluate(const JsonValue& input, const EvalOptions& options = {}) const;
+   // Evaluates for typed input values, one per input slot (none for a missing optional input).
+   Outcome evaluate(std::vector<std::optional<Value>> inputs, const EvalOptions& options = {}) const;
+   // Reads one input value by its declared type; errors name the field.
+   std::optional<Value> decode_input(const JsonValue& json, const lang::Type& type, const std::string& field, std::vector<RuntimeError>& errors) const;
+   // Evaluates a constant expression, such as a test's given value.
+   Value constant(const lang::Expr& e) const;
+
+private:
+   friend class Run;
+   // Evaluates after input decoding, which may already have found errors.
+   Outcome evaluate_with(std::vector<std::optional<Value>> inputs, std::vector<RuntimeError> errors, const EvalOptions& options) const;
+   std::unique_ptr<lang::Program> program_;
+   std::vector<Value> literals_;  // every literal's value, indexed by Expr::ref.index
+};
+
+}  // namespace pol::interp

@@ -1,0 +1,23 @@
+// Values as text for people (messages, interpolation) and as JSON for tools.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "program.hpp"
+#include "value.hpp"
+
+namespace pol::interp {
+
+// "£25,000.00", "0.5", "2024-06-30", "VR", "60 months"
+std::string format_value(const Value& v, const lang::Program& p);
+// Why a value cannot be written exactly as output ("not a whole number of pence"), if so.
+std::optional<std::string> unrepresentable(const Value& v, const lang::Program& p);
+// The JSON form: money "25000.00", decimals as exact strings, dates "YYYY-MM-DD", enums by name.
+nlohmann::ordered_json to_json(const Value& v, const lang::Program& p);
+// What an input of this type should look like, for error messages.
+std::string describe_expected(const lang::Type& t, const lang::Program& p);
+
+}  // namespace pol::interp

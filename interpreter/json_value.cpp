@@ -1,0 +1,136 @@
+#include "json_value.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace pol::interp {
+
+const JsonValue* JsonValue::find(std::string_view key) const
+{
+   for (const auto& [k, v] : fields) {
+      if (k == key) return &v;
+   }
+   return nullptr;
+}
+
+std::string JsonValue::describe() const
+{
+   switch (kind) {
+      case Kind::null: return "null";
+      case Kind::boolean: return boolean ? "true" : "false";
+      case Kind::number: return text;
+      case Kind::string: return fmt::format("\"{}\"", text.size() > 40 ? text.substr(0, 40) + "…" : text);
+      case Kind::array: return "a list";
+      case Kind::object: return "an object";
+   }
+   return "a value";
+}
+
+namespace {
+
+// Builds JsonValues from nlohmann's SAX events, which hand over each number's text.
+class Builder : public nlohmann::json_sax<nlohmann::json> {
+public:
+   JsonValue root;
+   std::string error;
+
+   bool null() override { return put(JsonValue{}); }
+   bool boolean(bool b) override
+   {
+      JsonValue v;
+      v.kind = JsonValue::Kind::boolean;
+      v.boolean = b;
+      return put(std::move(v));
+   }
+   bool number_integer(number_integer_t n) override { return number(std::to_string(n)); }
+   bool number_unsigned(number_unsigned_t n) override { return number(std::to_string(n)); }
+   bool number_float(number_float_t, const string_t& s) override { return number(s); }
+   bool string(string_t& s) override
+   {
+      JsonValue v;
+      v.kind = JsonValue::Kind::string;
+      v.text = std::move(s);
+      return put(std::move(v));
+   }
+   bool binary(binary_t&) override { return false; }
+   bool start_object(std::size_t) override
+   {
+      JsonValue v;
+      v.kind = JsonValue::Kind::object;
+      return open(std::move(v));
+   }
+   bool key(string_t& k) override
+   {
+      keys_.push_back(std::move(k));
+      return true;
+   }
+   bool end_object() override { return close(); }
+   bool start_array(std::size_t) override
+   {
+      JsonValue v;
+      v.kind = JsonValue::Kind::array;
+      return open(std::move(v));
+   }
+   bool end_array() override { return close(); }
+   bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) override
+   {
+      std::string what = ex.what();
+      if (auto p = what.find("syntax error"); p != std::string::npos) what = what.substr(p);
+      error = fmt::format("invalid JSON at byte {}: {}", position, what);
+      return false;
+   }
+
+private:
+   bool number(const std::string& s)
+   {
+      JsonValue v;
+      v.kind = JsonValue::Kind::number;
+      v.text = s;
+      return put(std::move(v));
+   }
+   bool put(JsonValue v)
+   {
+      if (stack_.empty()) {
+         root = std::move(v);
+         return true;
+      }
+      JsonValue& top = stack_.back();
+      if (top.kind == JsonValue::Kind::array) {
+         top.items.push_back(std::move(v));
+      } else {
+         top.fields.emplace_back(std::move(keys_.back()), std::move(v));
+         keys_.pop_back();
+      }
+      return true;
+   }
+   bool open(JsonValue v)
+   {
+      if (stack_.size() > 200) {
+         error = "the JSON nests more than 200 levels deep";
+         return false;
+      }
+      stack_.push_back(std::move(v));
+      return true;
+   }
+   bool close()
+   {
+      JsonValue v = std::move(stack_.back());
+      stack_.pop_back();
+      return put(std::move(v));
+   }
+
+   std::vector<JsonValue> stack_;
+   std::vector<std::string> keys_;
+};
+
+}  // namespace
+
+JsonParseResult parse_json(std::string_view text)
+{
+   Builder b;
+   const bool ok = nlohmann::json::sax_parse(text.begin(), text.end(), &b, nlohmann::json::input_format_t::json, true);
+   if (!ok && b.error.empty()) b.error = "invalid JSON";
+   return {std::move(b.root), ok ? std::string() : b.error};
+}
+
+}  // namespace pol::interp

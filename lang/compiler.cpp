@@ -1,0 +1,131 @@
+#include "compiler.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "checker.hpp"
+#include "parser.hpp"
+#include "pol/stdlib.hpp"
+
+namespace pol::lang {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool read_file(const fs::path& path, std::string& out)
+{
+   std::ifstream in(path, std::ios::binary);
+   if (!in) return false;
+   std::ostringstream s;
+   s << in.rdbuf();
+   out = s.str();
+   return true;
+}
+
+class Loader {
+public:
+   Loader(Compilation& c, const CompileOptions& o) : c_(c), options_(o) {}
+
+   // Parses a file and, depth first, everything it imports.
+   std::int32_t load(const std::string& path, std::string text, std::string module_name)
+   {
+      Program& p = *c_.program;
+      const auto file = p.sources.add(path, std::move(text));
+      const auto index = static_cast<std::int32_t>(p.modules.size());
+      p.modules.push_back(std::make_unique<Module>(parse_module(p.sources, file, c_.diagnostics)));
+      Module& m = *p.modules.back();
+      m.name = std::move(module_name);
+      loaded_[path] = index;
+      for (auto& imp : m.imports) resolve_import(imp, path);
+      return index;
+   }
+
+private:
+   void resolve_import(ImportDecl& imp, const std::string& from)
+   {
+      std::string key, text;
+      if (imp.is_file) {
+         std::vector<fs::path> candidates{fs::path(from).parent_path() / imp.target};
+         for (const auto& dir : options_.search_path) candidates.push_back(fs::path(dir) / imp.target);
+         bool found = false;
+         for (const auto& cand : candidates) {
+            if (fs::is_regular_file(cand) && read_file(cand, text)) {
+               key = cand.lexically_normal().string();
+               found = true;
+               break;
+            }
+         }
+         if (!found) {
+            auto& d = c_.diagnostics.error("E0210", imp.span, fmt::format("cannot find the imported file \"{}\"", imp.target));
+            d.help = "paths are relative to the importing file, then to each --path folder";
+            return;
+         }
+         if (imp.alias.empty()) imp.alias = fs::path(imp.target).stem().string();
+      } else {
+         const auto source = stdlib::find(imp.target);
+         if (!source) {
+            auto& d = c_.diagnostics.error("E0210", imp.span, fmt::format("there is no standard module '{}'", imp.target));
+            d.help = fmt::format("the standard modules are: {}; import a file with quotes: import \"{}.pol\"", fmt::join(stdlib::names(), ", "), imp.target);
+            return;
+         }
+         key = "<stdlib>/" + imp.target + ".pol";
+         text = std::string(*source);
+         if (imp.alias.empty()) imp.alias = imp.target.substr(imp.target.rfind('.') + 1);
+      }
+      if (auto it = loaded_.find(key); it != loaded_.end()) {
+         imp.module = it->second;
+         return;
+      }
+      if (c_.program->modules.size() > 64) {
+         c_.diagnostics.error("E0210", imp.span, "too many imported modules (more than 64)").help = "check for files that import each other";
+         return;
+      }
+      imp.module = load(key, std::move(text), imp.alias);
+   }
+
+   Compilation& c_;
+   const CompileOptions& options_;
+   std::map<std::string, std::int32_t> loaded_;
+};
+
+void compile(Compilation& c, const std::string& name, std::string text, const CompileOptions& options)
+{
+   Loader loader(c, options);
+   loader.load(name, std::move(text), fs::path(name).stem().string());
+   // a file that does not parse is not checked: its errors would only echo the syntax errors
+   if (c.diagnostics.has_errors()) return;
+   check_program(*c.program, c.diagnostics);
+}
+
+}  // namespace
+
+Compilation compile_file(const std::string& path, const CompileOptions& options)
+{
+   Compilation c;
+   c.program = std::make_unique<Program>();
+   std::string text;
+   if (!read_file(path, text) || fs::is_directory(path)) {
+      c.io_error = true;
+      c.diagnostics.error("E0001", {static_cast<std::uint32_t>(-1), 0, 0}, fmt::format("cannot read the policy file {}", path)).help = "check the path and its permissions";
+      return c;
+   }
+   compile(c, path, std::move(text), options);
+   c.diagnostics.sort_by_position();
+   return c;
+}
+
+Compilation compile_text(const std::string& name, std::string text, const CompileOptions& options)
+{
+   Compilation c;
+   c.program = std::make_unique<Program>();
+   compile(c, name, std::move(text), options);
+   c.diagnostics.sort_by_position();
+   return c;
+}
+
+}  // namespace pol::lang

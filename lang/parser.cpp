@@ -1,0 +1,793 @@
+#include "parser.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <string_view>
+
+#include <fmt/format.h>
+#include <tao/pegtl/contrib/parse_tree.hpp>
+
+#include "grammar.hpp"
+#include "parse_errors.hpp"
+
+namespace pol::lang {
+
+namespace pegtl = tao::pegtl;
+namespace g = grammar;
+
+namespace {
+
+// --- Control: error messages, bracket tracking and a nesting limit ---------------------
+
+struct SyntaxError {
+   std::uint32_t offset;
+   std::string message;
+   std::string help;
+   const char* code = "E0101";
+};
+
+struct ParseState {
+   const SourceFile* file = nullptr;
+   struct Open {
+      std::uint32_t offset;
+      const char* what;
+   };
+   std::vector<Open> open;  // brackets not yet closed, innermost last
+   int depth = 0;
+};
+
+// Rules that open a bracket, and what to call it in "expected ')' to close the call opened at 3:9".
+template <typename Rule> inline constexpr const char* opener = nullptr;
+template <> inline constexpr const char* opener<g::call_args> = "the call";
+template <> inline constexpr const char* opener<g::paren_expr> = "the parenthesis";
+template <> inline constexpr const char* opener<g::list_lit> = "the list";
+template <> inline constexpr const char* opener<g::record_lit> = "the record";
+template <> inline constexpr const char* opener<g::fn_params> = "the parameter list";
+template <> inline constexpr const char* opener<g::table_params> = "the parameter list";
+template <> inline constexpr const char* opener<g::enum_body> = "the enum";
+template <> inline constexpr const char* opener<g::record_body> = "the record type";
+template <> inline constexpr const char* opener<g::test_body> = "the test";
+template <> inline constexpr const char* opener<g::text_interp> = "the interpolation";
+
+// Rules that nest: each one entered counts towards max_nesting.
+template <typename Rule> inline constexpr bool nests = false;
+template <> inline constexpr bool nests<g::expr> = true;
+template <> inline constexpr bool nests<g::operand> = true;
+template <> inline constexpr bool nests<g::not_expr> = true;
+
+std::string describe_found(const SourceFile& file, std::uint32_t offset)
+{
+   const auto& text = file.text();
+   if (offset >= text.size()) return "found the end of the file";
+   const char c = text[offset];
+   if (c == '\n' || c == '\r') return "found the end of the line";
+   std::size_t end = offset;
+   auto is_word = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || (static_cast<unsigned char>(ch) & 0x80); };
+   if (is_word(c)) {
+      while (end < text.size() && is_word(text[end])) ++end;
+   } else {
+      end = offset + 1;
+   }
+   return fmt::format("found '{}'", std::string_view(text).substr(offset, std::min<std::size_t>(end - offset, 24)));
+}
+
+std::string where(const ParseState& s, std::uint32_t offset)
+{
+   const auto lc = s.file->line_col(offset);
+   return fmt::format("{}:{}", lc.line, lc.column);
+}
+
+template <typename Rule>
+struct control : pegtl::normal<Rule> {
+   template <typename ParseInput>
+   static void start(const ParseInput& in, ParseState& s)
+   {
+      if constexpr (opener<Rule> != nullptr) s.open.push_back({static_cast<std::uint32_t>(in.byte()), opener<Rule>});
+      if constexpr (nests<Rule>) {
+         if (++s.depth > max_nesting * 3) {
+            throw SyntaxError{static_cast<std::uint32_t>(in.byte()), fmt::format("this expression nests more than {} levels deep", max_nesting),
+                              "split it into smaller named values with 'let'", "E0103"};
+         }
+      }
+   }
+   template <typename ParseInput>
+   static void success(const ParseInput&, ParseState& s) { leave(s); }
+   template <typename ParseInput>
+   static void failure(const ParseInput&, ParseState& s) { leave(s); }
+   template <typename ParseInput>
+   static void unwind(const ParseInput&, ParseState& s) { leave(s); }
+
+   static void leave(ParseState& s)
+   {
+      if constexpr (opener<Rule> != nullptr) s.open.pop_back();
+      if constexpr (nests<Rule>) --s.depth;
+   }
+
+   template <typename ParseInput>
+   [[noreturn]] static void raise(const ParseInput& in, ParseState& s)
+   {
+      const auto offset = static_cast<std::uint32_t>(in.byte());
+      constexpr auto text = g::error_text<Rule>;
+      std::string message = text.message ? text.message : fmt::format("expected {}", pegtl::demangle<Rule>());
+      if (auto p = message.find("{open}"); p != std::string::npos) {
+         const std::string opened = s.open.empty() ? std::string("the bracket") : fmt::format("{} opened at {}", s.open.back().what, where(s, s.open.back().offset));
+         message.replace(p, 6, opened);
+      }
+      if (auto p = message.find("{at}"); p != std::string::npos) {
+         message.replace(p, 4, s.open.empty() ? std::string("?") : where(s, s.open.back().offset));
+      }
+      throw SyntaxError{offset, message + ", " + describe_found(*s.file, offset), text.help ? text.help : ""};
+   }
+};
+
+// --- Which rules become tree nodes ------------------------------------------------------
+
+template <typename Rule>
+using selector = pegtl::parse_tree::selector<
+   Rule,
+   pegtl::parse_tree::store_content::on<
+      // expressions
+      g::expr, g::if_expr, g::lambda, g::lambda_param, g::or_expr, g::or_op, g::and_expr, g::and_op, g::not_expr, g::not_op, g::compare_expr, g::compare_op,
+      g::in_op, g::coalesce_expr, g::coalesce_op, g::add_expr, g::add_op, g::mul_expr, g::mul_op, g::operand, g::negate_op, g::as_of_expr, g::as_of_date,
+      g::postfix_expr, g::call_args, g::field_access, g::field_name, g::name_ref, g::list_lit, g::record_lit, g::record_field, g::field_key,
+      // literals
+      g::money_lit, g::date_lit, g::duration_lit, g::duration_unit, g::percent_lit, g::decimal_lit, g::int_lit, g::text_lit, g::text_chunk, g::text_escape,
+      g::text_interp, g::true_lit, g::false_lit, g::none_lit,
+      // types
+      g::type, g::type_name, g::list_type, g::optional_mark,
+      // declarations
+      g::decl_name, g::source_clause, g::policy_decl, g::policy_name, g::meta_entry, g::meta_key, g::import_decl, g::import_target, g::dotted_name,
+      g::import_alias, g::enum_decl, g::enum_variant, g::variant_name, g::record_decl, g::field_decl, g::field_decl_name, g::input_decl, g::default_value,
+      g::requires_clause, g::param_decl, g::period, g::period_date, g::let_decl, g::let_type, g::fn_decl, g::fn_params, g::output_decl, g::require_decl,
+      g::require_message, g::rule_decl, g::rule_default, g::rule_exception, g::exception_label, g::exception_parent, g::table_decl, g::table_params,
+      g::hit_name, g::collect_op, g::table_header, g::column_name, g::table_version, g::table_from, g::table_row, g::any_cell, g::range_cell, g::range_open,
+      g::range_close, g::range_low, g::range_high, g::compare_cell, g::values_cell, g::table_default, g::test_decl, g::test_name, g::test_given, g::test_as_of,
+      g::test_expect, g::expect_violation, g::expect_error>>;
+
+using Node = pegtl::parse_tree::node;
+
+// --- From parse tree to syntax tree -----------------------------------------------------
+
+class Builder {
+public:
+   Builder(const SourceFile& file, std::uint32_t file_id, Diagnostics& diagnostics) : file_(file), file_id_(file_id), diagnostics_(diagnostics) {}
+
+   void declaration(const Node& n, Module& m);
+
+private:
+   Span span(const Node& n) const { return {file_id_, static_cast<std::uint32_t>(n.m_begin.byte), static_cast<std::uint32_t>(n.m_end.byte)}; }
+   static std::string text(const Node& n) { return std::string(n.string_view()); }
+   static const Node* child(const Node& n, auto rule_tag)
+   {
+      using R = decltype(rule_tag);
+      for (const auto& c : n.children) {
+         if (c->is_type<R>()) return c.get();
+      }
+      return nullptr;
+   }
+   template <typename R>
+   static const Node* find(const Node& n) { return child(n, R{}); }
+
+   ExprPtr expr(const Node& n);
+   ExprPtr chain(const Node& n);
+   ExprPtr compare(const Node& n);
+   ExprPtr postfix(const Node& n);
+   ExprPtr literal_text(const Node& n);
+   ExprPtr make(ExprKind k, const Node& n) { return std::make_unique<Expr>(k, span(n)); }
+   CivilDate date(const Node& n);
+   TypeExpr type(const Node& n);
+   SourceRef source(const Node& n);
+   std::string string_value(const Node& text_lit);
+   FieldDecl field(const Node& n);
+   Cell cell(const Node& n);
+   template <typename D>
+   void named(D& d, const Node& n)
+   {
+      const Node* name = find<g::decl_name>(n);
+      d.name = name ? text(*name) : std::string();
+      d.name_span = name ? span(*name) : span(n);
+      d.span = span(n);
+   }
+
+   const SourceFile& file_;
+   std::uint32_t file_id_;
+   Diagnostics& diagnostics_;
+};
+
+bool is_expr_node(const Node& n)
+{
+   return n.is_type<g::expr>() || n.is_type<g::if_expr>() || n.is_type<g::lambda>() || n.is_type<g::or_expr>() || n.is_type<g::and_expr>() ||
+          n.is_type<g::not_expr>() || n.is_type<g::compare_expr>() || n.is_type<g::coalesce_expr>() || n.is_type<g::add_expr>() || n.is_type<g::mul_expr>() ||
+          n.is_type<g::operand>() || n.is_type<g::as_of_expr>() || n.is_type<g::postfix_expr>() || n.is_type<g::name_ref>() || n.is_type<g::list_lit>() ||
+          n.is_type<g::record_lit>() || n.is_type<g::money_lit>() || n.is_type<g::date_lit>() || n.is_type<g::duration_lit>() || n.is_type<g::percent_lit>() ||
+          n.is_type<g::decimal_lit>() || n.is_type<g::int_lit>() || n.is_type<g::text_lit>() || n.is_type<g::true_lit>() || n.is_type<g::false_lit>() ||
+          n.is_type<g::none_lit>() || n.is_type<g::default_value>() || n.is_type<g::range_low>() || n.is_type<g::range_high>() || n.is_type<g::as_of_date>();
+}
+
+const Node* first_expr_child(const Node& n)
+{
+   for (const auto& c : n.children) {
+      if (is_expr_node(*c)) return c.get();
+   }
+   return nullptr;
+}
+
+std::vector<const Node*> expr_children(const Node& n)
+{
+   std::vector<const Node*> out;
+   for (const auto& c : n.children) {
+      if (is_expr_node(*c)) out.push_back(c.get());
+   }
+   return out;
+}
+
+ExprPtr Builder::expr(const Node& n)
+{
+   if (n.is_type<g::expr>() || n.is_type<g::default_value>() || n.is_type<g::range_low>() || n.is_type<g::range_high>() || n.is_type<g::as_of_date>()) {
+      return expr(*n.children.at(0));
+   }
+   if (n.is_type<g::if_expr>()) {
+      auto e = make(ExprKind::if_, n);
+      for (const Node* c : expr_children(n)) e->args.push_back(expr(*c));
+      return e;
+   }
+   if (n.is_type<g::lambda>()) {
+      auto e = make(ExprKind::lambda, n);
+      e->text = text(*n.children.at(0));
+      e->args.push_back(expr(*n.children.at(1)));
+      return e;
+   }
+   if (n.is_type<g::or_expr>() || n.is_type<g::and_expr>() || n.is_type<g::coalesce_expr>() || n.is_type<g::add_expr>() || n.is_type<g::mul_expr>()) {
+      return chain(n);
+   }
+   if (n.is_type<g::compare_expr>()) return compare(n);
+   if (n.is_type<g::not_expr>() || n.is_type<g::operand>()) {
+      if (n.children.size() == 1) return expr(*n.children[0]);
+      auto e = make(n.is_type<g::not_expr>() ? ExprKind::not_ : ExprKind::negate, n);
+      e->args.push_back(expr(*n.children.at(1)));
+      return e;
+   }
+   if (n.is_type<g::as_of_expr>()) {
+      if (n.children.size() == 1) return expr(*n.children[0]);
+      auto e = make(ExprKind::as_of, n);
+      e->args.push_back(expr(*n.children[0]));
+      e->args.push_back(expr(*n.children[1]));
+      return e;
+   }
+   if (n.is_type<g::postfix_expr>()) return postfix(n);
+   if (n.is_type<g::name_ref>()) {
+      auto e = make(ExprKind::name, n);
+      e->text = text(n);
+      return e;
+   }
+   if (n.is_type<g::list_lit>()) {
+      auto e = make(ExprKind::list, n);
+      for (const auto& c : n.children) e->args.push_back(expr(*c));
+      return e;
+   }
+   if (n.is_type<g::record_lit>()) {
+      auto e = make(ExprKind::record, n);
+      for (const auto& f : n.children) {
+         e->field_names.push_back(text(*f->children.at(0)));
+         e->field_spans.push_back(span(*f->children.at(0)));
+         e->args.push_back(expr(*f->children.at(1)));
+      }
+      return e;
+   }
+   if (n.is_type<g::money_lit>()) {
+      auto e = make(ExprKind::money_lit, n);
+      for (char c : n.string_view()) {
+         if (std::isdigit(static_cast<unsigned char>(c)) || c == '.') e->text += c;
+      }
+      return e;
+   }
+   if (n.is_type<g::date_lit>()) {
+      auto e = make(ExprKind::date_lit, n);
+      e->date = date(n);
+      return e;
+   }
+   if (n.is_type<g::duration_lit>()) {
+      auto e = make(ExprKind::duration_lit, n);
+      e->text = text(*n.children.at(0));
+      e->qualifier = text(*n.children.at(1));
+      const char u = e->qualifier[0];
+      e->unit = (u == 'y' || u == 'm') ? DurationUnit::months : (u == 'h' ? DurationUnit::hours : DurationUnit::days);
+      return e;
+   }
+   if (n.is_type<g::percent_lit>()) {
+      auto e = make(ExprKind::percent_lit, n);
+      e->text = std::string(n.string_view().substr(0, n.string_view().size() - 1));
+      return e;
+   }
+   if (n.is_type<g::decimal_lit>() || n.is_type<g::int_lit>()) {
+      auto e = make(n.is_type<g::decimal_lit>() ? ExprKind::decimal_lit : ExprKind::int_lit, n);
+      e->text = text(n);
+      return e;
+   }
+   if (n.is_type<g::text_lit>()) return literal_text(n);
+   if (n.is_type<g::true_lit>() || n.is_type<g::false_lit>()) {
+      auto e = make(ExprKind::bool_lit, n);
+      e->text = text(n);
+      return e;
+   }
+   if (n.is_type<g::none_lit>()) return make(ExprKind::none_lit, n);
+   throw SyntaxError{static_cast<std::uint32_t>(n.m_begin.byte), fmt::format("unexpected {}", n.type), ""};
+}
+
+// a op b op c, folded to the left
+ExprPtr Builder::chain(const Node& n)
+{
+   ExprPtr left = expr(*n.children.at(0));
+   for (std::size_t i = 1; i + 1 < n.children.size(); i += 2) {
+      const auto op_text = n.children[i]->string_view();
+      BinaryOp op = BinaryOp::add;
+      if (op_text == "+") op = BinaryOp::add;
+      else if (op_text == "-") op = BinaryOp::sub;
+      else if (op_text == "*") op = BinaryOp::mul;
+      else if (op_text == "/") op = BinaryOp::div;
+      else if (op_text == "and") op = BinaryOp::and_;
+      else if (op_text == "or") op = BinaryOp::or_;
+      else if (op_text == "??") op = BinaryOp::coalesce;
+      ExprPtr right = expr(*n.children[i + 1]);
+      auto e = std::make_unique<Expr>(ExprKind::binary, Span{file_id_, left->span.begin, right->span.end});
+      e->op = op;
+      e->args.push_back(std::move(left));
+      e->args.push_back(std::move(right));
+      left = std::move(e);
+   }
+   return left;
+}
+
+ExprPtr Builder::compare(const Node& n)
+{
+   if (n.children.size() == 1) return expr(*n.children[0]);
+   const bool has_in = std::any_of(n.children.begin(), n.children.end(), [](const auto& c) { return c->template is_type<g::in_op>(); });
+   if (has_in) {
+      if (n.children.size() != 3) {
+         diagnostics_.error("E0105", span(n), "'in' cannot be chained with other comparisons").help = "put the membership test in parentheses, or join the tests with 'and'";
+      }
+      auto e = make(ExprKind::binary, n);
+      e->op = BinaryOp::in;
+      e->args.push_back(expr(*n.children[0]));
+      e->args.push_back(expr(*n.children[2]));
+      return e;
+   }
+   auto e = make(ExprKind::compare, n);
+   e->args.push_back(expr(*n.children[0]));
+   for (std::size_t i = 1; i + 1 < n.children.size(); i += 2) {
+      const auto op = n.children[i]->string_view();
+      e->compare_ops.push_back(op == "==" ? CompareOp::eq : op == "!=" ? CompareOp::ne : op == "<=" ? CompareOp::le : op == ">=" ? CompareOp::ge : op == "<" ? CompareOp::lt : CompareOp::gt);
+      e->args.push_back(expr(*n.children[i + 1]));
+   }
+   return e;
+}
+
+ExprPtr Builder::postfix(const Node& n)
+{
+   ExprPtr e = expr(*n.children.at(0));
+   for (std::size_t i = 1; i < n.children.size(); ++i) {
+      const Node& p = *n.children[i];
+      Span s{file_id_, e->span.begin, static_cast<std::uint32_t>(p.m_end.byte)};
+      if (p.is_type<g::field_access>()) {
+         auto f = std::make_unique<Expr>(ExprKind::field, s);
+         f->text = text(*p.children.at(0));
+         f->args.push_back(std::move(e));
+         e = std::move(f);
+         continue;
+      }
+      auto call = std::make_unique<Expr>(ExprKind::call, s);
+      if (e->kind == ExprKind::name) {
+         call->text = e->text;
+      } else if (e->kind == ExprKind::field && e->args[0]->kind == ExprKind::name) {
+         call->text = e->text;
+         call->qualifier = e->args[0]->text;
+      } else {
+         diagnostics_.error("E0106", e->span, "only functions, tables and built-ins can be called").help = "call a function by its name, e.g. round(x, 2)";
+      }
+      for (const auto& a : p.children) call->args.push_back(expr(*a));
+      e = std::move(call);
+   }
+   return e;
+}
+
+std::string unescape(std::string_view s)
+{
+   switch (s.size() > 1 ? s[1] : ' ') {
+      case 'n': return "\n";
+      case 't': return "\t";
+      default: return std::string(s.substr(1));
+   }
+}
+
+ExprPtr Builder::literal_text(const Node& n)
+{
+   auto e = make(ExprKind::text_lit, n);
+   for (const auto& c : n.children) {
+      if (c->is_type<g::text_interp>()) {
+         e->parts.push_back({{}, static_cast<int>(e->args.size())});
+         e->args.push_back(expr(*c->children.at(0)));
+         continue;
+      }
+      const std::string piece = c->is_type<g::text_escape>() ? unescape(c->string_view()) : text(*c);
+      if (!e->parts.empty() && e->parts.back().expr_index < 0) {
+         e->parts.back().chunk += piece;
+      } else {
+         e->parts.push_back({piece, -1});
+      }
+   }
+   return e;
+}
+
+std::string Builder::string_value(const Node& n)
+{
+   const Node* lit = n.is_type<g::text_lit>() ? &n : nullptr;
+   if (!lit) {
+      for (const auto& c : n.children) {
+         if (c->is_type<g::text_lit>()) lit = c.get();
+      }
+   }
+   if (!lit) return {};
+   std::string out;
+   for (const auto& c : lit->children) {
+      if (c->is_type<g::text_interp>()) {
+         diagnostics_.error("E0107", span(*c), "interpolation is not allowed here").help = "this text is fixed: write \\{ for a literal brace";
+         continue;
+      }
+      out += c->is_type<g::text_escape>() ? unescape(c->string_view()) : text(*c);
+   }
+   return out;
+}
+
+bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+CivilDate Builder::date(const Node& n)
+{
+   const Node& d = n.is_type<g::date_lit>() ? n : *n.children.at(0);
+   const auto s = d.string_view();
+   CivilDate c;
+   c.year = std::stoi(std::string(s.substr(0, 4)));
+   c.month = std::stoi(std::string(s.substr(5, 2)));
+   c.day = std::stoi(std::string(s.substr(8, 2)));
+   static constexpr int days_in[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+   static constexpr const char* month_names[] = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"};
+   if (c.month < 1 || c.month > 12) {
+      diagnostics_.error("E0102", span(d), fmt::format("{} is not a date: there is no month {}", s, c.month)).help = "dates are written YYYY-MM-DD";
+      return {1970, 1, 1};
+   }
+   const int limit = days_in[c.month - 1] + ((c.month == 2 && leap(c.year)) ? 1 : 0);
+   if (c.day < 1 || c.day > limit) {
+      diagnostics_.error("E0102", span(d), fmt::format("{} is not a date: {} {} has {} days", s, month_names[c.month - 1], c.year, limit)).help =
+         "dates are written YYYY-MM-DD";
+      return {1970, 1, 1};
+   }
+   return c;
+}
+
+TypeExpr Builder::type(const Node& n)
+{
+   TypeExpr t;
+   t.span = span(n);
+   const Node& head = *n.children.at(0);
+   if (head.is_type<g::list_type>()) {
+      t.name = "list";
+      t.element = std::make_unique<TypeExpr>(type(*head.children.at(0)));
+   } else {
+      t.name = text(head);
+   }
+   t.optional = find<g::optional_mark>(n) != nullptr;
+   return t;
+}
+
+SourceRef Builder::source(const Node& n)
+{
+   const Node* s = find<g::source_clause>(n);
+   if (!s) return {};
+   return {string_value(*s), span(*s)};
+}
+
+FieldDecl Builder::field(const Node& n)
+{
+   return {text(*n.children.at(0)), span(n), type(*n.children.at(1))};
+}
+
+Cell Builder::cell(const Node& n)
+{
+   Cell c;
+   c.span = span(n);
+   if (n.is_type<g::any_cell>()) {
+      c.kind = CellKind::any;
+   } else if (n.is_type<g::range_cell>()) {
+      c.kind = CellKind::range;
+      c.low_closed = n.children.at(0)->string_view() == "[";
+      c.low = expr(*n.children.at(1));
+      c.high = expr(*n.children.at(2));
+      c.high_closed = n.children.at(3)->string_view() == "]";
+   } else if (n.is_type<g::compare_cell>()) {
+      c.kind = CellKind::compare;
+      const auto op = n.children.at(0)->string_view();
+      c.op = op == "==" ? CompareOp::eq : op == "!=" ? CompareOp::ne : op == "<=" ? CompareOp::le : op == ">=" ? CompareOp::ge : op == "<" ? CompareOp::lt : CompareOp::gt;
+      c.values.push_back(expr(*n.children.at(1)));
+   } else {
+      c.kind = CellKind::values;
+      for (const auto& v : n.children) c.values.push_back(expr(*v));
+   }
+   return c;
+}
+
+template <typename T>
+void push(std::vector<T>& v, T&& item, Module& m, DeclKind kind)
+{
+   m.order.push_back({kind, static_cast<std::uint32_t>(v.size())});
+   v.push_back(std::move(item));
+}
+
+void Builder::declaration(const Node& n, Module& m)
+{
+   if (n.is_type<g::policy_decl>()) {
+      if (m.header.present) {
+         diagnostics_.error("E0108", span(n), "a file has one policy header").help = "remove this 'policy' line, or move it to its own file";
+         return;
+      }
+      m.header.present = true;
+      m.header.span = span(n);
+      const Node* name = find<g::policy_name>(n);
+      m.header.name = text(*name);
+      m.header.name_span = span(*name);
+      for (const auto& c : n.children) {
+         if (c->is_type<g::meta_entry>()) m.header.meta.push_back({text(*c->children.at(0)), string_value(*c->children.at(1)), span(*c)});
+      }
+      m.header.source = source(n);
+   } else if (n.is_type<g::import_decl>()) {
+      ImportDecl d;
+      d.span = span(n);
+      const Node& target = *n.children.at(0);
+      d.is_file = target.children.at(0)->is_type<g::text_lit>();
+      d.target = d.is_file ? string_value(*target.children.at(0)) : text(target);
+      if (const Node* alias = find<g::import_alias>(n)) d.alias = text(*alias);
+      push(m.imports, std::move(d), m, DeclKind::import);
+   } else if (n.is_type<g::enum_decl>()) {
+      EnumDecl d;
+      named(d, n);
+      for (const auto& c : n.children) {
+         if (!c->is_type<g::enum_variant>()) continue;
+         EnumDecl::Variant v{text(*c->children.at(0)), {}, span(*c)};
+         if (c->children.size() > 1) v.label = string_value(*c->children[1]);
+         d.variants.push_back(std::move(v));
+      }
+      push(m.enums, std::move(d), m, DeclKind::enum_);
+   } else if (n.is_type<g::record_decl>()) {
+      RecordDecl d;
+      named(d, n);
+      for (const auto& c : n.children) {
+         if (c->is_type<g::field_decl>()) d.fields.push_back(field(*c));
+      }
+      push(m.records, std::move(d), m, DeclKind::record);
+   } else if (n.is_type<g::input_decl>()) {
+      InputDecl d;
+      named(d, n);
+      d.type = type(*find<g::type>(n));
+      if (const Node* v = find<g::default_value>(n)) d.default_value = expr(*v);
+      if (const Node* r = find<g::requires_clause>(n)) d.requires_ = expr(*r->children.at(0));
+      d.source = source(n);
+      push(m.inputs, std::move(d), m, DeclKind::input);
+   } else if (n.is_type<g::param_decl>()) {
+      ParamDecl d;
+      named(d, n);
+      d.type = type(*find<g::type>(n));
+      if (const Node* v = first_expr_child(n)) d.value = expr(*v);
+      d.source = source(n);
+      for (const auto& c : n.children) {
+         if (!c->is_type<g::period>()) continue;
+         Period p;
+         p.span = span(*c);
+         p.from = date(*c->children.at(0));
+         p.value = expr(*c->children.at(1));
+         p.source = source(*c);
+         d.periods.push_back(std::move(p));
+      }
+      push(m.params, std::move(d), m, DeclKind::param);
+   } else if (n.is_type<g::let_decl>() || n.is_type<g::output_decl>()) {
+      std::optional<TypeExpr> t;
+      if (const Node* lt = find<g::let_type>(n)) t = type(*lt->children.at(0));
+      ExprPtr value = expr(*first_expr_child(n));
+      if (n.is_type<g::let_decl>()) {
+         LetDecl d;
+         named(d, n);
+         d.type = std::move(t);
+         d.value = std::move(value);
+         push(m.lets, std::move(d), m, DeclKind::let);
+      } else {
+         OutputDecl d;
+         named(d, n);
+         d.type = std::move(t);
+         d.value = std::move(value);
+         push(m.outputs, std::move(d), m, DeclKind::output);
+      }
+   } else if (n.is_type<g::fn_decl>()) {
+      FnDecl d;
+      named(d, n);
+      for (const auto& c : find<g::fn_params>(n)->children) d.params.push_back(field(*c));
+      d.result = type(*find<g::type>(n));
+      d.body = expr(*first_expr_child(n));
+      push(m.fns, std::move(d), m, DeclKind::fn);
+   } else if (n.is_type<g::require_decl>()) {
+      RequireDecl d;
+      d.span = span(n);
+      d.condition = expr(*first_expr_child(n));
+      d.message = literal_text(*find<g::require_message>(n)->children.at(0));
+      d.source = source(n);
+      push(m.requires_, std::move(d), m, DeclKind::require);
+   } else if (n.is_type<g::rule_decl>()) {
+      RuleDecl d;
+      named(d, n);
+      d.type = type(*find<g::type>(n));
+      d.source = source(n);
+      for (const auto& c : n.children) {
+         if (c->is_type<g::rule_default>()) {
+            if (d.default_value) {
+               diagnostics_.error("E0109", span(*c), fmt::format("rule '{}' has two defaults", d.name)).help = "a rule has one default; write the other case as an exception";
+               continue;
+            }
+            d.default_value = expr(*first_expr_child(*c));
+            d.default_span = span(*c);
+            d.default_source = source(*c);
+         } else if (c->is_type<g::rule_exception>()) {
+            RuleException x;
+            x.span = span(*c);
+            if (const Node* l = find<g::exception_label>(*c)) x.label = text(*l);
+            if (const Node* p = find<g::exception_parent>(*c)) {
+               x.parent = text(*p);
+               x.parent_span = span(*p);
+            }
+            const auto values = expr_children(*c);
+            x.condition = expr(*values.at(0));
+            x.value = expr(*values.at(1));
+            x.source = source(*c);
+            d.exceptions.push_back(std::move(x));
+         }
+      }
+      push(m.rules, std::move(d), m, DeclKind::rule);
+   } else if (n.is_type<g::table_decl>()) {
+      TableDecl d;
+      named(d, n);
+      for (const auto& c : find<g::table_params>(n)->children) d.params.push_back(field(*c));
+      d.result = type(*find<g::type>(n));
+      if (const Node* h = find<g::hit_name>(n)) {
+         const auto word = h->string_view();
+         if (word.starts_with("unique")) d.hit = HitPolicy::unique;
+         else if (word.starts_with("first")) d.hit = HitPolicy::first;
+         else if (word.starts_with("any")) d.hit = HitPolicy::any;
+         else if (word.starts_with("priority")) d.hit = HitPolicy::priority;
+         else {
+            d.hit = HitPolicy::collect;
+            if (const Node* op = find<g::collect_op>(*h)) {
+               const auto o = op->string_view();
+               d.collect = o == "sum" ? CollectOp::sum : o == "min" ? CollectOp::min : o == "max" ? CollectOp::max : o == "count" ? CollectOp::count : CollectOp::list;
+            }
+         }
+      }
+      d.source = source(n);
+      // table_body is not a node: its header and versions are children of the table
+      for (const auto& c : n.children) {
+         if (c->is_type<g::table_header>()) {
+            for (const auto& col : c->children) {
+               d.columns.push_back(text(*col));
+               d.column_spans.push_back(span(*col));
+            }
+         } else if (c->is_type<g::table_version>()) {
+            TableVersion v;
+            v.span = span(*c);
+            for (const auto& part : c->children) {
+               if (part->is_type<g::table_from>()) {
+                  v.from = date(*part->children.at(0));
+               } else if (part->is_type<g::table_default>()) {
+                  v.default_value = expr(*part->children.at(0));
+               } else if (part->is_type<g::table_row>()) {
+                  TableRow row;
+                  row.span = span(*part);
+                  for (const auto& cellnode : part->children) {
+                     if (!cellnode->is_type<g::source_clause>()) row.cells.push_back(cell(*cellnode));
+                  }
+                  row.source = source(*part);
+                  v.rows.push_back(std::move(row));
+               }
+            }
+            d.versions.push_back(std::move(v));
+         }
+      }
+      push(m.tables, std::move(d), m, DeclKind::table);
+   } else if (n.is_type<g::test_decl>()) {
+      TestDecl d;
+      d.span = span(n);
+      d.name = string_value(*find<g::test_name>(n)->children.at(0));
+      for (const auto& c : n.children) {
+         if (c->is_type<g::test_given>()) {
+            d.given = expr(*c->children.at(0));
+         } else if (c->is_type<g::test_as_of>()) {
+            d.as_of = date(*c->children.at(0));
+         } else if (c->is_type<g::test_expect>()) {
+            const Node& body = *c->children.at(0);
+            if (body.is_type<g::record_lit>()) d.expect = expr(body);
+            else if (body.is_type<g::expect_violation>()) d.expect_violations.push_back(string_value(body));
+            else d.expect_error = string_value(body);
+         }
+      }
+      push(m.tests, std::move(d), m, DeclKind::test);
+   }
+}
+
+// Comments, found by a scan that skips text literals.
+std::vector<Comment> scan_comments(const SourceFile& file, std::uint32_t file_id)
+{
+   std::vector<Comment> out;
+   const auto& s = file.text();
+   bool in_text = false;
+   for (std::uint32_t i = 0; i < s.size(); ++i) {
+      const char c = s[i];
+      if (in_text) {
+         if (c == '\\') ++i;
+         else if (c == '"' || c == '\n') in_text = false;
+      } else if (c == '"') {
+         in_text = true;
+      } else if (c == '#') {
+         std::uint32_t end = i;
+         while (end < s.size() && s[end] != '\n' && s[end] != '\r') ++end;
+         out.push_back({{file_id, i, end}, s.substr(i, end - i)});
+         i = end;
+      }
+   }
+   return out;
+}
+
+// After a syntax error: the start of the next line whose first word begins a declaration.
+std::uint32_t next_declaration_start(const std::string& text, std::uint32_t offset)
+{
+   static constexpr std::string_view starts[] = {"policy", "import", "enum", "record", "input", "param", "let", "fn", "output", "require", "rule", "table", "test"};
+   std::size_t pos = text.find('\n', offset);
+   while (pos != std::string::npos) {
+      std::size_t word = pos + 1;
+      while (word < text.size() && (text[word] == ' ' || text[word] == '\t')) ++word;
+      std::size_t end = word;
+      while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) ++end;
+      const std::string_view w(text.data() + word, end - word);
+      if (std::find(std::begin(starts), std::end(starts), w) != std::end(starts)) return static_cast<std::uint32_t>(pos + 1);
+      pos = text.find('\n', pos + 1);
+   }
+   return static_cast<std::uint32_t>(text.size());
+}
+
+}  // namespace
+
+Module parse_module(const SourceSet& sources, std::uint32_t file_id, Diagnostics& diagnostics)
+{
+   const SourceFile& file = sources.file(file_id);
+   const std::string& text = file.text();
+   Module module;
+   module.file = file_id;
+   module.comments = scan_comments(file, file_id);
+   Builder builder(file, file_id, diagnostics);
+
+   std::uint32_t offset = 0;
+   // a byte-order mark is not part of the policy
+   if (text.starts_with("\xEF\xBB\xBF")) offset = 3;
+   while (offset <= text.size()) {
+      ParseState state;
+      state.file = &file;
+      pegtl::memory_input<> in(pegtl::internal::iterator(text.data() + offset, offset, 1, 1), text.data() + text.size(), file.path());
+      try {
+         auto root = pegtl::parse_tree::parse<g::next_declaration, Node, selector, pegtl::nothing, control>(in, state);
+         if (!root || root->children.empty()) break;  // end of file
+         const Node& decl = *root->children.front();
+         builder.declaration(decl, module);
+         offset = static_cast<std::uint32_t>(decl.m_end.byte);
+      } catch (const SyntaxError& e) {
+         auto& d = diagnostics.error(e.code, {file_id, e.offset, e.offset + 1}, e.message);
+         d.help = e.help;
+         offset = next_declaration_start(text, e.offset);
+         if (offset >= text.size()) break;
+      }
+   }
+   return module;
+}
+
+}  // namespace pol::lang

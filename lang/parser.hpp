@@ -1,0 +1,16 @@
+// Parses one pol source file into a Module, collecting every syntax error.
+#pragma once
+
+#include "ast.hpp"
+#include "diagnostics.hpp"
+
+namespace pol::lang {
+
+// Parses the file with id `file` in `sources`. Syntax errors go to `diagnostics`; the
+// parser then skips to the next declaration, so one mistake does not hide the others.
+Module parse_module(const SourceSet& sources, std::uint32_t file, Diagnostics& diagnostics);
+
+// The deepest nesting of brackets and operators the parser accepts.
+inline constexpr int max_nesting = 100;
+
+}  // namespace pol::lang

@@ -1,0 +1,13 @@
+# Writes each .pol file of the standard library into a C++ table of raw string literals.
+set(body "#include \"pol/stdlib.hpp\"\n#include <array>\n#include <utility>\n\nnamespace pol::stdlib {\nnamespace {\nconstexpr std::array<std::pair<std::string_view, std::string_view>, COUNT> modules{{\n")
+set(count 0)
+separate_arguments(SOURCES)
+foreach(src ${SOURCES})
+   get_filename_component(name ${src} NAME_WE)
+   file(READ ${src} text)
+   string(APPEND body "   {\"${name}\", R\"pol_source(${text})pol_source\"},\n")
+   math(EXPR count "${count} + 1")
+endforeach()
+string(REPLACE "COUNT" "${count}" body "${body}")
+string(APPEND body "}};\n}  // namespace\n\nstd::optional<std::string_view> find(std::string_view module)\n{\n   for (const auto& [name, text] : modules) {\n      if (name == module) return text;\n   }\n   return std::nullopt;\n}\n\nstd::vector<std::string_view> names()\n{\n   std::vector<std::string_view> out;\n   for (const auto& entry : modules) out.push_back(entry.first);\n   return out;\n}\n\n}  // namespace pol::stdlib\n")
+file(WRITE ${OUTPUT} "${body}")

@@ -1,0 +1,35 @@
+// pol: check, evaluate, test and format pay and HR policies.
+#include <iostream>
+
+#include "commands.hpp"
+
+int main(int argc, char** argv)
+{
+   CLI::App app{"pol: exact, explainable pay and HR policies.\n\nRun 'pol COMMAND --help' for the options of a command.", "pol"};
+   app.require_subcommand(1);
+   app.set_version_flag("--version", "pol 0.1.0");
+   std::vector<std::pair<CLI::App*, pol::cli::Runner>> commands;
+   const auto add = [&](pol::cli::Runner (*make)(CLI::App&)) {
+      const auto before = app.get_subcommands({}).size();
+      auto runner = make(app);
+      commands.emplace_back(app.get_subcommands({})[before], std::move(runner));
+   };
+   add(pol::cli::add_check);
+   add(pol::cli::add_eval);
+   try {
+      app.parse(argc, argv);
+   } catch (const CLI::CallForHelp& e) {
+      return app.exit(e);
+   } catch (const CLI::CallForAllHelp& e) {
+      return app.exit(e);
+   } catch (const CLI::CallForVersion& e) {
+      return app.exit(e);
+   } catch (const CLI::ParseError& e) {
+      app.exit(e);
+      return pol::cli::exit_usage;
+   }
+   for (auto& [sub, run] : commands) {
+      if (sub->parsed()) return run();
+   }
+   return pol::cli::exit_usage;
+}

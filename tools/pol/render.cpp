@@ -1,0 +1,143 @@
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <functional>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "format.hpp"
+
+namespace pol::cli {
+
+bool read_text(const std::string& path, std::string& out)
+{
+   std::ostringstream s;
+   if (path == "-") {
+      s << std::cin.rdbuf();
+   } else {
+      std::ifstream in(path, std::ios::binary);
+      if (!in) return false;
+      s << in.rdbuf();
+   }
+   out = s.str();
+   return true;
+}
+
+std::optional<interp::Date> parse_as_of(const std::string& text) { return interp::Date::parse(text); }
+
+void print_diagnostics(const lang::Compilation& c, Format format)
+{
+   const auto& sources = c.program->sources;
+   if (format == Format::json) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& d : c.diagnostics.items()) out.push_back(lang::render_json(sources, d));
+      std::cout << out.dump(2) << "\n";
+      return;
+   }
+   for (const auto& d : c.diagnostics.items()) {
+      if (format == Format::github) std::cout << lang::render_github(sources, d);
+      else std::cout << lang::render_human(sources, d) << "\n";
+   }
+}
+
+lang::Diagnostic to_diagnostic(const interp::RuntimeError& e)
+{
+   lang::Diagnostic d;
+   d.code = e.code;
+   d.span = e.span;
+   d.message = e.message;
+   d.help = e.help;
+   for (const auto& t : e.trace) d.notes.push_back({{static_cast<std::uint32_t>(-1), 0, 0}, t});
+   return d;
+}
+
+std::string render_error(const lang::SourceSet& sources, const interp::RuntimeError& e) { return lang::render_human(sources, to_diagnostic(e)); }
+
+nlohmann::ordered_json error_json(const lang::SourceSet& sources, const interp::RuntimeError& e)
+{
+   nlohmann::ordered_json j;
+   j["code"] = e.code;
+   j["message"] = e.message;
+   if (!e.field.empty()) j["field"] = e.field;
+   if (e.has_span()) {
+      const auto& f = sources.file(e.span.file);
+      const auto lc = f.line_col(e.span.begin);
+      j["location"] = {{"file", f.path()}, {"line", lc.line}, {"column", lc.column}};
+   }
+   if (!e.help.empty()) j["help"] = e.help;
+   if (!e.trace.empty()) j["trace"] = e.trace;
+   return j;
+}
+
+namespace {
+
+std::string global_source(const lang::Program& p, const lang::Global& g)
+{
+   switch (g.kind) {
+      case lang::GlobalKind::param: return p.param_decl(g).source.text;
+      case lang::GlobalKind::rule: return p.rule_decl(g).source.text;
+      case lang::GlobalKind::input: return p.input_decl(g).source.text;
+      default: return {};
+   }
+}
+
+}  // namespace
+
+nlohmann::ordered_json outcome_json(const interp::Outcome& o, const lang::Program& p, bool explain)
+{
+   nlohmann::ordered_json out;
+   out["outputs"] = nlohmann::ordered_json::object();
+   for (const auto& [slot, value] : o.outputs) out["outputs"][p.globals[slot].name] = interp::to_json(value, p);
+   out["violations"] = nlohmann::ordered_json::array();
+   for (const auto& v : o.violations) out["violations"].push_back({{"rule", v.rule}, {"message", v.message}, {"source", v.source.empty() ? nullptr : nlohmann::ordered_json(v.source)}});
+   if (explain) {
+      auto values = nlohmann::ordered_json::array();
+      for (const auto& e : o.explanation) {
+         const auto& g = p.globals[e.global];
+         nlohmann::ordered_json node;
+         node["name"] = g.name;
+         node["kind"] = lang::to_string(g.kind);
+         node["type"] = g.type.to_string();
+         node["value"] = interp::to_json(e.value, p);
+         const auto source = global_source(p, g);
+         node["source"] = source.empty() ? nullptr : nlohmann::ordered_json(source);
+         node["location"] = p.sources.describe(g.span);
+         node["decided_by"] = e.notes;
+         auto uses = nlohmann::ordered_json::array();
+         for (auto u : e.uses) uses.push_back(p.globals[u].name);
+         node["uses"] = uses;
+         values.push_back(std::move(node));
+      }
+      out["explanation"] = std::move(values);
+   }
+   return out;
+}
+
+std::string explanation_text(const interp::Outcome& o, const lang::Program& p)
+{
+   std::map<std::uint32_t, const interp::Explained*> by_slot;
+   for (const auto& e : o.explanation) by_slot[e.global] = &e;
+   std::string out;
+   std::set<std::uint32_t> shown;
+   std::function<void(std::uint32_t, int)> show = [&](std::uint32_t slot, int depth) {
+      const auto* e = by_slot.count(slot) ? by_slot[slot] : nullptr;
+      const auto& g = p.globals[slot];
+      const std::string indent(static_cast<std::size_t>(depth) * 2, ' ');
+      const bool again = !shown.insert(slot).second;
+      out += fmt::format("{}{} = {}   [{}, {}]{}\n", indent, g.name, e ? interp::format_value(e->value, p) : "?", lang::to_string(g.kind), p.sources.describe(g.span),
+                         again && e && !e->uses.empty() ? " (explained above)" : "");
+      if (!e || again) return;
+      const auto source = global_source(p, g);
+      if (!source.empty()) out += fmt::format("{}  source: {}\n", indent, source);
+      for (const auto& n : e->notes) out += fmt::format("{}  because: {}\n", indent, n);
+      for (auto u : e->uses) show(u, depth + 1);
+   };
+   for (const auto& [slot, value] : o.outputs) show(slot, 0);
+   return out;
+}
+
+}  // namespace pol::cli
