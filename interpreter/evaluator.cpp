@@ -114,6 +114,7 @@ public:
 
    const Value& global(std::uint32_t index);
    Value eval(const Expr& e);
+   Value eval_inner(const Expr& e);
    void check_input_requirements(std::vector<RuntimeError>& errors);
    Outcome finish(std::vector<RuntimeError> errors);
 
@@ -173,6 +174,7 @@ const Value& Run::global(std::uint32_t index)
    if (options_.explain) explained_[index].global = index;
    try {
       values_[index] = compute(index);
+      if (values_[index].kind == ValueKind::int_ && p_.globals[index].type.kind == TypeKind::decimal) values_[index] = Value::decimal(Decimal(values_[index].integer));
    } catch (RuntimeError& e) {
       const auto& g = p_.globals[index];
       e.trace.push_back(fmt::format("while computing {} {} ({})", to_string(g.kind), g.name, where(g.span)));
@@ -519,6 +521,7 @@ Value Run::eval_table(const Expr& e, const lang::TableInfo& table, const Values&
    auto row_value = [&](std::size_t r) {
       const auto& row = version->rows[r];
       Value v = eval(*row.output);
+      if (v.kind == ValueKind::int_ && table.row_type.kind == TypeKind::decimal) v = Value::decimal(Decimal(v.integer));
       note(fmt::format("table {}: {} matched {}, giving {}{}", decl.name, row_text(r), inputs_text(), format_value(v, p_),
                        row.source.present() ? fmt::format(" (source: {})", row.source.text) : std::string()));
       return v;
@@ -609,7 +612,9 @@ Value Run::eval_call(const Expr& e)
    Frame frame(*this, fn.frame_size);
    for (std::size_t i = 0; i < args.size(); ++i) locals_[base_ + i] = std::move(args[i]);
    try {
-      return eval(*fn.decl->body);
+      Value v = eval(*fn.decl->body);
+      if (v.kind == ValueKind::int_ && fn.result.kind == TypeKind::decimal) return Value::decimal(Decimal(v.integer));
+      return v;
    } catch (RuntimeError& err) {
       err.trace.push_back(fmt::format("in function {} called at {}", fn.decl->name, where(e.span)));
       throw;
@@ -769,6 +774,14 @@ Value Run::eval_builtin(const Expr& e)
 }
 
 Value Run::eval(const Expr& e)
+{
+   Value v = eval_inner(e);
+   // an int where a decimal is expected (if-branches, table rows, function results) widens
+   if (v.kind == ValueKind::int_ && e.type.kind == TypeKind::decimal) return Value::decimal(Decimal(v.integer));
+   return v;
+}
+
+Value Run::eval_inner(const Expr& e)
 {
    switch (e.kind) {
       case ExprKind::int_lit:

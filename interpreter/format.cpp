@@ -44,7 +44,8 @@ std::string format_value(const Value& v, const lang::Program& p)
             const bool negative = (*fixed)[0] == '-';
             return (negative ? "-£" : "£") + group_thousands(negative ? fixed->substr(1) : *fixed);
          }
-         return "£" + v.number.describe();
+         const std::string approx = v.number.describe();
+         return approx[0] == '-' ? "-£" + group_thousands(approx.substr(1)) : "£" + group_thousands(approx);
       }
       case ValueKind::date: return v.as_date().to_string();
       case ValueKind::duration: return duration_text(v);

@@ -836,6 +836,17 @@ Type Checker::check_builtin(Expr& e, Context& c, const BuiltinInfo& b)
       else diag.help = fmt::format("{}: {}", b.signature, b.summary);
       return Type::error();
    };
+   if (b.id == Builtin::round && n == 3 && e.args[2]->kind == ExprKind::name && !lookup(c.module, e.args[2]->text)) {
+      const auto& modes = p_.enums[0].variants;
+      if (std::find(modes.begin(), modes.end(), e.args[2]->text) == modes.end()) {
+         auto& diag = d_.error("E0312", e.args[2]->span, fmt::format("unknown rounding mode {}", quote(e.args[2]->text)));
+         const auto near = closest_name(e.args[2]->text, modes);
+         diag.help = fmt::format("{}the modes are: {}", near.empty() ? "" : fmt::format("did you mean '{}'? ", near), fmt::join(modes, ", "));
+         check(*e.args[0], c);
+         check(*e.args[1], c);
+         return Type::error();
+      }
+   }
    const bool list_fn = b.id == Builtin::sum || b.id == Builtin::count || b.id == Builtin::all || b.id == Builtin::any || b.id == Builtin::filter || b.id == Builtin::map;
    if (list_fn) {
       Type list = check(*e.args[0], c);

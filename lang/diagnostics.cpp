@@ -52,39 +52,38 @@ const char* severity_name(Severity s)
    return "error";
 }
 
-std::size_t count_code_points(std::string_view s)
-{
-   return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
-
 // The source line with a caret underline below the span (clipped to its first line).
+// Long lines are shown as a window around the span.
 void render_snippet(std::string& out, const SourceFile& file, Span span, const std::string& label, char mark)
 {
+   constexpr std::size_t window = 100;
    const auto begin = file.line_col(span.begin);
-   const auto line = file.line_text(begin.line);
+   const std::string_view line = file.line_text(begin.line);
    const auto gutter = fmt::format("{}", begin.line).size();
    const std::string pad(gutter, ' ');
-   // the underline runs to the span's end or the end of its first line
+   // code points of the line, as byte offsets
+   std::vector<std::size_t> starts;
+   for (std::size_t i = 0; i < line.size(); ++i) {
+      if ((static_cast<unsigned char>(line[i]) & 0xC0) != 0x80) starts.push_back(i);
+   }
+   starts.push_back(line.size());
+   const std::size_t chars = starts.size() - 1;
    std::size_t width = 1;
    const auto end = file.line_col(std::max(span.end, span.begin));
-   if (end.line == begin.line && end.column > begin.column) {
-      width = end.column - begin.column;
-   } else if (end.line != begin.line) {
-      const auto total = count_code_points(line);
-      width = total >= begin.column ? total - begin.column + 1 : 1;
-   }
-   // keep tabs so the caret lines up
-   std::string indent;
-   std::size_t cp = 0;
-   for (char c : line) {
-      if (cp + 1 >= begin.column) break;
-      if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
-         indent += (c == '\t') ? '\t' : ' ';
-         ++cp;
-      }
-   }
+   if (end.line == begin.line && end.column > begin.column) width = end.column - begin.column;
+   else if (end.line != begin.line) width = chars >= begin.column ? chars - begin.column + 1 : 1;
+   std::size_t first = 0;  // first code point shown
+   std::size_t column = begin.column - 1;
+   if (chars > window && column > window / 2) first = std::min(column - window / 2, chars - window);
+   const std::size_t last = std::min(chars, first + window);
+   std::string shown = std::string(line.substr(starts[first], starts[last] - starts[first]));
+   std::string prefix = first > 0 ? "…" : "";
+   if (last < chars) shown += "…";
+   width = std::min(width, last > column ? last - column : 1);
+   std::string indent(first > 0 ? 1 : 0, ' ');
+   for (std::size_t i = first; i < column && i < chars; ++i) indent += line[starts[i]] == '\t' ? '\t' : ' ';
    out += fmt::format("{} |\n", pad);
-   out += fmt::format("{} | {}\n", begin.line, line);
+   out += fmt::format("{} | {}{}\n", begin.line, prefix, shown);
    out += fmt::format("{} | {}{}", pad, indent, std::string(width, mark));
    if (!label.empty()) out += " " + label;
    out += "\n";

@@ -129,7 +129,7 @@ using selector = pegtl::parse_tree::selector<
       // expressions
       g::expr, g::if_expr, g::lambda, g::lambda_param, g::or_expr, g::or_op, g::and_expr, g::and_op, g::not_expr, g::not_op, g::compare_expr, g::compare_op,
       g::in_op, g::coalesce_expr, g::coalesce_op, g::add_expr, g::add_op, g::mul_expr, g::mul_op, g::operand, g::negate_op, g::as_of_expr, g::as_of_date,
-      g::postfix_expr, g::call_args, g::field_access, g::field_name, g::name_ref, g::list_lit, g::record_lit, g::record_field, g::field_key,
+      g::postfix_expr, g::paren_expr, g::call_args, g::field_access, g::field_name, g::name_ref, g::list_lit, g::record_lit, g::record_field, g::field_key,
       // literals
       g::money_lit, g::date_lit, g::duration_lit, g::duration_unit, g::percent_lit, g::decimal_lit, g::int_lit, g::text_lit, g::text_chunk, g::text_escape,
       g::text_interp, g::true_lit, g::false_lit, g::none_lit,
@@ -137,11 +137,11 @@ using selector = pegtl::parse_tree::selector<
       g::type, g::type_name, g::list_type, g::optional_mark,
       // declarations
       g::decl_name, g::source_clause, g::policy_decl, g::policy_name, g::meta_entry, g::meta_key, g::import_decl, g::import_target, g::dotted_name,
-      g::import_alias, g::enum_decl, g::enum_variant, g::variant_name, g::record_decl, g::field_decl, g::field_decl_name, g::input_decl, g::default_value,
+      g::import_alias, g::enum_decl, g::enum_body, g::enum_variant, g::variant_name, g::record_decl, g::record_body, g::field_decl, g::field_decl_name, g::input_decl, g::default_value,
       g::requires_clause, g::param_decl, g::period, g::period_date, g::let_decl, g::let_type, g::fn_decl, g::fn_params, g::output_decl, g::require_decl,
       g::require_message, g::rule_decl, g::rule_default, g::rule_exception, g::exception_label, g::exception_parent, g::table_decl, g::table_params,
       g::hit_name, g::collect_op, g::table_header, g::column_name, g::table_version, g::table_from, g::table_row, g::any_cell, g::range_cell, g::range_open,
-      g::range_close, g::range_low, g::range_high, g::compare_cell, g::values_cell, g::table_default, g::test_decl, g::test_name, g::test_given, g::test_as_of,
+      g::range_close, g::range_low, g::range_high, g::compare_cell, g::values_cell, g::table_default, g::test_decl, g::test_body, g::test_name, g::test_given, g::test_as_of,
       g::test_expect, g::expect_violation, g::expect_error>>;
 
 using Node = pegtl::parse_tree::node;
@@ -201,7 +201,7 @@ bool is_expr_node(const Node& n)
           n.is_type<g::operand>() || n.is_type<g::as_of_expr>() || n.is_type<g::postfix_expr>() || n.is_type<g::name_ref>() || n.is_type<g::list_lit>() ||
           n.is_type<g::record_lit>() || n.is_type<g::money_lit>() || n.is_type<g::date_lit>() || n.is_type<g::duration_lit>() || n.is_type<g::percent_lit>() ||
           n.is_type<g::decimal_lit>() || n.is_type<g::int_lit>() || n.is_type<g::text_lit>() || n.is_type<g::true_lit>() || n.is_type<g::false_lit>() ||
-          n.is_type<g::none_lit>() || n.is_type<g::default_value>() || n.is_type<g::range_low>() || n.is_type<g::range_high>() || n.is_type<g::as_of_date>();
+          n.is_type<g::none_lit>() || n.is_type<g::paren_expr>() || n.is_type<g::default_value>() || n.is_type<g::range_low>() || n.is_type<g::range_high>() || n.is_type<g::as_of_date>();
 }
 
 const Node* first_expr_child(const Node& n)
@@ -223,7 +223,7 @@ std::vector<const Node*> expr_children(const Node& n)
 
 ExprPtr Builder::expr(const Node& n)
 {
-   if (n.is_type<g::expr>() || n.is_type<g::default_value>() || n.is_type<g::range_low>() || n.is_type<g::range_high>() || n.is_type<g::as_of_date>()) {
+   if (n.is_type<g::expr>() || n.is_type<g::paren_expr>() || n.is_type<g::default_value>() || n.is_type<g::range_low>() || n.is_type<g::range_high>() || n.is_type<g::as_of_date>()) {
       return expr(*n.children.at(0));
    }
    if (n.is_type<g::if_expr>()) {
@@ -548,7 +548,7 @@ void Builder::declaration(const Node& n, Module& m)
    } else if (n.is_type<g::enum_decl>()) {
       EnumDecl d;
       named(d, n);
-      for (const auto& c : n.children) {
+      for (const auto& c : find<g::enum_body>(n)->children) {
          if (!c->is_type<g::enum_variant>()) continue;
          EnumDecl::Variant v{text(*c->children.at(0)), {}, span(*c)};
          if (c->children.size() > 1) v.label = string_value(*c->children[1]);
@@ -558,7 +558,7 @@ void Builder::declaration(const Node& n, Module& m)
    } else if (n.is_type<g::record_decl>()) {
       RecordDecl d;
       named(d, n);
-      for (const auto& c : n.children) {
+      for (const auto& c : find<g::record_body>(n)->children) {
          if (c->is_type<g::field_decl>()) d.fields.push_back(field(*c));
       }
       push(m.records, std::move(d), m, DeclKind::record);
@@ -700,7 +700,7 @@ void Builder::declaration(const Node& n, Module& m)
       TestDecl d;
       d.span = span(n);
       d.name = string_value(*find<g::test_name>(n)->children.at(0));
-      for (const auto& c : n.children) {
+      for (const auto& c : find<g::test_body>(n)->children) {
          if (c->is_type<g::test_given>()) {
             d.given = expr(*c->children.at(0));
          } else if (c->is_type<g::test_as_of>()) {
@@ -739,9 +739,16 @@ std::vector<Comment> scan_comments(const SourceFile& file, std::uint32_t file_id
    return out;
 }
 
-// After a syntax error: the start of the next line whose first word begins a declaration.
+// After a syntax error in the declaration that starts at `offset`: the start of the next
+// line whose first word begins a declaration.
 std::uint32_t next_declaration_start(const std::string& text, std::uint32_t offset)
 {
+   // skip the blank lines and comments before the failed declaration's keyword
+   while (offset < text.size()) {
+      if (std::isspace(static_cast<unsigned char>(text[offset]))) ++offset;
+      else if (text[offset] == '#') offset = static_cast<std::uint32_t>(std::min(text.find('\n', offset), text.size()));
+      else break;
+   }
    static constexpr std::string_view starts[] = {"policy", "import", "enum", "record", "input", "param", "let", "fn", "output", "require", "rule", "table", "test"};
    std::size_t pos = text.find('\n', offset);
    while (pos != std::string::npos) {
@@ -783,7 +790,7 @@ Module parse_module(const SourceSet& sources, std::uint32_t file_id, Diagnostics
       } catch (const SyntaxError& e) {
          auto& d = diagnostics.error(e.code, {file_id, e.offset, e.offset + 1}, e.message);
          d.help = e.help;
-         offset = next_declaration_start(text, e.offset);
+         offset = next_declaration_start(text, offset);
          if (offset >= text.size()) break;
       }
    }

@@ -1,0 +1,54 @@
+// Small helpers shared by the unit tests: compile a policy from text and evaluate it.
+#pragma once
+
+#include <algorithm>
+#include <string>
+
+#include "compiler.hpp"
+#include "evaluator.hpp"
+#include "format.hpp"
+
+namespace pol::test {
+
+inline lang::Compilation compile(const std::string& text) { return lang::compile_text("test.pol", text); }
+
+// The codes of all diagnostics, in order.
+inline std::vector<std::string> codes(const lang::Compilation& c)
+{
+   std::vector<std::string> out;
+   for (const auto& d : c.diagnostics.items()) out.push_back(d.code);
+   return out;
+}
+
+inline interp::Outcome run(const std::string& text, const std::string& input_json, const std::string& as_of = "2024-06-30")
+{
+   auto c = compile(text);
+   if (!c.ok()) {
+      std::string all;
+      for (const auto& d : c.diagnostics.items()) all += lang::render_human(c.program->sources, d);
+      throw std::runtime_error("policy does not check:\n" + all);
+   }
+   interp::Policy policy(std::move(c.program));
+   interp::EvalOptions o;
+   o.as_of = interp::Date::parse(as_of);
+   return policy.evaluate(interp::parse_json(input_json).value, o);
+}
+
+// The one output of a policy as JSON text, e.g. "\"25000.00\"".
+inline std::string output(const std::string& text, const std::string& input_json = "{}")
+{
+   auto c = compile(text);
+   if (!c.ok()) {
+      std::string all;
+      for (const auto& d : c.diagnostics.items()) all += lang::render_human(c.program->sources, d);
+      throw std::runtime_error("policy does not check:\n" + all);
+   }
+   interp::Policy policy(std::move(c.program));
+   interp::EvalOptions o;
+   o.as_of = interp::Date::parse("2024-06-30");
+   const auto outcome = policy.evaluate(interp::parse_json(input_json).value, o);
+   if (!outcome.ok()) return "error: " + outcome.errors.front().message;
+   return interp::to_json(outcome.outputs.front().second, policy.program()).dump();
+}
+
+}  // namespace pol::test

@@ -1,0 +1,69 @@
+#include <catch2/catch.hpp>
+
+#include "helpers.hpp"
+
+using namespace pol;
+using Codes = std::vector<std::string>;
+
+TEST_CASE("five different mistakes are all reported")
+{
+   auto c = test::compile(R"(input pay: money
+input years: int
+let total = pay + years
+let monthly = pya / 12
+let a = b + 1
+let b = a * 2
+output t = total
+output x = round(monthly, £0.01, half_up, 3)
+output y = if years > 2 then pay else "none"
+)");
+   CHECK(test::codes(c) == Codes{"E0301", "E0201", "E0206", "E0306", "E0305"});
+   CHECK(c.diagnostics.items()[1].help == "did you mean 'pay'?");
+   CHECK(c.diagnostics.items()[2].message == "dependency cycle: a → b → a");
+}
+
+TEST_CASE("kinds do not mix silently, and the help names the conversion")
+{
+   auto c = test::compile("input pay: money\ninput months: decimal\noutput x = pay + months\n");
+   REQUIRE(test::codes(c) == Codes{"E0301"});
+   CHECK(c.diagnostics.items()[0].message == "cannot add money and decimal");
+   CHECK(c.diagnostics.items()[0].help.find("multiply instead") != std::string::npos);
+
+   CHECK(test::codes(test::compile("input a: money\noutput x = a * a\n")) == Codes{"E0302"});
+   CHECK(test::codes(test::compile("input a: date\ninput b: date\noutput x = a - b\n")) == Codes{"E0301"});
+   CHECK(test::codes(test::compile("input a: money\noutput x = a > 5\n")) == Codes{"E0303"});
+   // ints widen to decimals; money times a number is money
+   CHECK(test::compile("input a: int\ninput p: money\noutput x = a + 0.5\noutput y = p * a\n").ok());
+}
+
+TEST_CASE("wrong arity for built-ins and user functions")
+{
+   CHECK(test::codes(test::compile("output x = add_years(2024-01-01)\n")) == Codes{"E0306"});
+   CHECK(test::codes(test::compile("fn f(a: int) -> int = a\noutput x = f(1, 2)\n")) == Codes{"E0306"});
+}
+
+TEST_CASE("unused inputs and lets are warnings, not errors")
+{
+   auto c = test::compile("input a: int\ninput b: int\nlet c = 1\noutput x = a\n");
+   CHECK(c.ok());
+   CHECK(test::codes(c) == Codes{"W0401", "W0402"});
+}
+
+TEST_CASE("functions are pure and cannot recurse")
+{
+   CHECK(test::codes(test::compile("input a: int\nfn f(x: int) -> int = x + a\noutput y = f(1)\n")) == Codes{"E0209"});
+   CHECK(test::codes(test::compile("fn f(x: int) -> int = g(x)\nfn g(x: int) -> int = f(x)\noutput y = f(1)\n")) == Codes{"E0207"});
+}
+
+TEST_CASE("optional values need a fallback")
+{
+   CHECK(test::codes(test::compile("input a: money?\noutput x = a + £1\n")) == Codes{"E0309"});
+   CHECK(test::compile("input a: money?\noutput x = (a ?? £0) + £1\n").ok());
+}
+
+TEST_CASE("imports of the standard library")
+{
+   auto c = test::compile("import dates\ninput d: date\noutput y = dates.tax_year(d)\n");
+   CHECK(c.ok());
+   CHECK(test::codes(test::compile("import nosuch\noutput y = 1\n")) == Codes{"E0210"});
+}
