@@ -248,6 +248,7 @@ Value Run::eval_rule(const lang::RuleDecl& rule)
          }
          std::optional<Decision> refined = x.label.empty() ? std::nullopt : decide(x.label);
          Decision d = refined ? *refined : Decision{eval(*x.value), &x};
+         if (options_.coverage) options_.coverage->mark(&x);
          if (!refined) note(fmt::format("{} applied{}", name, x.source.present() ? fmt::format(" (source: {})", x.source.text) : std::string()));
          if (found && !(found->value == d.value)) {
             RuntimeError r;
@@ -275,6 +276,7 @@ Value Run::eval_rule(const lang::RuleDecl& rule)
       r.help = "add 'default = …' for the cases no exception covers";
       throw r;
    }
+   if (options_.coverage) options_.coverage->mark(rule.default_value.get());
    note(fmt::format("the default applied{}", rule.default_source.present() ? fmt::format(" (source: {})", rule.default_source.text) : std::string()));
    return eval(*rule.default_value);
 }
@@ -520,6 +522,7 @@ Value Run::eval_table(const Expr& e, const lang::TableInfo& table, const Values&
    }
    auto row_value = [&](std::size_t r) {
       const auto& row = version->rows[r];
+      if (options_.coverage) options_.coverage->mark(&row);
       Value v = eval(*row.output);
       if (v.kind == ValueKind::int_ && table.row_type.kind == TypeKind::decimal) v = Value::decimal(Decimal(v.integer));
       note(fmt::format("table {}: {} matched {}, giving {}{}", decl.name, row_text(r), inputs_text(), format_value(v, p_),
@@ -904,6 +907,7 @@ Outcome Run::finish(std::vector<RuntimeError> errors)
             for (const auto& req : p_.modules[m]->requires_) {
                Frame frame(*this, p_.require_frame_size);
                if (eval(*req.condition).flag) continue;
+               if (options_.coverage) options_.coverage->mark(&req);
                out.violations.push_back({text_of(*req.condition), eval(*req.message).str ? *eval(*req.message).str : std::string(), req.source.text, req.span});
             }
          }

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,9 +48,17 @@ struct Outcome {
    bool ok() const { return errors.empty(); }
 };
 
+// What evaluations exercised: rule defaults and exceptions that applied, table rows that
+// matched, requires that failed. Items are identified by their syntax-tree node.
+struct Coverage {
+   std::set<const void*> hit;
+   void mark(const void* item) { hit.insert(item); }
+};
+
 struct EvalOptions {
    std::optional<Date> as_of;  // the evaluation date for dated params and tables; today if absent
    bool explain = false;
+   Coverage* coverage = nullptr;  // when set, records what this evaluation exercised
 };
 
 // A compiled policy: immutable after construction, so many threads can evaluate it at once.

@@ -134,3 +134,57 @@ JsonParseResult parse_json(std::string_view text)
 }
 
 }  // namespace pol::interp
+
+namespace pol::interp {
+
+std::string write_json(const JsonValue& v, int indent, int depth)
+{
+   const std::string pad(static_cast<std::size_t>(indent * (depth + 1)), ' ');
+   const std::string close_pad(static_cast<std::size_t>(indent * depth), ' ');
+   switch (v.kind) {
+      case JsonValue::Kind::null: return "null";
+      case JsonValue::Kind::boolean: return v.boolean ? "true" : "false";
+      case JsonValue::Kind::number: return v.text;
+      case JsonValue::Kind::string: return nlohmann::json(v.text).dump();
+      case JsonValue::Kind::array: {
+         if (v.items.empty()) return "[]";
+         std::string out = "[\n";
+         for (std::size_t i = 0; i < v.items.size(); ++i) out += pad + write_json(v.items[i], indent, depth + 1) + (i + 1 < v.items.size() ? ",\n" : "\n");
+         return out + close_pad + "]";
+      }
+      case JsonValue::Kind::object: {
+         if (v.fields.empty()) return "{}";
+         std::string out = "{\n";
+         for (std::size_t i = 0; i < v.fields.size(); ++i) {
+            out += pad + nlohmann::json(v.fields[i].first).dump() + ": " + write_json(v.fields[i].second, indent, depth + 1) + (i + 1 < v.fields.size() ? ",\n" : "\n");
+         }
+         return out + close_pad + "}";
+      }
+   }
+   return "null";
+}
+
+JsonValue from_nlohmann(const nlohmann::ordered_json& j)
+{
+   JsonValue v;
+   if (j.is_null()) return v;
+   if (j.is_boolean()) {
+      v.kind = JsonValue::Kind::boolean;
+      v.boolean = j.get<bool>();
+   } else if (j.is_number()) {
+      v.kind = JsonValue::Kind::number;
+      v.text = j.dump();
+   } else if (j.is_string()) {
+      v.kind = JsonValue::Kind::string;
+      v.text = j.get<std::string>();
+   } else if (j.is_array()) {
+      v.kind = JsonValue::Kind::array;
+      for (const auto& item : j) v.items.push_back(from_nlohmann(item));
+   } else {
+      v.kind = JsonValue::Kind::object;
+      for (const auto& [key, value] : j.items()) v.fields.emplace_back(key, from_nlohmann(value));
+   }
+   return v;
+}
+
+}  // namespace pol::interp

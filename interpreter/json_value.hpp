@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace pol::interp {
 
 struct JsonValue {
@@ -28,5 +30,14 @@ struct JsonParseResult {
 };
 
 JsonParseResult parse_json(std::string_view text);
+
+}  // namespace pol::interp
+
+namespace pol::interp {
+
+// Writes a JsonValue back as JSON text, numbers exactly as they were read.
+std::string write_json(const JsonValue& v, int indent = 2, int depth = 0);
+// Converts nlohmann JSON (as produced for outputs) into a JsonValue.
+JsonValue from_nlohmann(const nlohmann::ordered_json& j);
 
 }  // namespace pol::interp

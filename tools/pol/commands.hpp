@@ -22,6 +22,7 @@ using Runner = std::function<int()>;
 
 Runner add_check(CLI::App& app);
 Runner add_eval(CLI::App& app);
+Runner add_test(CLI::App& app);
 
 // Shared output helpers (render.cpp).
 enum class Format { human, json, github, text, junit };
@@ -30,7 +31,8 @@ lang::Diagnostic to_diagnostic(const interp::RuntimeError& e);
 std::string render_error(const lang::SourceSet& sources, const interp::RuntimeError& e);
 nlohmann::ordered_json error_json(const lang::SourceSet& sources, const interp::RuntimeError& e);
 nlohmann::ordered_json outcome_json(const interp::Outcome& o, const lang::Program& p, bool explain);
-std::string explanation_text(const interp::Outcome& o, const lang::Program& p);
+// The tree of values behind the outputs (or only the given output slots).
+std::string explanation_text(const interp::Outcome& o, const lang::Program& p, const std::vector<std::uint32_t>& only = {});
 bool read_text(const std::string& path, std::string& out);  // "-" is stdin
 std::optional<interp::Date> parse_as_of(const std::string& text);
 

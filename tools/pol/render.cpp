@@ -117,7 +117,7 @@ nlohmann::ordered_json outcome_json(const interp::Outcome& o, const lang::Progra
    return out;
 }
 
-std::string explanation_text(const interp::Outcome& o, const lang::Program& p)
+std::string explanation_text(const interp::Outcome& o, const lang::Program& p, const std::vector<std::uint32_t>& only)
 {
    std::map<std::uint32_t, const interp::Explained*> by_slot;
    for (const auto& e : o.explanation) by_slot[e.global] = &e;
@@ -136,7 +136,9 @@ std::string explanation_text(const interp::Outcome& o, const lang::Program& p)
       for (const auto& n : e->notes) out += fmt::format("{}  because: {}\n", indent, n);
       for (auto u : e->uses) show(u, depth + 1);
    };
-   for (const auto& [slot, value] : o.outputs) show(slot, 0);
+   for (const auto& [slot, value] : o.outputs) {
+      if (only.empty() || std::find(only.begin(), only.end(), slot) != only.end()) show(slot, 0);
+   }
    return out;
 }
 
