@@ -72,9 +72,11 @@ std::optional<Value> Policy::decode_input(const JsonValue& json, const lang::Typ
          return Value::text(json.text);
       case lang::TypeKind::enum_: {
          if (!texty) return fail();
+         // by name, or by label ("Must Improve")
          const auto& variants = p.enums[type.id].variants;
+         const auto& labels = p.enums[type.id].labels;
          for (std::size_t i = 0; i < variants.size(); ++i) {
-            if (variants[i] == json.text) return Value::enum_(type.id, static_cast<std::int64_t>(i));
+            if (variants[i] == json.text || labels[i] == json.text) return Value::enum_(type.id, static_cast<std::int64_t>(i));
          }
          const auto near = lang::closest_name(json.text, variants);
          return fail(near.empty() ? std::string() : fmt::format(" (did you mean \"{}\"?)", near));

@@ -761,6 +761,7 @@ Value Run::eval_builtin(const Expr& e)
          case Builtin::is_leap_year: return Value::boolean(is_leap_year(a[0].integer));
          case Builtin::to_decimal: return Value::decimal(a[0].as_decimal());
          case Builtin::to_money: return Value::money(a[0].as_decimal());
+         case Builtin::fail: throw error_at(e, "R0600", *a[0].str, "this error is raised by the policy itself");
          case Builtin::to_int: {
             if (a[0].kind == ValueKind::int_) return a[0];
             if (auto i = a[0].number.to_int64()) return Value::int_(*i);

@@ -36,6 +36,7 @@ constexpr std::array table{
    BuiltinInfo{Builtin::to_decimal, "decimal", 1, 1, "decimal(x)", "a number or amount of money as a plain decimal"},
    BuiltinInfo{Builtin::to_money, "money", 1, 1, "money(x)", "a number as an amount of money in pounds"},
    BuiltinInfo{Builtin::to_int, "int", 1, 1, "int(x)", "a whole decimal as an int; a fraction is an error (round first)"},
+   BuiltinInfo{Builtin::fail, "fail", 1, 1, "fail(message)", "stops the evaluation with an error carrying the message"},
 };
 }  // namespace
 

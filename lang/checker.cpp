@@ -982,6 +982,9 @@ Type Checker::check_builtin(Expr& e, Context& c, const BuiltinInfo& b)
       case Builtin::to_int:
          if (!a[0].is_numeric()) return arg_error(0, "a number", a[0]);
          return Type::of(TypeKind::int_);
+      case Builtin::fail:
+         if (a[0].optional || a[0].kind != TypeKind::text) return arg_error(0, "a message (text)", a[0]);
+         return Type::of(TypeKind::never);
       default: break;
    }
    return Type::error();

@@ -37,6 +37,7 @@ std::string Type::to_string() const
       case TypeKind::record: s = name; break;
       case TypeKind::list: s = "list of " + (element ? element->to_string() : std::string("?")); break;
       case TypeKind::lambda: s = "function"; break;
+      case TypeKind::never: return "never";
    }
    if (optional) s += "?";
    return s;
@@ -56,7 +57,7 @@ bool operator==(const Type& a, const Type& b)
 
 bool assignable(const Type& from, const Type& to)
 {
-   if (from.is_error() || to.is_error()) return true;
+   if (from.is_error() || to.is_error() || from.kind == TypeKind::never) return true;
    if (from.kind == TypeKind::none) return to.optional;
    if (from.optional && !to.optional) return false;
    if (from.kind == TypeKind::int_ && to.kind == TypeKind::decimal) return true;
@@ -68,8 +69,8 @@ bool assignable(const Type& from, const Type& to)
 
 Type unify(const Type& a, const Type& b)
 {
-   if (a.is_error()) return b;
-   if (b.is_error()) return a;
+   if (a.is_error() || a.kind == TypeKind::never) return b;
+   if (b.is_error() || b.kind == TypeKind::never) return a;
    if (a.kind == TypeKind::none) return b.as_optional();
    if (b.kind == TypeKind::none) return a.as_optional();
    const bool optional = a.optional || b.optional;

@@ -21,6 +21,7 @@ enum class TypeKind : std::uint8_t {
    record,
    list,
    lambda,    // only as an argument of a list function
+   never,     // fail(…): has no value, so it fits anywhere
 };
 
 // Durations keep their calendar family: months and years, days and weeks, hours.

@@ -18,7 +18,7 @@ Runner add_check(CLI::App& app)
       bool deny_warnings = false;
    };
    auto o = std::make_shared<Options>();
-   cmd->add_option("files", o->files, "Policy files (.pol) to check")->required();
+   cmd->add_option("files", o->files, "Policy files (.pol), or folders to search for them")->required();
    cmd->add_option("--format", o->format, "Output: human (source, caret and help), json, or github (workflow annotations)")
       ->check(CLI::IsMember({"human", "json", "github"}));
    cmd->add_option("--path", o->path, "Extra folders to search for imported files");
@@ -28,7 +28,13 @@ Runner add_check(CLI::App& app)
       int status = exit_ok;
       std::size_t errors = 0, warnings = 0;
       nlohmann::json all = nlohmann::json::array();
-      for (const auto& file : o->files) {
+      std::vector<std::string> missing;
+      const auto files = policy_files(o->files, missing);
+      for (const auto& m : missing) {
+         std::cerr << fmt::format("error: cannot read {}\n", m);
+         status = exit_usage;
+      }
+      for (const auto& file : files) {
          lang::CompileOptions options;
          options.search_path = o->path;
          const auto c = lang::compile_file(file, options);
@@ -47,7 +53,7 @@ Runner add_check(CLI::App& app)
       }
       if (format == Format::json) std::cout << all.dump(2) << "\n";
       else if (format == Format::human) {
-         if (errors + warnings == 0) std::cout << fmt::format("{} checked: no problems\n", o->files.size() == 1 ? o->files.front() : fmt::format("{} files", o->files.size()));
+         if (errors + warnings == 0) std::cout << fmt::format("{} checked: no problems\n", files.size() == 1 ? files.front() : fmt::format("{} files", files.size()));
          else std::cout << fmt::format("{} error{}, {} warning{}\n", errors, errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
       }
       if (status != exit_ok) return status;

@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -28,6 +29,27 @@ bool read_text(const std::string& path, std::string& out)
 }
 
 std::optional<interp::Date> parse_as_of(const std::string& text) { return interp::Date::parse(text); }
+
+std::vector<std::string> policy_files(const std::vector<std::string>& paths, std::vector<std::string>& missing)
+{
+   namespace fs = std::filesystem;
+   std::vector<std::string> out;
+   for (const auto& p : paths) {
+      if (fs::is_directory(p)) {
+         std::vector<std::string> found;
+         for (const auto& entry : fs::recursive_directory_iterator(p)) {
+            if (entry.is_regular_file() && entry.path().extension() == ".pol") found.push_back(entry.path().string());
+         }
+         std::sort(found.begin(), found.end());
+         out.insert(out.end(), found.begin(), found.end());
+      } else if (fs::is_regular_file(p)) {
+         out.push_back(p);
+      } else {
+         missing.push_back(p);
+      }
+   }
+   return out;
+}
 
 void print_diagnostics(const lang::Compilation& c, Format format)
 {

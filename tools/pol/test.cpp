@@ -49,26 +49,6 @@ struct Case {
    std::vector<std::string> setup_errors;
 };
 
-std::vector<std::string> policy_files(const std::vector<std::string>& paths, std::vector<std::string>& missing)
-{
-   std::vector<std::string> out;
-   for (const auto& p : paths) {
-      if (fs::is_directory(p)) {
-         std::vector<std::string> found;
-         for (const auto& entry : fs::recursive_directory_iterator(p)) {
-            if (entry.is_regular_file() && entry.path().extension() == ".pol") found.push_back(entry.path().string());
-         }
-         std::sort(found.begin(), found.end());
-         out.insert(out.end(), found.begin(), found.end());
-      } else if (fs::is_regular_file(p)) {
-         out.push_back(p);
-      } else {
-         missing.push_back(p);
-      }
-   }
-   return out;
-}
-
 // Everything a test can exercise in the policy, with a readable name.
 std::vector<std::pair<const void*, std::string>> coverable(const lang::Program& p)
 {
