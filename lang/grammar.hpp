@@ -265,7 +265,8 @@ struct table_default : seq<kw_default, ws, must<equals>, ws, must<expr>> {};
 struct table_from : seq<kw_from, ws, must<period_date>> {};
 struct table_version : seq<opt<table_from, ws>, table_row, star<ws, table_row>, opt<ws, table_default>> {};
 struct table_params : seq<one<'('>, ws, opt<list_tail<field_decl, comma>>, ws, must<close_paren>> {};
-struct table_body : seq<table_header, plus<ws, table_version>> {};
+// The first 'from' may stand above the header row.
+struct table_body : seq<opt<table_from, ws>, table_header, plus<ws, table_version>> {};
 struct table_decl : seq<kw_table, ws, must<decl_name>, must<table_params>, ws, must<arrow>, ws, must<type>, opt<ws, hit_clause>, opt_source, ws, must<table_body>> {};
 
 // test "name" { given {…}  as of 2024-01-01  expect {…} }

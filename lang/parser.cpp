@@ -668,8 +668,11 @@ void Builder::declaration(const Node& n, Module& m)
       }
       d.source = source(n);
       // table_body is not a node: its header and versions are children of the table
+      std::optional<CivilDate> leading_from;
       for (const auto& c : n.children) {
-         if (c->is_type<g::table_header>()) {
+         if (c->is_type<g::table_from>()) {
+            leading_from = date(*c->children.at(0));
+         } else if (c->is_type<g::table_header>()) {
             for (const auto& col : c->children) {
                d.columns.push_back(text(*col));
                d.column_spans.push_back(span(*col));
@@ -692,6 +695,7 @@ void Builder::declaration(const Node& n, Module& m)
                   v.rows.push_back(std::move(row));
                }
             }
+            if (d.versions.empty() && !v.from) v.from = leading_from;
             d.versions.push_back(std::move(v));
          }
       }

@@ -4,13 +4,13 @@
 #include <algorithm>
 #include <string>
 
-#include "compiler.hpp"
+#include "compile.hpp"
 #include "evaluator.hpp"
 #include "format.hpp"
 
 namespace pol::test {
 
-inline lang::Compilation compile(const std::string& text) { return lang::compile_text("test.pol", text); }
+inline lang::Compilation compile(const std::string& text) { return interp::compile_text("test.pol", text); }
 
 // The codes of all diagnostics, in order.
 inline std::vector<std::string> codes(const lang::Compilation& c)

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "compile.hpp"
 
 namespace pol::cli {
 
@@ -37,7 +38,7 @@ Runner add_check(CLI::App& app)
       for (const auto& file : files) {
          lang::CompileOptions options;
          options.search_path = o->path;
-         const auto c = lang::compile_file(file, options);
+         const auto c = interp::compile_file(file, options);
          if (c.io_error) {
             std::cerr << fmt::format("error: cannot read {}\n", file);
             status = exit_usage;

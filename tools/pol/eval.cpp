@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "compile.hpp"
 #include "format.hpp"
 
 namespace pol::cli {
@@ -52,7 +53,7 @@ Runner add_eval(CLI::App& app)
       }
       lang::CompileOptions options;
       options.search_path = o->path;
-      auto c = lang::compile_file(o->policy, options);
+      auto c = interp::compile_file(o->policy, options);
       if (c.io_error) {
          std::cerr << fmt::format("error: cannot read the policy file {}\n", o->policy);
          return exit_usage;

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "compile.hpp"
 #include "format.hpp"
 
 namespace pol::cli {
@@ -287,7 +288,7 @@ Runner add_test(CLI::App& app)
          r.file = file;
          lang::CompileOptions options;
          options.search_path = o->path;
-         auto c = lang::compile_file(file, options);
+         auto c = interp::compile_file(file, options);
          if (!c.ok()) {
             r.problems.push_back(fmt::format("the policy does not check ({} error{}): run pol check {}", c.diagnostics.error_count(), c.diagnostics.error_count() == 1 ? "" : "s", file));
             results.push_back(std::move(r));

@@ -1,0 +1,351 @@
+#include "table_analysis.hpp"
+
+#include <map>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "date.hpp"
+#include "decimal.hpp"
+
+namespace pol::interp {
+
+namespace {
+
+using lang::Expr;
+using lang::ExprKind;
+using lang::TypeKind;
+
+// A set of segments of one column's domain.
+using Bits = std::vector<std::uint64_t>;
+
+bool any_bit(const Bits& b)
+{
+   for (auto w : b) {
+      if (w) return true;
+   }
+   return false;
+}
+Bits and_bits(const Bits& a, const Bits& b)
+{
+   Bits r(a.size());
+   for (std::size_t i = 0; i < a.size(); ++i) r[i] = a[i] & b[i];
+   return r;
+}
+bool test_bit(const Bits& b, std::size_t i) { return (b[i / 64] >> (i % 64)) & 1u; }
+void set_bit(Bits& b, std::size_t i) { b[i / 64] |= std::uint64_t{1} << (i % 64); }
+std::size_t first_bit(const Bits& b)
+{
+   for (std::size_t i = 0; i < b.size() * 64; ++i) {
+      if (test_bit(b, i)) return i;
+   }
+   return 0;
+}
+
+// A literal cell value on the column's number line: numbers and money as themselves, dates as
+// day numbers, enums and bools by index.
+std::optional<Decimal> point(const Expr& e)
+{
+   switch (e.kind) {
+      case ExprKind::int_lit:
+      case ExprKind::decimal_lit:
+      case ExprKind::money_lit: return Decimal::parse(e.text);
+      case ExprKind::percent_lit: return Decimal::parse(e.text + "%");
+      case ExprKind::date_lit: return Decimal(Date::from_civil(e.date.year, e.date.month, e.date.day)->days());
+      case ExprKind::bool_lit: return Decimal(e.text == "true" ? 1 : 0);
+      case ExprKind::negate: {
+         auto v = point(*e.args[0]);
+         if (v) return -*v;
+         return std::nullopt;
+      }
+      case ExprKind::name:
+      case ExprKind::field:
+         if (e.ref.kind == lang::RefKind::enum_variant) return Decimal(e.ref.sub);
+         return std::nullopt;
+      default: return std::nullopt;
+   }
+}
+
+// One column: its segments and how to show a value from each.
+struct Column {
+   std::string name;
+   lang::Type type;
+   bool discrete = false;        // enum or bool: one segment per value
+   std::vector<Decimal> points;  // sorted boundaries (ordered columns)
+   std::size_t segments = 0;
+   const lang::Program* program = nullptr;
+
+   // Ordered columns: segment 2i+1 is points[i]; even segments are the open gaps around them.
+   std::size_t point_segment(const Decimal& p) const
+   {
+      if (discrete) return static_cast<std::size_t>(*p.to_int64());
+      const auto it = std::lower_bound(points.begin(), points.end(), p);
+      return static_cast<std::size_t>(it - points.begin()) * 2 + 1;
+   }
+   bool whole_numbers() const { return type.kind == TypeKind::int_ || type.kind == TypeKind::date; }
+   // An open segment between two neighbouring whole numbers holds nothing.
+   bool empty(std::size_t s) const
+   {
+      if (discrete || s % 2 == 1 || !whole_numbers()) return false;
+      if (s == 0 || s == segments - 1) return false;
+      const Decimal gap = points[s / 2] - points[s / 2 - 1];
+      return gap <= Decimal(1);
+   }
+   std::string show(const Decimal& v) const
+   {
+      switch (type.kind) {
+         case TypeKind::date: return Date::from_days(static_cast<std::int32_t>(*v.to_int64())).to_string();
+         case TypeKind::money: return "£" + *v.to_fixed(2);
+         case TypeKind::bool_: return v.sign() ? "true" : "false";
+         case TypeKind::enum_: return program->enums[type.id].variants[static_cast<std::size_t>(*v.to_int64())];
+         default: return v.describe();
+      }
+   }
+   // A value inside a segment, for example inputs.
+   std::string example(std::size_t s) const
+   {
+      if (discrete) return show(Decimal(static_cast<std::int64_t>(s)));
+      if (points.empty()) return show(Decimal(0));
+      if (s % 2 == 1) return show(points[s / 2]);
+      const Decimal step = whole_numbers() ? Decimal(1) : (type.kind == TypeKind::money ? *Decimal::parse("0.01") : *Decimal::parse("0.5"));
+      if (s == 0) return show(points.front() - step);
+      if (s == segments - 1) return show(points.back() + step);
+      const Decimal low = points[s / 2 - 1], high = points[s / 2];
+      if (whole_numbers()) return show(low + 1);
+      Decimal mid = (low + high) / 2;
+      if (type.kind == TypeKind::money) mid = mid.round_to(*Decimal::parse("0.01"), Rounding::floor);
+      if (!(low < mid)) mid = (low + high) / 2;
+      return show(mid);
+   }
+   Bits all() const
+   {
+      Bits b((segments + 63) / 64);
+      for (std::size_t s = 0; s < segments; ++s) {
+         if (!empty(s)) set_bit(b, s);
+      }
+      return b;
+   }
+};
+
+struct Analysis {
+   std::vector<Column> columns;
+   std::vector<std::vector<Bits>> rows;  // rows[r][c]: the segments the cell covers
+};
+
+std::optional<Bits> cell_bits(const Column& col, const lang::Cell& cell)
+{
+   Bits b((col.segments + 63) / 64);
+   auto below = [&](std::size_t seg, bool inclusive) {
+      for (std::size_t s = 0; s < seg + (inclusive ? 1 : 0); ++s) set_bit(b, s);
+   };
+   auto above = [&](std::size_t seg, bool inclusive) {
+      for (std::size_t s = seg + (inclusive ? 0 : 1); s < col.segments; ++s) set_bit(b, s);
+   };
+   switch (cell.kind) {
+      case lang::CellKind::any: return col.all();
+      case lang::CellKind::values:
+         for (const auto& v : cell.values) {
+            auto p = point(*v);
+            if (!p) return std::nullopt;
+            set_bit(b, col.point_segment(*p));
+         }
+         break;
+      case lang::CellKind::compare: {
+         auto p = point(*cell.values.front());
+         if (!p) return std::nullopt;
+         const auto seg = col.point_segment(*p);
+         switch (cell.op) {
+            case lang::CompareOp::eq: set_bit(b, seg); break;
+            case lang::CompareOp::ne:
+               b = col.all();
+               b[seg / 64] &= ~(std::uint64_t{1} << (seg % 64));
+               break;
+            case lang::CompareOp::lt: below(seg, false); break;
+            case lang::CompareOp::le: below(seg, true); break;
+            case lang::CompareOp::gt: above(seg, false); break;
+            case lang::CompareOp::ge: above(seg, true); break;
+         }
+         break;
+      }
+      case lang::CellKind::range: {
+         auto lo = point(*cell.low), hi = point(*cell.high);
+         if (!lo || !hi) return std::nullopt;
+         const auto a = col.point_segment(*lo), z = col.point_segment(*hi);
+         for (std::size_t s = a + (cell.low_closed ? 0 : 1); s + (cell.high_closed ? 0 : 1) <= z && s < col.segments; ++s) set_bit(b, s);
+         break;
+      }
+   }
+   return and_bits(b, col.all());
+}
+
+std::optional<Analysis> prepare(const lang::Program& p, const lang::TableInfo& t, const lang::TableVersion& version)
+{
+   Analysis a;
+   const std::size_t k = t.params.size();
+   for (std::size_t c = 0; c < k; ++c) {
+      Column col;
+      col.name = t.decl->params[c].name;
+      col.type = t.params[c];
+      col.program = &p;
+      if (col.type.optional) return std::nullopt;
+      switch (col.type.kind) {
+         case TypeKind::enum_:
+            col.discrete = true;
+            col.segments = p.enums[col.type.id].variants.size();
+            break;
+         case TypeKind::bool_:
+            col.discrete = true;
+            col.segments = 2;
+            break;
+         case TypeKind::int_:
+         case TypeKind::decimal:
+         case TypeKind::money:
+         case TypeKind::date:
+            for (const auto& row : version.rows) {
+               if (row.cells.size() != k) return std::nullopt;
+               const auto& cell = row.cells[c];
+               for (const auto* e : {cell.low.get(), cell.high.get()}) {
+                  if (!e) continue;
+                  auto v = point(*e);
+                  if (!v) return std::nullopt;
+                  col.points.push_back(*v);
+               }
+               for (const auto& v : cell.values) {
+                  auto pt = point(*v);
+                  if (!pt) return std::nullopt;
+                  col.points.push_back(*pt);
+               }
+            }
+            std::sort(col.points.begin(), col.points.end());
+            col.points.erase(std::unique(col.points.begin(), col.points.end()), col.points.end());
+            col.segments = col.points.size() * 2 + 1;
+            break;
+         default: return std::nullopt;  // text and durations: not analysed
+      }
+      a.columns.push_back(std::move(col));
+   }
+   for (const auto& row : version.rows) {
+      if (row.cells.size() != k || !row.output) return std::nullopt;
+      std::vector<Bits> cells;
+      for (std::size_t c = 0; c < k; ++c) {
+         auto b = cell_bits(a.columns[c], row.cells[c]);
+         if (!b) return std::nullopt;
+         cells.push_back(std::move(*b));
+      }
+      a.rows.push_back(std::move(cells));
+   }
+   return a;
+}
+
+// Searches `region` (one segment set per column) for a point that none of `rows` covers.
+// Returns one segment per column, or nullopt when the rows cover the whole region.
+std::optional<std::vector<std::size_t>> find_uncovered(const Analysis& a, const std::vector<std::size_t>& rows, const std::vector<Bits>& region, std::size_t column = 0)
+{
+   if (rows.empty()) {
+      std::vector<std::size_t> out;
+      for (std::size_t c = column; c < a.columns.size(); ++c) out.push_back(first_bit(region[c]));
+      return out;
+   }
+   if (column == a.columns.size()) return std::nullopt;
+   // segments that the same rows cover behave alike: try each group once
+   std::map<std::vector<std::size_t>, std::size_t> groups;
+   const Column& col = a.columns[column];
+   for (std::size_t s = 0; s < col.segments; ++s) {
+      if (!test_bit(region[column], s)) continue;
+      std::vector<std::size_t> covering;
+      for (auto r : rows) {
+         if (test_bit(a.rows[r][column], s)) covering.push_back(r);
+      }
+      groups.emplace(std::move(covering), s);
+   }
+   for (const auto& [covering, s] : groups) {
+      if (auto rest = find_uncovered(a, covering, region, column + 1)) {
+         rest->insert(rest->begin(), s);
+         return rest;
+      }
+   }
+   return std::nullopt;
+}
+
+std::string describe_point(const Analysis& a, const std::vector<std::size_t>& segments)
+{
+   std::vector<std::string> parts;
+   for (std::size_t c = 0; c < a.columns.size(); ++c) parts.push_back(fmt::format("{} = {}", a.columns[c].name, a.columns[c].example(segments[c])));
+   return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+void analyse(const lang::Program& p, const lang::TableInfo& t, const lang::TableVersion& version, lang::Diagnostics& d)
+{
+   auto prepared = prepare(p, t, version);
+   if (!prepared || prepared->rows.empty()) return;
+   const Analysis& a = *prepared;
+   const auto& decl = *t.decl;
+   const std::size_t n = a.rows.size();
+   const auto row_span = [&](std::size_t r) { return version.rows[r].span; };
+   const auto& text_of = [&](const Expr& e) { return std::string(p.sources.file(e.span.file).slice(e.span)); };
+
+   if (decl.hit == lang::HitPolicy::unique || decl.hit == lang::HitPolicy::any) {
+      std::size_t reported = 0;
+      for (std::size_t i = 0; i < n && reported < 10; ++i) {
+         for (std::size_t j = i + 1; j < n && reported < 10; ++j) {
+            std::vector<std::size_t> where;
+            bool overlap = true;
+            for (std::size_t c = 0; c < a.columns.size() && overlap; ++c) {
+               const Bits both = and_bits(a.rows[i][c], a.rows[j][c]);
+               overlap = any_bit(both);
+               if (overlap) where.push_back(first_bit(both));
+            }
+            if (!overlap) continue;
+            if (decl.hit == lang::HitPolicy::any && text_of(*version.rows[i].output) == text_of(*version.rows[j].output)) continue;
+            auto& diag = d.error("E0501", row_span(j), fmt::format("rows {} and {} of table '{}' overlap: both match {}", i + 1, j + 1, decl.name, describe_point(a, where)));
+            diag.label = "overlaps an earlier row";
+            diag.notes.push_back({row_span(i), fmt::format("row {} is here", i + 1)});
+            diag.help = decl.hit == lang::HitPolicy::unique ? "make the rows exclusive (ranges like [0..5) and [5..10) do not overlap), or choose 'hit first'"
+                                                            : "under 'hit any' overlapping rows must give the same output";
+            ++reported;
+         }
+      }
+   }
+   if (!version.default_value && decl.hit != lang::HitPolicy::collect) {
+      std::vector<std::size_t> all_rows(n);
+      for (std::size_t r = 0; r < n; ++r) all_rows[r] = r;
+      std::vector<Bits> everything;
+      for (const auto& col : a.columns) everything.push_back(col.all());
+      if (auto gap = find_uncovered(a, all_rows, everything)) {
+         auto& diag = d.error("E0502", decl.name_span, fmt::format("table '{}' has a gap: no row matches {}", decl.name, describe_point(a, *gap)));
+         diag.label = "no row for some inputs";
+         diag.help = "add a row for these values, or a 'default = …' line after the rows";
+      }
+   }
+   if (decl.hit == lang::HitPolicy::first) {
+      for (std::size_t j = 1; j < n; ++j) {
+         std::vector<std::size_t> earlier;
+         for (std::size_t i = 0; i < j; ++i) {
+            bool meets = true;
+            for (std::size_t c = 0; c < a.columns.size() && meets; ++c) meets = any_bit(and_bits(a.rows[i][c], a.rows[j][c]));
+            if (meets) earlier.push_back(i);
+         }
+         if (earlier.empty() || find_uncovered(a, earlier, a.rows[j])) continue;
+         std::vector<std::size_t> example;
+         for (std::size_t c = 0; c < a.columns.size(); ++c) example.push_back(first_bit(a.rows[j][c]));
+         auto& diag = d.warning("W0503", row_span(j), fmt::format("row {} of table '{}' can never fire: earlier rows match everything it matches, such as {}", j + 1, decl.name,
+                                                                  describe_point(a, example)));
+         diag.label = "shadowed";
+         for (auto i : earlier) diag.notes.push_back({row_span(i), fmt::format("row {} matches first", i + 1)});
+         diag.help = "remove the row, or move it above the rows that shadow it";
+      }
+   }
+}
+
+}  // namespace
+
+void analyse_tables(const lang::Program& program, lang::Diagnostics& diagnostics)
+{
+   for (const auto& t : program.tables) {
+      if (t.module != 0) continue;
+      for (const auto& version : t.decl->versions) analyse(program, t, version, diagnostics);
+   }
+   diagnostics.sort_by_position();
+}
+
+}  // namespace pol::interp
