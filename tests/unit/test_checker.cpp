@@ -67,3 +67,34 @@ TEST_CASE("imports of the standard library")
    CHECK(c.ok());
    CHECK(test::codes(test::compile("import nosuch\noutput y = 1\n")) == Codes{"E0210"});
 }
+
+TEST_CASE("table analysis: overlap, gap and shadowed rows, with example inputs")
+{
+   auto overlap = test::compile("input n: int\ntable t(n: int) -> int\n  | n | r |\n  | [0..10) | 1 |\n  | >= 5 | 2 |\n  | < 0 | 0 |\noutput x = t(n)\n");
+   REQUIRE(test::codes(overlap) == Codes{"E0501"});
+   CHECK(overlap.diagnostics.items()[0].message == "rows 1 and 2 of table 't' overlap: both match n = 5");
+
+   auto gap = test::compile("input n: money\ntable t(n: money) -> int\n  | n | r |\n  | < £50 | 1 |\n  | > £50 | 2 |\noutput x = t(n)\n");
+   REQUIRE(test::codes(gap) == Codes{"E0502"});
+   CHECK(gap.diagnostics.items()[0].message == "table 't' has a gap: no row matches n = £50.00");
+
+   auto shadow = test::compile("input n: int\ntable t(n: int) -> int hit first\n  | n | r |\n  | - | 1 |\n  | 3 | 2 |\noutput x = t(n)\n");
+   REQUIRE(test::codes(shadow) == Codes{"W0503"});
+
+   // a default row closes every gap; adjacent int ranges leave none
+   CHECK(test::compile("input n: int\ntable t(n: int) -> int\n  | n | r |\n  | [0..10) | 1 |\n  default = 0\noutput x = t(n)\n").diagnostics.items().empty());
+   CHECK(test::compile("input n: int\ntable t(n: int) -> int\n  | n | r |\n  | <= 4 | 1 |\n  | >= 5 | 2 |\noutput x = t(n)\n").diagnostics.items().empty());
+}
+
+TEST_CASE("table analysis of 1,000 rows finds the one gap")
+{
+   std::string policy = "input n: int\ntable t(n: int) -> int\n  | n | r |\n  | < 0 | 0 |\n";
+   for (int i = 0; i < 1000; ++i) {
+      if (i == 617) continue;
+      policy += "  | [" + std::to_string(i * 10) + ".." + std::to_string(i * 10 + 10) + ") | " + std::to_string(i) + " |\n";
+   }
+   policy += "  | >= 10000 | 0 |\noutput x = t(n)\n";
+   auto c = test::compile(policy);
+   REQUIRE(test::codes(c) == Codes{"E0502"});
+   CHECK(c.diagnostics.items()[0].message == "table 't' has a gap: no row matches n = 6170");
+}

@@ -114,7 +114,7 @@ TEST_CASE("tables are called like functions")
 input years: int
 table rate(band: Band, years: int) -> decimal hit first
   | band | years    | rate |
-  | A    | [0..5)   | 1.5  |
+  | A    | < 5      | 1.5  |
   | A    | >= 5     | 2    |
   | B    | -        | 3    |
 output x = rate(A, years)
