@@ -23,6 +23,7 @@ using Runner = std::function<int()>;
 Runner add_check(CLI::App& app);
 Runner add_eval(CLI::App& app);
 Runner add_test(CLI::App& app);
+Runner add_batch(CLI::App& app);
 
 // Shared output helpers (render.cpp).
 enum class Format { human, json, github, text, junit };

@@ -17,6 +17,7 @@ int main(int argc, char** argv)
    add(pol::cli::add_check);
    add(pol::cli::add_eval);
    add(pol::cli::add_test);
+   add(pol::cli::add_batch);
    try {
       app.parse(argc, argv);
    } catch (const CLI::CallForHelp& e) {
