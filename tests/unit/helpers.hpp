@@ -20,7 +20,8 @@ inline std::vector<std::string> codes(const lang::Compilation& c)
    return out;
 }
 
-inline interp::Outcome run(const std::string& text, const std::string& input_json, const std::string& as_of = "2024-06-30")
+// A policy that must check cleanly; otherwise the test fails with its diagnostics.
+inline interp::Policy checked(const std::string& text)
 {
    auto c = compile(text);
    if (!c.ok()) {
@@ -28,7 +29,12 @@ inline interp::Outcome run(const std::string& text, const std::string& input_jso
       for (const auto& d : c.diagnostics.items()) all += lang::render_human(c.program->sources, d);
       throw std::runtime_error("policy does not check:\n" + all);
    }
-   interp::Policy policy(std::move(c.program));
+   return interp::Policy(std::move(c.program));
+}
+
+inline interp::Outcome run(const std::string& text, const std::string& input_json, const std::string& as_of = "2024-06-30")
+{
+   const interp::Policy policy = checked(text);
    interp::EvalOptions o;
    o.as_of = interp::Date::parse(as_of);
    return policy.evaluate(interp::parse_json(input_json).value, o);
@@ -37,13 +43,7 @@ inline interp::Outcome run(const std::string& text, const std::string& input_jso
 // The one output of a policy as JSON text, e.g. "\"25000.00\"".
 inline std::string output(const std::string& text, const std::string& input_json = "{}")
 {
-   auto c = compile(text);
-   if (!c.ok()) {
-      std::string all;
-      for (const auto& d : c.diagnostics.items()) all += lang::render_human(c.program->sources, d);
-      throw std::runtime_error("policy does not check:\n" + all);
-   }
-   interp::Policy policy(std::move(c.program));
+   const interp::Policy policy = checked(text);
    interp::EvalOptions o;
    o.as_of = interp::Date::parse("2024-06-30");
    const auto outcome = policy.evaluate(interp::parse_json(input_json).value, o);

@@ -72,18 +72,10 @@ Runner add_batch(CLI::App& app)
             return exit_usage;
          }
       }
-      lang::CompileOptions compile_options;
-      compile_options.search_path = o->path;
-      auto c = interp::compile_file(o->policy, compile_options);
-      if (c.io_error) {
-         std::cerr << fmt::format("error: cannot read the policy file {}\n", o->policy);
-         return exit_usage;
-      }
-      if (c.diagnostics.has_errors()) {
-         for (const auto& d : c.diagnostics.items()) std::cerr << lang::render_human(c.program->sources, d) << "\n";
-         return exit_failed;
-      }
-      const interp::Policy policy(std::move(c.program));
+      int status = exit_ok;
+      auto loaded = load_policy(o->policy, o->path, Format::human, status);
+      if (!loaded) return status;
+      const interp::Policy& policy = *loaded;
       std::ifstream file_in;
       std::istream* in = &std::cin;
       if (o->input != "-") {

@@ -36,6 +36,9 @@ nlohmann::ordered_json outcome_json(const interp::Outcome& o, const lang::Progra
 std::string explanation_text(const interp::Outcome& o, const lang::Program& p, const std::vector<std::uint32_t>& only = {});
 bool read_text(const std::string& path, std::string& out);  // "-" is stdin
 std::optional<interp::Date> parse_as_of(const std::string& text);
+// Compiles a policy for evaluation. When it cannot be read or has errors, prints them to stderr
+// (as JSON for Format::json), sets `status` and returns nothing.
+std::optional<interp::Policy> load_policy(const std::string& path, const std::vector<std::string>& search_path, Format format, int& status);
 // The .pol files named, and those found in the folders named (sorted); unknown paths go to `missing`.
 std::vector<std::string> policy_files(const std::vector<std::string>& paths, std::vector<std::string>& missing);
 

@@ -51,31 +51,16 @@ Runner add_eval(CLI::App& app)
             return exit_usage;
          }
       }
-      lang::CompileOptions options;
-      options.search_path = o->path;
-      auto c = interp::compile_file(o->policy, options);
-      if (c.io_error) {
-         std::cerr << fmt::format("error: cannot read the policy file {}\n", o->policy);
-         return exit_usage;
-      }
-      if (c.diagnostics.has_errors()) {
-         if (json) {
-            nlohmann::json errs = nlohmann::json::array();
-            for (const auto& d : c.diagnostics.items()) errs.push_back(lang::render_json(c.program->sources, d));
-            std::cerr << nlohmann::json{{"errors", errs}}.dump(2) << "\n";
-         } else {
-            for (const auto& d : c.diagnostics.items()) std::cerr << lang::render_human(c.program->sources, d) << "\n";
-            std::cerr << fmt::format("the policy has {} error{}: fix them with 'pol check {}'\n", c.diagnostics.error_count(), c.diagnostics.error_count() == 1 ? "" : "s", o->policy);
-         }
-         return exit_failed;
-      }
+      int status = exit_ok;
+      auto loaded = load_policy(o->policy, o->path, json ? Format::json : Format::human, status);
+      if (!loaded) return status;
       const auto parsed = interp::parse_json(input_text);
       if (!parsed.ok()) {
          if (json) std::cerr << nlohmann::json{{"errors", {{{"code", "R0001"}, {"message", "the input is not valid JSON: " + parsed.error}}}}}.dump(2) << "\n";
          else std::cerr << fmt::format("error[R0001]: the input is not valid JSON: {}\n", parsed.error);
          return exit_failed;
       }
-      interp::Policy policy(std::move(c.program));
+      const interp::Policy& policy = *loaded;
       interp::EvalOptions eval_options;
       eval_options.as_of = as_of;
       eval_options.explain = o->explain;

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "compile.hpp"
 #include "format.hpp"
 
 namespace pol::cli {
@@ -29,6 +30,31 @@ bool read_text(const std::string& path, std::string& out)
 }
 
 std::optional<interp::Date> parse_as_of(const std::string& text) { return interp::Date::parse(text); }
+
+std::optional<interp::Policy> load_policy(const std::string& path, const std::vector<std::string>& search_path, Format format, int& status)
+{
+   lang::CompileOptions options;
+   options.search_path = search_path;
+   auto c = interp::compile_file(path, options);
+   if (c.io_error) {
+      std::cerr << fmt::format("error: cannot read the policy file {}\n", path);
+      status = exit_usage;
+      return std::nullopt;
+   }
+   if (c.diagnostics.has_errors()) {
+      if (format == Format::json) {
+         nlohmann::json errs = nlohmann::json::array();
+         for (const auto& d : c.diagnostics.items()) errs.push_back(lang::render_json(c.program->sources, d));
+         std::cerr << nlohmann::json{{"errors", errs}}.dump(2) << "\n";
+      } else {
+         for (const auto& d : c.diagnostics.items()) std::cerr << lang::render_human(c.program->sources, d) << "\n";
+         std::cerr << fmt::format("the policy has {} error{}: fix them with 'pol check {}'\n", c.diagnostics.error_count(), c.diagnostics.error_count() == 1 ? "" : "s", path);
+      }
+      status = exit_failed;
+      return std::nullopt;
+   }
+   return interp::Policy(std::move(c.program));
+}
 
 std::vector<std::string> policy_files(const std::vector<std::string>& paths, std::vector<std::string>& missing)
 {
