@@ -1,6 +1,10 @@
-// pol batch POLICY --input FILE: one evaluation per JSONL line, on all cores, streamed in
+// pol batch POLICY --input FILE: one evaluation per JSONL line or CSV row, on all cores, streamed in
 // chunks so memory stays flat; output is in input order, one line per input line.
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -9,6 +13,7 @@
 
 #include "commands.hpp"
 #include "compile.hpp"
+#include "format.hpp"
 
 namespace pol::cli {
 
@@ -16,40 +21,210 @@ namespace {
 
 constexpr std::size_t chunk_lines = 8192;
 
+enum class Data { jsonl, csv };
+
 struct Totals {
    std::size_t records = 0, errors = 0, violations = 0;
 };
 
-std::string evaluate_line(const interp::Policy& policy, std::string_view line, std::size_t number, const interp::EvalOptions& options, Totals& totals)
+// One input record: its first line in the file, and its text (a JSON line or a CSV row).
+struct Record {
+   std::size_t line = 0;
+   std::string text;
+};
+
+// Splits one CSV row (RFC 4180: quoted fields, "" for a quote) into its fields.
+std::vector<std::string> split_csv(std::string_view row)
+{
+   std::vector<std::string> fields(1);
+   bool quoted = false;
+   for (std::size_t i = 0; i < row.size(); ++i) {
+      const char c = row[i];
+      if (quoted) {
+         if (c == '"' && i + 1 < row.size() && row[i + 1] == '"') {
+            fields.back() += '"';
+            ++i;
+         } else if (c == '"') {
+            quoted = false;
+         } else {
+            fields.back() += c;
+         }
+      } else if (c == '"') {
+         quoted = true;
+      } else if (c == ',') {
+         fields.emplace_back();
+      } else {
+         fields.back() += c;
+      }
+   }
+   return fields;
+}
+
+std::string csv_field(const std::string& s)
+{
+   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+   std::string out = "\"";
+   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+   return out + "\"";
+}
+
+// A CSV row as the JSON object of inputs it stands for: cells are read by the declared types,
+// so "25000.00" stays exact; an empty cell is an absent input; lists and records are JSON.
+std::optional<interp::JsonValue> csv_record(const interp::Policy& policy, const std::vector<std::string>& header, std::string_view row, std::string& error)
 {
    const auto& p = policy.program();
-   auto error_line = [&](const nlohmann::ordered_json& error) {
+   const auto cells = split_csv(row);
+   if (cells.size() != header.size()) {
+      error = fmt::format("the row has {} cells, but the header has {} columns", cells.size(), header.size());
+      return std::nullopt;
+   }
+   interp::JsonValue object;
+   object.kind = interp::JsonValue::Kind::object;
+   for (std::size_t i = 0; i < cells.size(); ++i) {
+      if (cells[i].empty()) continue;
+      interp::JsonValue v;
+      const int slot = p.find_global(header[i], lang::GlobalKind::input);
+      const auto kind = slot < 0 ? lang::TypeKind::text : p.globals[static_cast<std::size_t>(slot)].type.kind;
+      if (kind == lang::TypeKind::list || kind == lang::TypeKind::record) {
+         auto parsed = interp::parse_json(cells[i]);
+         if (!parsed.ok()) {
+            error = fmt::format("column {} is not valid JSON: {}", header[i], parsed.error);
+            return std::nullopt;
+         }
+         v = std::move(parsed.value);
+      } else if (kind == lang::TypeKind::bool_ && (cells[i] == "true" || cells[i] == "false")) {
+         v.kind = interp::JsonValue::Kind::boolean;
+         v.boolean = cells[i] == "true";
+      } else {
+         v.kind = interp::JsonValue::Kind::string;
+         v.text = cells[i];
+      }
+      object.fields.emplace_back(header[i], std::move(v));
+   }
+   return object;
+}
+
+class Evaluator {
+public:
+   Evaluator(const interp::Policy& policy, const interp::EvalOptions& options, Data in, Data out, const std::vector<std::string>& header)
+      : policy_(policy), p_(policy.program()), options_(options), in_(in), out_(out), header_(header)
+   {
+   }
+
+   std::string run(const Record& r, Totals& totals) const
+   {
+      if (r.text.find_first_not_of(" \t") == std::string::npos) {
+         return error(r.line, {{"code", "R0002"}, {"message", "the line is blank: expected a record of inputs"}}, totals);
+      }
+      std::optional<interp::JsonValue> input;
+      if (in_ == Data::jsonl) {
+         auto parsed = interp::parse_json(r.text);
+         if (!parsed.ok()) return error(r.line, {{"code", "R0001"}, {"message", "the line is not valid JSON: " + parsed.error}}, totals);
+         input = std::move(parsed.value);
+      } else {
+         std::string problem;
+         input = csv_record(policy_, header_, r.text, problem);
+         if (!input) return error(r.line, {{"code", "R0003"}, {"message", problem}}, totals);
+      }
+      const auto outcome = policy_.evaluate(*input, options_);
+      if (!outcome.ok()) return error(r.line, error_json(p_.sources, outcome.errors.front()), totals);
+      totals.violations += outcome.violations.size();
+      if (out_ == Data::jsonl) return outcome_json(outcome, p_, false).dump();
+      std::string row;
+      for (const auto& [slot, value] : outcome.outputs) {
+         const auto j = interp::to_json(value, p_);
+         row += csv_field(j.is_string() ? j.get<std::string>() : j.is_null() ? std::string() : j.dump()) + ",";
+      }
+      std::vector<std::string> messages;
+      for (const auto& v : outcome.violations) messages.push_back(v.message);
+      return row + csv_field(fmt::format("{}", fmt::join(messages, "; "))) + ",";
+   }
+
+   std::string csv_header() const
+   {
+      std::string h;
+      for (auto slot : p_.outputs) h += csv_field(p_.globals[slot].name) + ",";
+      return h + "violations,error";
+   }
+
+private:
+   std::string error(std::size_t line, const nlohmann::ordered_json& e, Totals& totals) const
+   {
       ++totals.errors;
+      if (out_ == Data::csv) {
+         std::string row(p_.outputs.size() + 1, ',');
+         const std::string field = e.contains("field") ? fmt::format(" (field {})", e["field"].get<std::string>()) : "";
+         return row + csv_field(fmt::format("line {}: {}{}", line, e["message"].get<std::string>(), field));
+      }
       nlohmann::ordered_json out;
-      out["line"] = number;
-      out["error"] = error;
+      out["line"] = line;
+      out["error"] = e;
       return out.dump();
+   }
+
+   const interp::Policy& policy_;
+   const lang::Program& p_;
+   const interp::EvalOptions& options_;
+   Data in_, out_;
+   const std::vector<std::string>& header_;
+};
+
+std::optional<Data> format_of(const std::string& chosen, const std::string& path, Data fallback)
+{
+   if (chosen == "jsonl") return Data::jsonl;
+   if (chosen == "csv") return Data::csv;
+   if (path.ends_with(".csv")) return Data::csv;
+   return fallback;
+}
+
+// Reads the next record: a line, or for CSV a row whose quoted fields may span lines.
+bool next_record(std::istream& in, Data format, std::size_t& line_number, Record& r)
+{
+   std::string line;
+   if (!std::getline(in, line)) return false;
+   r.line = ++line_number;
+   auto trim = [](std::string& s) {
+      if (!s.empty() && s.back() == '\r') s.pop_back();
    };
-   if (line.find_first_not_of(" \t") == std::string_view::npos) return error_line({{"code", "R0002"}, {"message", "the line is blank: expected a JSON object of inputs"}});
-   const auto parsed = interp::parse_json(line);
-   if (!parsed.ok()) return error_line({{"code", "R0001"}, {"message", "the line is not valid JSON: " + parsed.error}});
-   const auto outcome = policy.evaluate(parsed.value, options);
-   if (!outcome.ok()) return error_line(error_json(p.sources, outcome.errors.front()));
-   totals.violations += outcome.violations.size();
-   return outcome_json(outcome, p, false).dump();
+   trim(line);
+   r.text = std::move(line);
+   if (format == Data::csv) {
+      while (std::count(r.text.begin(), r.text.end(), '"') % 2 == 1 && std::getline(in, line)) {
+         ++line_number;
+         trim(line);
+         r.text += "\n" + line;
+      }
+   }
+   return true;
+}
+
+// A progress line on stderr, when it is a terminal.
+void show_progress(std::size_t records, double seconds, std::uintmax_t done, std::uintmax_t total)
+{
+   if (total > 0) {
+      const double share = std::min(1.0, static_cast<double>(done) / static_cast<double>(total));
+      const int width = 30, filled = static_cast<int>(share * width);
+      std::cerr << fmt::format("\r[{}{}] {:3.0f}%  {} records  {:.0f}/s ", std::string(static_cast<std::size_t>(filled), '#'),
+                               std::string(static_cast<std::size_t>(width - filled), '.'), share * 100, records, seconds > 0 ? static_cast<double>(records) / seconds : 0.0);
+   } else {
+      std::cerr << fmt::format("\r{} records  {:.0f}/s ", records, seconds > 0 ? static_cast<double>(records) / seconds : 0.0);
+   }
 }
 
 }  // namespace
 
 Runner add_batch(CLI::App& app)
 {
-   auto* cmd = app.add_subcommand("batch", "Evaluate a policy for every line of a JSONL file, in parallel, streaming.\n"
-                                           "Writes one JSON line per input line, in input order: the outputs and violations, or {\"line\": N, \"error\": {…}}.\n"
+   auto* cmd = app.add_subcommand("batch", "Evaluate a policy for every record of a JSONL or CSV file, in parallel, streaming in constant memory.\n"
+                                           "Writes one result per input record, in input order: the outputs and violations, or {\"line\": N, \"error\": {…}} naming the field.\n"
+                                           "CSV input has a header row of input names; CSV output has the outputs, then violations and error.\n"
                                            "A summary goes to stderr. Exit status: 0, or 1 with --fail-on-error when any line had an error; 2 on usage problems.");
    struct Options {
       std::string policy;
       std::string input = "-";
       std::string output = "-";
+      std::string input_format;
+      std::string output_format;
       std::string as_of;
       unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
       bool fail_on_error = false;
@@ -59,6 +234,8 @@ Runner add_batch(CLI::App& app)
    cmd->add_option("policy", o->policy, "The policy file (.pol)")->required();
    cmd->add_option("--input,-i", o->input, "JSONL input, one JSON object of inputs per line, or - for standard input");
    cmd->add_option("--output,-o", o->output, "Where to write the JSONL results, or - for standard output");
+   cmd->add_option("--input-format", o->input_format, "jsonl or csv; by default from the input's extension (.csv), else jsonl")->check(CLI::IsMember({"jsonl", "csv"}));
+   cmd->add_option("--output-format", o->output_format, "jsonl or csv; by default from the output's extension, else as the input")->check(CLI::IsMember({"jsonl", "csv"}));
    cmd->add_option("--as-of", o->as_of, "The evaluation date (YYYY-MM-DD) for values by date; default: today");
    cmd->add_option("--jobs,-j", o->jobs, "Threads to evaluate with (default: all cores)")->check(CLI::Range(1u, 256u));
    cmd->add_flag("--fail-on-error", o->fail_on_error, "Exit with status 1 when any line had an error (for CI)");
@@ -96,28 +273,47 @@ Runner add_batch(CLI::App& app)
          }
          out = &file_out;
       }
+      const auto in_format = format_of(o->input_format, o->input, Data::jsonl);
+      const auto out_format = format_of(o->output_format, o->output, *in_format);
+      std::vector<std::string> header;
+      std::size_t line_number = 0;
+      Record record;
+      if (*in_format == Data::csv) {
+         if (!next_record(*in, Data::csv, line_number, record)) {
+            std::cerr << "error: the CSV input has no header row\n";
+            return exit_usage;
+         }
+         if (record.text.starts_with("\xEF\xBB\xBF")) record.text.erase(0, 3);
+         header = split_csv(record.text);
+      }
+      const Evaluator evaluator(policy, options, *in_format, *out_format, header);
+      if (*out_format == Data::csv) *out << evaluator.csv_header() << '\n';
+      const bool progress = isatty(STDERR_FILENO) && o->input != "-";
+      std::uintmax_t input_size = 0;
+      if (progress) {
+         std::error_code ec;
+         input_size = std::filesystem::file_size(o->input, ec);
+      }
       const auto start = std::chrono::steady_clock::now();
       Totals totals;
-      std::vector<std::string> lines, results;
-      std::size_t line_number = 0;
-      bool first = true;
+      std::vector<Record> records;
+      std::vector<std::string> results;
+      bool first = *in_format == Data::jsonl;
       for (;;) {
-         lines.clear();
-         std::string line;
-         while (lines.size() < chunk_lines && std::getline(*in, line)) {
-            if (first && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // a byte-order mark
+         records.clear();
+         while (records.size() < chunk_lines && next_record(*in, *in_format, line_number, record)) {
+            if (first && record.text.starts_with("\xEF\xBB\xBF")) record.text.erase(0, 3);  // a byte-order mark
             first = false;
-            if (!line.empty() && line.back() == '\r') line.pop_back();
-            lines.push_back(std::move(line));
+            records.push_back(std::move(record));
          }
-         if (lines.empty()) break;
-         results.assign(lines.size(), {});
-         const unsigned jobs = static_cast<unsigned>(std::min<std::size_t>(o->jobs, lines.size()));
+         if (records.empty()) break;
+         results.assign(records.size(), {});
+         const unsigned jobs = static_cast<unsigned>(std::min<std::size_t>(o->jobs, records.size()));
          std::vector<Totals> part(jobs);
          std::vector<std::thread> threads;
          for (unsigned j = 0; j < jobs; ++j) {
             threads.emplace_back([&, j] {
-               for (std::size_t i = j; i < lines.size(); i += jobs) results[i] = evaluate_line(policy, lines[i], line_number + i + 1, options, part[j]);
+               for (std::size_t i = j; i < records.size(); i += jobs) results[i] = evaluator.run(records[i], part[j]);
             });
          }
          for (auto& t : threads) t.join();
@@ -126,10 +322,14 @@ Runner add_batch(CLI::App& app)
             totals.violations += t.violations;
          }
          for (const auto& r : results) *out << r << '\n';
-         line_number += lines.size();
+         totals.records += records.size();
+         if (progress) {
+            const auto done = static_cast<std::uintmax_t>(std::max<std::streamoff>(0, static_cast<std::streamoff>(in->tellg())));
+            show_progress(totals.records, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), in->eof() ? input_size : done, input_size);
+         }
       }
+      if (progress) std::cerr << "\n";
       out->flush();
-      totals.records = line_number;
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       std::cerr << fmt::format("{} records, {} errors, {} violations in {:.2f} s ({:.0f} records/s)\n", totals.records, totals.errors, totals.violations, seconds,
                                seconds > 0 ? static_cast<double>(totals.records) / seconds : 0.0);
