@@ -11,9 +11,9 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include "commands.hpp"
-#include "compile.hpp"
-#include "format.hpp"
 
 namespace pol::cli {
 
@@ -68,103 +68,95 @@ std::string csv_field(const std::string& s)
    return out + "\"";
 }
 
-// A CSV row as the JSON object of inputs it stands for: cells are read by the declared types,
-// so "25000.00" stays exact; an empty cell is an absent input; lists and records are JSON.
-std::optional<interp::JsonValue> csv_record(const interp::Policy& policy, const std::vector<std::string>& header, std::string_view row, std::string& error)
+// A CSV row as the inputs it stands for: cells are read by the declared types, so "25000.00"
+// stays exact; an empty cell is an absent input; lists and records are written as JSON.
+std::optional<Inputs> csv_record(const std::vector<InputInfo>& info, const std::vector<std::string>& header, std::string_view row, std::string& error)
 {
-   const auto& p = policy.program();
    const auto cells = split_csv(row);
    if (cells.size() != header.size()) {
       error = fmt::format("the row has {} cells, but the header has {} columns", cells.size(), header.size());
       return std::nullopt;
    }
-   interp::JsonValue object;
-   object.kind = interp::JsonValue::Kind::object;
+   Inputs inputs;
    for (std::size_t i = 0; i < cells.size(); ++i) {
       if (cells[i].empty()) continue;
-      interp::JsonValue v;
-      const int slot = p.find_global(header[i], lang::GlobalKind::input);
-      const auto kind = slot < 0 ? lang::TypeKind::text : p.globals[static_cast<std::size_t>(slot)].type.kind;
-      if (kind == lang::TypeKind::list || kind == lang::TypeKind::record) {
-         auto parsed = interp::parse_json(cells[i]);
-         if (!parsed.ok()) {
-            error = fmt::format("column {} is not valid JSON: {}", header[i], parsed.error);
+      auto it = std::find_if(info.begin(), info.end(), [&](const InputInfo& in) { return in.name == header[i]; });
+      const InputShape shape = it == info.end() ? InputShape::scalar : it->shape;
+      if (shape == InputShape::structured) {
+         try {
+            inputs.set_json(header[i], cells[i]);
+         } catch (const std::invalid_argument& e) {
+            error = fmt::format("column {} is not valid JSON", header[i]);
             return std::nullopt;
          }
-         v = std::move(parsed.value);
-      } else if (kind == lang::TypeKind::bool_ && (cells[i] == "true" || cells[i] == "false")) {
-         v.kind = interp::JsonValue::Kind::boolean;
-         v.boolean = cells[i] == "true";
+      } else if (shape == InputShape::boolean && (cells[i] == "true" || cells[i] == "false")) {
+         inputs.set_bool(header[i], cells[i] == "true");
       } else {
-         v.kind = interp::JsonValue::Kind::string;
-         v.text = cells[i];
+         inputs.set_text(header[i], cells[i]);
       }
-      object.fields.emplace_back(header[i], std::move(v));
    }
-   return object;
+   return inputs;
 }
 
 class Evaluator {
 public:
-   Evaluator(const interp::Policy& policy, const interp::EvalOptions& options, Data in, Data out, const std::vector<std::string>& header)
-      : policy_(policy), p_(policy.program()), options_(options), in_(in), out_(out), header_(header)
+   Evaluator(const Policy& policy, const EvalOptions& options, Data in, Data out, const std::vector<std::string>& header)
+      : policy_(policy), inputs_(policy.inputs()), outputs_(policy.outputs()), options_(options), in_(in), out_(out), header_(header)
    {
    }
 
    std::string run(const Record& r, Totals& totals) const
    {
       if (r.text.find_first_not_of(" \t") == std::string::npos) {
-         return error(r.line, {{"code", "R0002"}, {"message", "the line is blank: expected a record of inputs"}}, totals);
+         return error(r.line, nlohmann::ordered_json{{"code", "R0002"}, {"message", "the line is blank: expected a record of inputs"}}.dump(), totals);
       }
-      std::optional<interp::JsonValue> input;
+      Result result;
       if (in_ == Data::jsonl) {
-         auto parsed = interp::parse_json(r.text);
-         if (!parsed.ok()) return error(r.line, {{"code", "R0001"}, {"message", "the line is not valid JSON: " + parsed.error}}, totals);
-         input = std::move(parsed.value);
+         result = policy_.evaluate_json(r.text, options_);
       } else {
          std::string problem;
-         input = csv_record(policy_, header_, r.text, problem);
-         if (!input) return error(r.line, {{"code", "R0003"}, {"message", problem}}, totals);
+         auto inputs = csv_record(inputs_, header_, r.text, problem);
+         if (!inputs) return error(r.line, nlohmann::ordered_json{{"code", "R0003"}, {"message", problem}}.dump(), totals);
+         result = policy_.evaluate(*inputs, options_);
       }
-      const auto outcome = policy_.evaluate(*input, options_);
-      if (!outcome.ok()) return error(r.line, error_json(p_.sources, outcome.errors.front()), totals);
-      totals.violations += outcome.violations.size();
-      if (out_ == Data::jsonl) return outcome_json(outcome, p_, false).dump();
+      if (!result.ok()) return error(r.line, result.errors.front().json, totals);
+      totals.violations += result.violations.size();
+      if (out_ == Data::jsonl) return result.json();
       std::string row;
-      for (const auto& [slot, value] : outcome.outputs) {
-         const auto j = interp::to_json(value, p_);
-         row += csv_field(j.is_string() ? j.get<std::string>() : j.is_null() ? std::string() : j.dump()) + ",";
+      for (const auto& [name, json] : result.outputs) {
+         std::string cell = json;
+         if (json == "null") cell.clear();
+         else if (!json.empty() && json.front() == '"') cell = nlohmann::json::parse(json).get<std::string>();
+         row += csv_field(cell) + ",";
       }
       std::vector<std::string> messages;
-      for (const auto& v : outcome.violations) messages.push_back(v.message);
+      for (const auto& v : result.violations) messages.push_back(v.message);
       return row + csv_field(fmt::format("{}", fmt::join(messages, "; "))) + ",";
    }
 
    std::string csv_header() const
    {
       std::string h;
-      for (auto slot : p_.outputs) h += csv_field(p_.globals[slot].name) + ",";
+      for (const auto& name : outputs_) h += csv_field(name) + ",";
       return h + "violations,error";
    }
 
 private:
-   std::string error(std::size_t line, const nlohmann::ordered_json& e, Totals& totals) const
+   std::string error(std::size_t line, const std::string& error_json, Totals& totals) const
    {
       ++totals.errors;
       if (out_ == Data::csv) {
-         std::string row(p_.outputs.size() + 1, ',');
+         const auto e = nlohmann::json::parse(error_json);
          const std::string field = e.contains("field") ? fmt::format(" (field {})", e["field"].get<std::string>()) : "";
-         return row + csv_field(fmt::format("line {}: {}{}", line, e["message"].get<std::string>(), field));
+         return std::string(outputs_.size() + 1, ',') + csv_field(fmt::format("line {}: {}{}", line, e["message"].get<std::string>(), field));
       }
-      nlohmann::ordered_json out;
-      out["line"] = line;
-      out["error"] = e;
-      return out.dump();
+      return fmt::format("{{\"line\":{},\"error\":{}}}", line, error_json);
    }
 
-   const interp::Policy& policy_;
-   const lang::Program& p_;
-   const interp::EvalOptions& options_;
+   const Policy& policy_;
+   std::vector<InputInfo> inputs_;
+   std::vector<std::string> outputs_;
+   const EvalOptions& options_;
    Data in_, out_;
    const std::vector<std::string>& header_;
 };
@@ -241,18 +233,13 @@ Runner add_batch(CLI::App& app)
    cmd->add_flag("--fail-on-error", o->fail_on_error, "Exit with status 1 when any line had an error (for CI)");
    cmd->add_option("--path", o->path, "Extra folders to search for imported files");
    return [o] {
-      interp::EvalOptions options;
-      if (!o->as_of.empty()) {
-         options.as_of = parse_as_of(o->as_of);
-         if (!options.as_of) {
-            std::cerr << fmt::format("error: --as-of {} is not a date; write YYYY-MM-DD\n", o->as_of);
-            return exit_usage;
-         }
-      }
+      if (!as_of_ok(o->as_of)) return exit_usage;
+      EvalOptions options;
+      if (!o->as_of.empty()) options.as_of = o->as_of;
       int status = exit_ok;
-      auto loaded = load_policy(o->policy, o->path, Format::human, status);
+      const auto loaded = load_policy(o->policy, o->path, false, status);
       if (!loaded) return status;
-      const interp::Policy& policy = *loaded;
+      const Policy& policy = *loaded;
       std::ifstream file_in;
       std::istream* in = &std::cin;
       if (o->input != "-") {

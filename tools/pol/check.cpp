@@ -2,15 +2,16 @@
 #include <iostream>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "compile.hpp"
+#include "pol/testing.hpp"
 
 namespace pol::cli {
 
 Runner add_check(CLI::App& app)
 {
-   auto* cmd = app.add_subcommand("check", "Parse, resolve and type-check policies; report every problem at once.\n"
+   auto* cmd = app.add_subcommand("check", "Parse, resolve, type-check and analyse policies; report every problem at once.\n"
                                            "Exit status: 0 when there are no errors (warnings allowed), 1 on errors, 2 when a file cannot be read.");
    struct Options {
       std::vector<std::string> files;
@@ -25,35 +26,32 @@ Runner add_check(CLI::App& app)
    cmd->add_option("--path", o->path, "Extra folders to search for imported files");
    cmd->add_flag("--deny-warnings", o->deny_warnings, "Treat warnings as errors (exit status 1)");
    return [o] {
-      const Format format = o->format == "json" ? Format::json : o->format == "github" ? Format::github : Format::human;
       int status = exit_ok;
       std::size_t errors = 0, warnings = 0;
       nlohmann::json all = nlohmann::json::array();
       std::vector<std::string> missing;
-      const auto files = policy_files(o->files, missing);
+      const auto files = testing::policy_files(o->files, missing);
       for (const auto& m : missing) {
          std::cerr << fmt::format("error: cannot read {}\n", m);
          status = exit_usage;
       }
       for (const auto& file : files) {
-         lang::CompileOptions options;
-         options.search_path = o->path;
-         const auto c = interp::compile_file(file, options);
-         if (c.io_error) {
+         const auto result = check_file(file, {o->path});
+         if (result.unreadable) {
             std::cerr << fmt::format("error: cannot read {}\n", file);
             status = exit_usage;
             continue;
          }
-         errors += c.diagnostics.error_count();
-         warnings += c.diagnostics.warning_count();
-         if (format == Format::json) {
-            for (const auto& d : c.diagnostics.items()) all.push_back(lang::render_json(c.program->sources, d));
-         } else {
-            print_diagnostics(c, format);
+         errors += result.errors();
+         warnings += result.warnings();
+         for (const auto& d : result.diagnostics) {
+            if (o->format == "json") all.push_back(nlohmann::json::parse(d.json));
+            else if (o->format == "github") std::cout << d.github;
+            else std::cout << d.rendered << "\n";
          }
       }
-      if (format == Format::json) std::cout << all.dump(2) << "\n";
-      else if (format == Format::human) {
+      if (o->format == "json") std::cout << all.dump(2) << "\n";
+      else if (o->format == "human") {
          if (errors + warnings == 0) std::cout << fmt::format("{} checked: no problems\n", files.size() == 1 ? files.front() : fmt::format("{} files", files.size()));
          else std::cout << fmt::format("{} error{}, {} warning{}\n", errors, errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
       }

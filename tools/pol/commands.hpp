@@ -6,10 +6,8 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
-#include "compiler.hpp"
-#include "evaluator.hpp"
+#include "pol/pol.hpp"
 
 namespace pol::cli {
 
@@ -25,21 +23,11 @@ Runner add_eval(CLI::App& app);
 Runner add_test(CLI::App& app);
 Runner add_batch(CLI::App& app);
 
-// Shared output helpers (render.cpp).
-enum class Format { human, json, github, text, junit };
-void print_diagnostics(const lang::Compilation& c, Format format);
-lang::Diagnostic to_diagnostic(const interp::RuntimeError& e);
-std::string render_error(const lang::SourceSet& sources, const interp::RuntimeError& e);
-nlohmann::ordered_json error_json(const lang::SourceSet& sources, const interp::RuntimeError& e);
-nlohmann::ordered_json outcome_json(const interp::Outcome& o, const lang::Program& p, bool explain);
-// The tree of values behind the outputs (or only the given output slots).
-std::string explanation_text(const interp::Outcome& o, const lang::Program& p, const std::vector<std::uint32_t>& only = {});
-bool read_text(const std::string& path, std::string& out);  // "-" is stdin
-std::optional<interp::Date> parse_as_of(const std::string& text);
-// Compiles a policy for evaluation. When it cannot be read or has errors, prints them to stderr
-// (as JSON for Format::json), sets `status` and returns nothing.
-std::optional<interp::Policy> load_policy(const std::string& path, const std::vector<std::string>& search_path, Format format, int& status);
-// The .pol files named, and those found in the folders named (sorted); unknown paths go to `missing`.
-std::vector<std::string> policy_files(const std::vector<std::string>& paths, std::vector<std::string>& missing);
+bool read_text(const std::string& path, std::string& out);  // "-" is standard input
+// Compiles a policy; when it cannot be read or has errors, prints them to stderr (as JSON when
+// `json`), sets `status` and returns null.
+std::shared_ptr<const Policy> load_policy(const std::string& path, const std::vector<std::string>& search_path, bool json, int& status);
+// Checks an --as-of option; prints the problem and returns false when it is not a date.
+bool as_of_ok(const std::string& as_of);
 
 }  // namespace pol::cli

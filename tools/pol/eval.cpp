@@ -2,10 +2,9 @@
 #include <iostream>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "compile.hpp"
-#include "format.hpp"
 
 namespace pol::cli {
 
@@ -32,14 +31,7 @@ Runner add_eval(CLI::App& app)
    cmd->add_option("--path", o->path, "Extra folders to search for imported files");
    return [o] {
       const bool json = o->format == "json";
-      std::optional<interp::Date> as_of;
-      if (!o->as_of.empty()) {
-         as_of = parse_as_of(o->as_of);
-         if (!as_of) {
-            std::cerr << fmt::format("error: --as-of {} is not a date; write YYYY-MM-DD\n", o->as_of);
-            return exit_usage;
-         }
-      }
+      if (!as_of_ok(o->as_of)) return exit_usage;
       std::string input_text = o->input_json;
       if (o->input_json.empty()) {
          if (o->input.empty()) {
@@ -52,39 +44,21 @@ Runner add_eval(CLI::App& app)
          }
       }
       int status = exit_ok;
-      auto loaded = load_policy(o->policy, o->path, json ? Format::json : Format::human, status);
-      if (!loaded) return status;
-      const auto parsed = interp::parse_json(input_text);
-      if (!parsed.ok()) {
-         if (json) std::cerr << nlohmann::json{{"errors", {{{"code", "R0001"}, {"message", "the input is not valid JSON: " + parsed.error}}}}}.dump(2) << "\n";
-         else std::cerr << fmt::format("error[R0001]: the input is not valid JSON: {}\n", parsed.error);
-         return exit_failed;
-      }
-      const interp::Policy& policy = *loaded;
-      interp::EvalOptions eval_options;
-      eval_options.as_of = as_of;
-      eval_options.explain = o->explain;
-      const auto outcome = policy.evaluate(parsed.value, eval_options);
-      const auto& p = policy.program();
-      if (!outcome.ok()) {
+      const auto policy = load_policy(o->policy, o->path, json, status);
+      if (!policy) return status;
+      EvalOptions options;
+      if (!o->as_of.empty()) options.as_of = o->as_of;
+      options.explain = o->explain;
+      const Result result = policy->evaluate_json(input_text, options);
+      if (!result.ok()) {
          if (json) {
-            nlohmann::ordered_json errs = nlohmann::ordered_json::array();
-            for (const auto& e : outcome.errors) errs.push_back(error_json(p.sources, e));
-            std::cerr << nlohmann::ordered_json{{"errors", errs}}.dump(2) << "\n";
+            std::cerr << result.json(2) << "\n";
          } else {
-            for (const auto& e : outcome.errors) std::cerr << render_error(p.sources, e) << "\n";
+            for (const auto& e : result.errors) std::cerr << e.rendered << "\n";
          }
          return exit_failed;
       }
-      if (json) {
-         std::cout << outcome_json(outcome, p, o->explain).dump(2) << "\n";
-         return exit_ok;
-      }
-      for (const auto& [slot, value] : outcome.outputs) std::cout << fmt::format("{} = {}\n", p.globals[slot].name, interp::format_value(value, p));
-      for (const auto& v : outcome.violations) {
-         std::cout << fmt::format("violation: {}{}\n", v.message, v.source.empty() ? "" : fmt::format(" (source: {})", v.source));
-      }
-      if (o->explain) std::cout << "\nwhy:\n" << explanation_text(outcome, p);
+      std::cout << (json ? result.json(2) + "\n" : result.text());
       return exit_ok;
    };
 }

@@ -1,237 +1,17 @@
-// pol test [PATH…]: runs the test blocks in policies and the test files beside them,
-// reports expected against actual with the explanation of what differs, and coverage.
-#include <chrono>
-#include <filesystem>
-#include <fstream>
+// pol test [PATH…]: runs the tests of policies and reports them for people or CI.
 #include <cmath>
 #include <iostream>
 #include <sstream>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "compile.hpp"
-#include "format.hpp"
+#include "pol/testing.hpp"
 
 namespace pol::cli {
 
-namespace fs = std::filesystem;
-
 namespace {
-
-struct CaseResult {
-   std::string name;
-   std::string location;
-   std::vector<std::string> failures;
-   std::string explanation;  // of the outputs that differ
-   double seconds = 0;
-   bool passed() const { return failures.empty(); }
-};
-
-struct PolicyResult {
-   std::string file;
-   std::vector<std::string> problems;  // the policy or its test file did not load
-   std::vector<CaseResult> cases;
-   std::size_t coverable = 0;
-   std::vector<std::string> uncovered;
-};
-
-// One test, from a `test` block or a test file, ready to run.
-struct Case {
-   std::string name;
-   std::string location;
-   std::optional<interp::Date> as_of;
-   const interp::JsonValue* json_input = nullptr;        // test files
-   std::vector<std::optional<interp::Value>> inputs;     // test blocks
-   std::vector<std::pair<std::uint32_t, interp::Value>> expected;
-   std::vector<std::string> expected_violations;
-   std::optional<std::string> expected_error;
-   interp::JsonValue* json_case = nullptr;               // for --update
-   std::vector<std::string> setup_errors;
-};
-
-// Everything a test can exercise in the policy, with a readable name.
-std::vector<std::pair<const void*, std::string>> coverable(const lang::Program& p)
-{
-   std::vector<std::pair<const void*, std::string>> items;
-   const auto& m = p.main();
-   for (const auto& r : m.rules) {
-      if (r.default_value) items.emplace_back(r.default_value.get(), fmt::format("rule {}: the default ({})", r.name, p.sources.describe(r.default_span)));
-      for (const auto& x : r.exceptions) {
-         items.emplace_back(&x, fmt::format("rule {}: exception {}({})", r.name, x.label.empty() ? "" : x.label + " ", p.sources.describe(x.span)));
-      }
-   }
-   for (const auto& t : m.tables) {
-      for (const auto& v : t.versions) {
-         for (std::size_t i = 0; i < v.rows.size(); ++i) items.emplace_back(&v.rows[i], fmt::format("table {}: row {} ({})", t.name, i + 1, p.sources.describe(v.rows[i].span)));
-      }
-   }
-   for (const auto& r : m.requires_) items.emplace_back(&r, fmt::format("require: no test sees it fail ({})", p.sources.describe(r.span)));
-   return items;
-}
-
-std::string value_text(const interp::Value& v, const lang::Program& p) { return interp::format_value(v, p); }
-
-void run_case(const interp::Policy& policy, Case& c, interp::Coverage& coverage, std::optional<interp::Date> default_as_of, CaseResult& result)
-{
-   const auto& p = policy.program();
-   const auto start = std::chrono::steady_clock::now();
-   result.name = c.name;
-   result.location = c.location;
-   result.failures = c.setup_errors;
-   if (!result.failures.empty()) return;
-   interp::EvalOptions options;
-   options.as_of = c.as_of ? c.as_of : default_as_of;
-   options.explain = true;
-   options.coverage = &coverage;
-   const auto outcome = c.json_input ? policy.evaluate(*c.json_input, options) : policy.evaluate(c.inputs, options);
-   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-   if (c.expected_error) {
-      const bool found = std::any_of(outcome.errors.begin(), outcome.errors.end(), [&](const auto& e) { return e.message.find(*c.expected_error) != std::string::npos; });
-      if (!found) {
-         result.failures.push_back(outcome.errors.empty() ? fmt::format("expected the error \"{}\", but the evaluation succeeded", *c.expected_error)
-                                                          : fmt::format("expected the error \"{}\", got \"{}\"", *c.expected_error, outcome.errors.front().message));
-      }
-      return;
-   }
-   if (!outcome.ok()) {
-      for (const auto& e : outcome.errors) result.failures.push_back(fmt::format("error: {}{}", e.message, e.has_span() ? fmt::format(" ({})", p.sources.describe(e.span)) : ""));
-      return;
-   }
-   std::vector<std::uint32_t> differing;
-   for (const auto& [slot, want] : c.expected) {
-      auto it = std::find_if(outcome.outputs.begin(), outcome.outputs.end(), [&](const auto& o) { return o.first == slot; });
-      if (it == outcome.outputs.end()) continue;
-      if (!(it->second == want)) {
-         result.failures.push_back(fmt::format("{}: expected {}, got {}", p.globals[slot].name, value_text(want, p), value_text(it->second, p)));
-         differing.push_back(slot);
-      }
-   }
-   for (const auto& want : c.expected_violations) {
-      const bool found = std::any_of(outcome.violations.begin(), outcome.violations.end(), [&](const auto& v) { return v.message.find(want) != std::string::npos; });
-      if (!found) result.failures.push_back(fmt::format("expected the violation \"{}\", but it did not occur", want));
-   }
-   for (const auto& v : outcome.violations) {
-      const bool expected = std::any_of(c.expected_violations.begin(), c.expected_violations.end(), [&](const auto& w) { return v.message.find(w) != std::string::npos; });
-      if (!expected) result.failures.push_back(fmt::format("unexpected violation: \"{}\"", v.message));
-   }
-   if (!differing.empty()) result.explanation = explanation_text(outcome, p, differing);
-   // --update needs the actual results
-   if (c.json_case) {
-      auto& fields = c.json_case->fields;
-      auto it = std::find_if(fields.begin(), fields.end(), [](const auto& f) { return f.first == "actual"; });
-      if (it != fields.end()) fields.erase(it);
-      nlohmann::ordered_json actual;
-      actual["outputs"] = nlohmann::ordered_json::object();
-      for (const auto& [slot, v] : outcome.outputs) actual["outputs"][p.globals[slot].name] = interp::to_json(v, p);
-      actual["violations"] = nlohmann::ordered_json::array();
-      for (const auto& v : outcome.violations) actual["violations"].push_back(v.message);
-      c.json_case->fields.emplace_back("actual", interp::from_nlohmann(actual));
-   }
-}
-
-// Test blocks in the policy file.
-std::vector<Case> block_cases(const interp::Policy& policy)
-{
-   const auto& p = policy.program();
-   std::vector<Case> cases;
-   for (const auto& t : p.main().tests) {
-      Case c;
-      c.name = t.name;
-      c.location = p.sources.describe(t.span);
-      if (t.as_of) c.as_of = interp::Date::from_civil(t.as_of->year, t.as_of->month, t.as_of->day);
-      c.inputs.resize(p.inputs.size());
-      if (t.given) {
-         for (std::size_t i = 0; i < t.given->field_names.size(); ++i) {
-            for (std::size_t s = 0; s < p.inputs.size(); ++s) {
-               if (p.globals[p.inputs[s]].name == t.given->field_names[i]) c.inputs[s] = policy.constant(*t.given->args[i]);
-            }
-         }
-      }
-      if (t.expect) {
-         for (std::size_t i = 0; i < t.expect->field_names.size(); ++i) {
-            const int slot = p.find_global(t.expect->field_names[i], lang::GlobalKind::output);
-            if (slot >= 0) c.expected.emplace_back(static_cast<std::uint32_t>(slot), policy.constant(*t.expect->args[i]));
-         }
-      }
-      c.expected_violations = t.expect_violations;
-      c.expected_error = t.expect_error;
-      cases.push_back(std::move(c));
-   }
-   return cases;
-}
-
-// Cases from NAME.tests.json beside NAME.pol.
-std::vector<Case> file_cases(const interp::Policy& policy, const std::string& path, interp::JsonValue& doc)
-{
-   const auto& p = policy.program();
-   std::vector<Case> cases;
-   const interp::JsonValue* list = doc.find("cases");
-   if (!list || list->kind != interp::JsonValue::Kind::array) return cases;
-   auto& items = const_cast<interp::JsonValue*>(list)->items;
-   for (std::size_t i = 0; i < items.size(); ++i) {
-      auto& item = items[i];
-      Case c;
-      c.location = fmt::format("{} case {}", path, i + 1);
-      c.json_case = &item;
-      const auto* name = item.find("name");
-      c.name = name ? name->text : fmt::format("case {}", i + 1);
-      c.json_input = item.find("input");
-      static const interp::JsonValue empty_object = [] {
-         interp::JsonValue v;
-         v.kind = interp::JsonValue::Kind::object;
-         return v;
-      }();
-      if (!c.json_input) c.json_input = &empty_object;
-      if (const auto* d = item.find("as_of")) {
-         c.as_of = interp::Date::parse(d->text);
-         if (!c.as_of) c.setup_errors.push_back(fmt::format("as_of \"{}\" is not a date (YYYY-MM-DD)", d->text));
-      }
-      if (const auto* expect = item.find("expect")) {
-         if (const auto* outputs = expect->find("outputs")) {
-            for (const auto& [key, value] : outputs->fields) {
-               const int slot = p.find_global(key, lang::GlobalKind::output);
-               if (slot < 0) {
-                  c.setup_errors.push_back(fmt::format("expects \"{}\", which is not an output", key));
-                  continue;
-               }
-               std::vector<interp::RuntimeError> errors;
-               auto v = policy.decode_input(value, p.globals[static_cast<std::size_t>(slot)].type, key, errors);
-               if (v) c.expected.emplace_back(static_cast<std::uint32_t>(slot), *v);
-               for (const auto& e : errors) c.setup_errors.push_back("expected " + e.message.substr(std::string("input ").size()));
-            }
-         }
-         if (const auto* violations = expect->find("violations")) {
-            for (const auto& v : violations->items) c.expected_violations.push_back(v.text);
-         }
-         if (const auto* error = expect->find("error")) c.expected_error = error->text;
-      }
-      cases.push_back(std::move(c));
-   }
-   return cases;
-}
-
-// Rewrites each failing case's expectations with what the policy now gives.
-void update_file(const std::string& path, interp::JsonValue& doc, const std::vector<CaseResult>& results, const std::vector<Case>& cases)
-{
-   for (std::size_t i = 0; i < cases.size(); ++i) {
-      if (!cases[i].json_case) continue;
-      auto& fields = cases[i].json_case->fields;
-      auto actual = std::find_if(fields.begin(), fields.end(), [](const auto& f) { return f.first == "actual"; });
-      if (actual == fields.end()) continue;
-      interp::JsonValue got = actual->second;
-      fields.erase(actual);
-      if (results[i].passed() || cases[i].expected_error) continue;
-      auto expect = std::find_if(fields.begin(), fields.end(), [](const auto& f) { return f.first == "expect"; });
-      interp::JsonValue replacement;
-      replacement.kind = interp::JsonValue::Kind::object;
-      replacement.fields.emplace_back("outputs", *got.find("outputs"));
-      if (!got.find("violations")->items.empty()) replacement.fields.emplace_back("violations", *got.find("violations"));
-      if (expect == fields.end()) fields.emplace_back("expect", replacement);
-      else expect->second = replacement;
-   }
-   std::ofstream(path) << interp::write_json(doc) << "\n";
-}
 
 std::string xml_escape(const std::string& s)
 {
@@ -248,6 +28,74 @@ std::string xml_escape(const std::string& s)
    return out;
 }
 
+void print_json(const testing::Report& report)
+{
+   nlohmann::ordered_json out;
+   out["policies"] = nlohmann::ordered_json::array();
+   for (const auto& r : report.policies) {
+      nlohmann::ordered_json pj;
+      pj["file"] = r.file;
+      pj["problems"] = r.problems;
+      pj["tests"] = nlohmann::ordered_json::array();
+      for (const auto& c : r.cases) pj["tests"].push_back({{"name", c.name}, {"location", c.location}, {"passed", c.passed()}, {"failures", c.failures}});
+      pj["coverage"] = {{"items", r.coverable}, {"not_exercised", r.uncovered}};
+      out["policies"].push_back(std::move(pj));
+   }
+   out["passed"] = report.passed;
+   out["failed"] = report.failed;
+   out["coverage_percent"] = std::round(report.coverage_percent() * 10) / 10;
+   std::cout << out.dump(2) << "\n";
+}
+
+void print_junit(const testing::Report& report)
+{
+   std::cout << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+   std::cout << fmt::format("<testsuites tests=\"{}\" failures=\"{}\" errors=\"{}\">\n", report.passed + report.failed, report.failed, report.broken);
+   for (const auto& r : report.policies) {
+      std::size_t failed = 0;
+      for (const auto& c : r.cases) failed += c.passed() ? 0 : 1;
+      std::cout << fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\">\n", xml_escape(r.file), r.cases.size(), failed, r.problems.size());
+      for (const auto& p : r.problems) std::cout << fmt::format("    <error message=\"{}\"/>\n", xml_escape(p));
+      for (const auto& c : r.cases) {
+         std::cout << fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.6f}\"", xml_escape(r.file), xml_escape(c.name), c.seconds);
+         if (c.passed()) {
+            std::cout << "/>\n";
+            continue;
+         }
+         std::string body = c.location + "\n";
+         for (const auto& f : c.failures) body += f + "\n";
+         body += c.explanation;
+         std::cout << fmt::format(">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n", xml_escape(c.failures.front()), xml_escape(body));
+      }
+      std::cout << "  </testsuite>\n";
+   }
+   std::cout << "</testsuites>\n";
+}
+
+void print_human(const testing::Report& report)
+{
+   for (const auto& r : report.policies) {
+      std::cout << r.file << "\n";
+      for (const auto& p : r.problems) std::cout << "  ERROR " << p << "\n";
+      for (const auto& c : r.cases) {
+         if (c.passed()) {
+            std::cout << fmt::format("  ok   {}\n", c.name);
+            continue;
+         }
+         std::cout << fmt::format("  FAIL {}\n       at {}\n", c.name, c.location);
+         for (const auto& f : c.failures) std::cout << "       " << f << "\n";
+         if (!c.explanation.empty()) {
+            std::cout << "       why:\n";
+            std::istringstream lines(c.explanation);
+            for (std::string line; std::getline(lines, line);) std::cout << "         " << line << "\n";
+         }
+      }
+      for (const auto& u : r.uncovered) std::cout << "  not exercised: " << u << "\n";
+   }
+   std::cout << fmt::format("{} passed, {} failed{}; coverage {:.1f}% ({} of {} rules, exceptions, table rows and requires)\n", report.passed, report.failed,
+                            report.broken ? fmt::format(", {} policies could not run", report.broken) : "", report.coverage_percent(), report.covered, report.coverable);
+}
+
 }  // namespace
 
 Runner add_test(CLI::App& app)
@@ -255,151 +103,33 @@ Runner add_test(CLI::App& app)
    auto* cmd = app.add_subcommand("test", "Run the test blocks in policy files and the test files beside them (NAME.tests.json).\n"
                                           "Exit status: 0 when every test passes (and coverage is met), 1 otherwise, 2 on usage problems.");
    struct Options {
-      std::vector<std::string> paths{"."};
-      std::string filter;
+      testing::Options run;
       std::string format = "human";
-      bool update = false;
       double min_coverage = -1;
       std::string as_of;
-      std::vector<std::string> path;
    };
    auto o = std::make_shared<Options>();
-   cmd->add_option("paths", o->paths, "Policy files, or folders searched for .pol files (default: .)");
-   cmd->add_option("--filter", o->filter, "Run only the tests whose name contains this text");
+   cmd->add_option("paths", o->run.paths, "Policy files, or folders searched for .pol files (default: .)");
+   cmd->add_option("--filter", o->run.filter, "Run only the tests whose name contains this text");
    cmd->add_option("--format", o->format, "human, json, or junit (XML for CI)")->check(CLI::IsMember({"human", "json", "junit"}));
-   cmd->add_flag("--update", o->update, "Rewrite the expectations of failing cases in test files with the actual results (review the diff)");
+   cmd->add_flag("--update", o->run.update, "Rewrite the expectations of failing cases in test files with the actual results (review the diff)");
    cmd->add_option("--min-coverage", o->min_coverage, "Fail when less than this percentage of rules, exceptions, table rows and requires is exercised");
    cmd->add_option("--as-of", o->as_of, "The evaluation date for tests that do not give one (default: today)");
-   cmd->add_option("--path", o->path, "Extra folders to search for imported files");
+   cmd->add_option("--path", o->run.search_path, "Extra folders to search for imported files");
    return [o] {
-      std::optional<interp::Date> as_of;
-      if (!o->as_of.empty() && !(as_of = parse_as_of(o->as_of))) {
-         std::cerr << fmt::format("error: --as-of {} is not a date; write YYYY-MM-DD\n", o->as_of);
-         return exit_usage;
+      if (!as_of_ok(o->as_of)) return exit_usage;
+      if (!o->as_of.empty()) o->run.as_of = o->as_of;
+      const auto report = testing::run(o->run);
+      for (const auto& m : report.missing) std::cerr << fmt::format("error: {} is not a file or folder\n", m);
+      if (!report.missing.empty()) return exit_usage;
+      const bool coverage_ok = o->min_coverage < 0 || report.coverage_percent() + 1e-9 >= o->min_coverage;
+      if (o->format == "json") print_json(report);
+      else if (o->format == "junit") print_junit(report);
+      else {
+         print_human(report);
+         if (!coverage_ok) std::cout << fmt::format("coverage {:.1f}% is below the minimum of {}%\n", report.coverage_percent(), o->min_coverage);
       }
-      std::vector<std::string> missing;
-      const auto files = policy_files(o->paths, missing);
-      for (const auto& m : missing) std::cerr << fmt::format("error: {} is not a file or folder\n", m);
-      if (!missing.empty()) return exit_usage;
-      std::vector<PolicyResult> results;
-      std::size_t covered_total = 0, coverable_total = 0;
-      for (const auto& file : files) {
-         PolicyResult r;
-         r.file = file;
-         lang::CompileOptions options;
-         options.search_path = o->path;
-         auto c = interp::compile_file(file, options);
-         if (!c.ok()) {
-            r.problems.push_back(fmt::format("the policy does not check ({} error{}): run pol check {}", c.diagnostics.error_count(), c.diagnostics.error_count() == 1 ? "" : "s", file));
-            results.push_back(std::move(r));
-            continue;
-         }
-         interp::Policy policy(std::move(c.program));
-         std::vector<Case> cases = block_cases(policy);
-         const std::string test_file = (fs::path(file).parent_path() / (fs::path(file).stem().string() + ".tests.json")).string();
-         interp::JsonValue doc;
-         if (fs::exists(test_file)) {
-            std::string text;
-            read_text(test_file, text);
-            auto parsed = interp::parse_json(text);
-            if (!parsed.ok()) {
-               r.problems.push_back(fmt::format("{}: {}", test_file, parsed.error));
-            } else {
-               doc = std::move(parsed.value);
-               auto more = file_cases(policy, test_file, doc);
-               for (auto& m : more) cases.push_back(std::move(m));
-            }
-         }
-         std::vector<Case> selected;
-         for (auto& cs : cases) {
-            if (o->filter.empty() || cs.name.find(o->filter) != std::string::npos) selected.push_back(std::move(cs));
-         }
-         interp::Coverage coverage;
-         for (auto& cs : selected) {
-            CaseResult cr;
-            run_case(policy, cs, coverage, as_of, cr);
-            r.cases.push_back(std::move(cr));
-         }
-         for (const auto& [item, label] : coverable(policy.program())) {
-            ++r.coverable;
-            if (!coverage.hit.count(item)) r.uncovered.push_back(label);
-         }
-         coverable_total += r.coverable;
-         covered_total += r.coverable - r.uncovered.size();
-         if (o->update && !doc.fields.empty()) update_file(test_file, doc, r.cases, selected);
-         results.push_back(std::move(r));
-      }
-      std::size_t passed = 0, failed = 0, broken = 0;
-      for (const auto& r : results) {
-         broken += r.problems.size();
-         for (const auto& c : r.cases) (c.passed() ? passed : failed)++;
-      }
-      const double percent = coverable_total == 0 ? 100.0 : 100.0 * static_cast<double>(covered_total) / static_cast<double>(coverable_total);
-      const bool coverage_ok = o->min_coverage < 0 || percent + 1e-9 >= o->min_coverage;
-      if (o->format == "json") {
-         nlohmann::ordered_json out;
-         out["policies"] = nlohmann::ordered_json::array();
-         for (const auto& r : results) {
-            nlohmann::ordered_json pj;
-            pj["file"] = r.file;
-            pj["problems"] = r.problems;
-            pj["tests"] = nlohmann::ordered_json::array();
-            for (const auto& c : r.cases) {
-               pj["tests"].push_back({{"name", c.name}, {"location", c.location}, {"passed", c.passed()}, {"failures", c.failures}});
-            }
-            pj["coverage"] = {{"items", r.coverable}, {"not_exercised", r.uncovered}};
-            out["policies"].push_back(std::move(pj));
-         }
-         out["passed"] = passed;
-         out["failed"] = failed;
-         out["coverage_percent"] = std::round(percent * 10) / 10;
-         std::cout << out.dump(2) << "\n";
-      } else if (o->format == "junit") {
-         std::cout << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-         std::cout << fmt::format("<testsuites tests=\"{}\" failures=\"{}\" errors=\"{}\">\n", passed + failed, failed, broken);
-         for (const auto& r : results) {
-            std::size_t f = 0;
-            for (const auto& c : r.cases) f += c.passed() ? 0 : 1;
-            std::cout << fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\">\n", xml_escape(r.file), r.cases.size(), f, r.problems.size());
-            for (const auto& p : r.problems) std::cout << fmt::format("    <error message=\"{}\"/>\n", xml_escape(p));
-            for (const auto& c : r.cases) {
-               std::cout << fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.6f}\"", xml_escape(r.file), xml_escape(c.name), c.seconds);
-               if (c.passed()) {
-                  std::cout << "/>\n";
-                  continue;
-               }
-               std::string body = c.location + "\n";
-               for (const auto& fl : c.failures) body += fl + "\n";
-               body += c.explanation;
-               std::cout << fmt::format(">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n", xml_escape(c.failures.front()), xml_escape(body));
-            }
-            std::cout << "  </testsuite>\n";
-         }
-         std::cout << "</testsuites>\n";
-      } else {
-         for (const auto& r : results) {
-            std::cout << r.file << "\n";
-            for (const auto& p : r.problems) std::cout << "  ERROR " << p << "\n";
-            for (const auto& c : r.cases) {
-               if (c.passed()) {
-                  std::cout << fmt::format("  ok   {}\n", c.name);
-                  continue;
-               }
-               std::cout << fmt::format("  FAIL {}\n       at {}\n", c.name, c.location);
-               for (const auto& fl : c.failures) std::cout << "       " << fl << "\n";
-               if (!c.explanation.empty()) {
-                  std::cout << "       why:\n";
-                  std::istringstream lines(c.explanation);
-                  for (std::string line; std::getline(lines, line);) std::cout << "         " << line << "\n";
-               }
-            }
-            for (const auto& u : r.uncovered) std::cout << "  not exercised: " << u << "\n";
-         }
-         std::cout << fmt::format("{} passed, {} failed{}; coverage {:.1f}% ({} of {} rules, exceptions, table rows and requires)\n", passed, failed,
-                                  broken ? fmt::format(", {} policies could not run", broken) : "", percent, covered_total, coverable_total);
-         if (!coverage_ok) std::cout << fmt::format("coverage {:.1f}% is below the minimum of {}%\n", percent, o->min_coverage);
-      }
-      return (failed == 0 && broken == 0 && coverage_ok) ? exit_ok : exit_failed;
+      return (report.failed == 0 && report.broken == 0 && coverage_ok) ? exit_ok : exit_failed;
    };
 }
 

@@ -9,88 +9,10 @@
 
 #include <fmt/format.h>
 
-#include "commands.hpp"
-#include "compile.hpp"
+#include "render.hpp"
 #include "format.hpp"
 
-namespace pol::cli {
-
-bool read_text(const std::string& path, std::string& out)
-{
-   std::ostringstream s;
-   if (path == "-") {
-      s << std::cin.rdbuf();
-   } else {
-      std::ifstream in(path, std::ios::binary);
-      if (!in) return false;
-      s << in.rdbuf();
-   }
-   out = s.str();
-   return true;
-}
-
-std::optional<interp::Date> parse_as_of(const std::string& text) { return interp::Date::parse(text); }
-
-std::optional<interp::Policy> load_policy(const std::string& path, const std::vector<std::string>& search_path, Format format, int& status)
-{
-   lang::CompileOptions options;
-   options.search_path = search_path;
-   auto c = interp::compile_file(path, options);
-   if (c.io_error) {
-      std::cerr << fmt::format("error: cannot read the policy file {}\n", path);
-      status = exit_usage;
-      return std::nullopt;
-   }
-   if (c.diagnostics.has_errors()) {
-      if (format == Format::json) {
-         nlohmann::json errs = nlohmann::json::array();
-         for (const auto& d : c.diagnostics.items()) errs.push_back(lang::render_json(c.program->sources, d));
-         std::cerr << nlohmann::json{{"errors", errs}}.dump(2) << "\n";
-      } else {
-         for (const auto& d : c.diagnostics.items()) std::cerr << lang::render_human(c.program->sources, d) << "\n";
-         std::cerr << fmt::format("the policy has {} error{}: fix them with 'pol check {}'\n", c.diagnostics.error_count(), c.diagnostics.error_count() == 1 ? "" : "s", path);
-      }
-      status = exit_failed;
-      return std::nullopt;
-   }
-   return interp::Policy(std::move(c.program));
-}
-
-std::vector<std::string> policy_files(const std::vector<std::string>& paths, std::vector<std::string>& missing)
-{
-   namespace fs = std::filesystem;
-   std::vector<std::string> out;
-   for (const auto& p : paths) {
-      if (fs::is_directory(p)) {
-         std::vector<std::string> found;
-         for (const auto& entry : fs::recursive_directory_iterator(p)) {
-            if (entry.is_regular_file() && entry.path().extension() == ".pol") found.push_back(entry.path().string());
-         }
-         std::sort(found.begin(), found.end());
-         out.insert(out.end(), found.begin(), found.end());
-      } else if (fs::is_regular_file(p)) {
-         out.push_back(p);
-      } else {
-         missing.push_back(p);
-      }
-   }
-   return out;
-}
-
-void print_diagnostics(const lang::Compilation& c, Format format)
-{
-   const auto& sources = c.program->sources;
-   if (format == Format::json) {
-      nlohmann::json out = nlohmann::json::array();
-      for (const auto& d : c.diagnostics.items()) out.push_back(lang::render_json(sources, d));
-      std::cout << out.dump(2) << "\n";
-      return;
-   }
-   for (const auto& d : c.diagnostics.items()) {
-      if (format == Format::github) std::cout << lang::render_github(sources, d);
-      else std::cout << lang::render_human(sources, d) << "\n";
-   }
-}
+namespace pol::api {
 
 lang::Diagnostic to_diagnostic(const interp::RuntimeError& e)
 {
@@ -190,4 +112,4 @@ std::string explanation_text(const interp::Outcome& o, const lang::Program& p, c
    return out;
 }
 
-}  // namespace pol::cli
+}  // namespace pol::api

@@ -1,0 +1,295 @@
+// The public library: pol::Policy and friends over the language and interpreter passes.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "compile.hpp"
+#include "format.hpp"
+#include "pol/pol.hpp"
+#include "render.hpp"
+
+namespace pol {
+
+namespace {
+
+Diagnostic to_public(const lang::SourceSet& sources, const lang::Diagnostic& d)
+{
+   Diagnostic out;
+   out.error = d.severity == lang::Severity::error;
+   out.code = d.code;
+   out.message = d.message;
+   out.help = d.help;
+   if (d.span.file < sources.size()) {
+      const auto& f = sources.file(d.span.file);
+      const auto lc = f.line_col(d.span.begin);
+      out.file = f.path();
+      out.line = lc.line;
+      out.column = lc.column;
+   }
+   out.rendered = lang::render_human(sources, d);
+   out.github = lang::render_github(sources, d);
+   out.json = lang::render_json(sources, d).dump();
+   return out;
+}
+
+std::vector<Diagnostic> to_public(const lang::Compilation& c)
+{
+   std::vector<Diagnostic> out;
+   for (const auto& d : c.diagnostics.items()) out.push_back(to_public(c.program->sources, d));
+   return out;
+}
+
+std::optional<interp::Date> date_option(const EvalOptions& o)
+{
+   if (!o.as_of) return std::nullopt;
+   auto d = interp::Date::parse(*o.as_of);
+   if (!d) throw std::invalid_argument(fmt::format("as_of {} is not a date; write YYYY-MM-DD", *o.as_of));
+   return d;
+}
+
+}  // namespace
+
+CompileError::CompileError(std::string what, std::vector<Diagnostic> diagnostics, bool unreadable)
+   : std::runtime_error(std::move(what)), diagnostics_(std::move(diagnostics)), unreadable_(unreadable)
+{
+}
+
+std::size_t CheckResult::errors() const
+{
+   return static_cast<std::size_t>(std::count_if(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& d) { return d.error; }));
+}
+
+std::size_t CheckResult::warnings() const { return diagnostics.size() - errors(); }
+
+CheckResult check_file(const std::string& path, const CompileOptions& options)
+{
+   lang::CompileOptions o;
+   o.search_path = options.search_path;
+   const auto c = interp::compile_file(path, o);
+   CheckResult r;
+   r.unreadable = c.io_error;
+   if (!c.io_error) r.diagnostics = to_public(c);
+   return r;
+}
+
+bool valid_date(std::string_view text) { return interp::Date::parse(text).has_value(); }
+
+// --- Inputs ------------------------------------------------------------------------------
+
+struct Inputs::Impl {
+   interp::JsonValue object;
+   Impl() { object.kind = interp::JsonValue::Kind::object; }
+   Inputs& set(Inputs& self, std::string_view name, interp::JsonValue v)
+   {
+      auto& fields = object.fields;
+      auto it = std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return f.first == name; });
+      if (it != fields.end()) it->second = std::move(v);
+      else fields.emplace_back(std::string(name), std::move(v));
+      return self;
+   }
+   static interp::JsonValue scalar(interp::JsonValue::Kind kind, std::string text)
+   {
+      interp::JsonValue v;
+      v.kind = kind;
+      v.text = std::move(text);
+      return v;
+   }
+};
+
+Inputs::Inputs() : impl_(std::make_unique<Impl>()) {}
+Inputs::~Inputs() = default;
+Inputs::Inputs(const Inputs& o) : impl_(std::make_unique<Impl>(*o.impl_)) {}
+Inputs& Inputs::operator=(const Inputs& o)
+{
+   impl_ = std::make_unique<Impl>(*o.impl_);
+   return *this;
+}
+
+Inputs& Inputs::set_bool(std::string_view name, bool value)
+{
+   interp::JsonValue v;
+   v.kind = interp::JsonValue::Kind::boolean;
+   v.boolean = value;
+   return impl_->set(*this, name, std::move(v));
+}
+Inputs& Inputs::set_int(std::string_view name, std::int64_t value) { return impl_->set(*this, name, Impl::scalar(interp::JsonValue::Kind::number, std::to_string(value))); }
+Inputs& Inputs::set_decimal(std::string_view name, std::string_view text) { return impl_->set(*this, name, Impl::scalar(interp::JsonValue::Kind::string, std::string(text))); }
+Inputs& Inputs::set_date(std::string_view name, int year, int month, int day)
+{
+   return impl_->set(*this, name, Impl::scalar(interp::JsonValue::Kind::string, fmt::format("{:04}-{:02}-{:02}", year, month, day)));
+}
+Inputs& Inputs::set_text(std::string_view name, std::string_view value) { return impl_->set(*this, name, Impl::scalar(interp::JsonValue::Kind::string, std::string(value))); }
+Inputs& Inputs::set_json(std::string_view name, std::string_view json)
+{
+   auto parsed = interp::parse_json(json);
+   if (!parsed.ok()) throw std::invalid_argument(fmt::format("input {}: {}", name, parsed.error));
+   return impl_->set(*this, name, std::move(parsed.value));
+}
+Inputs& Inputs::set_none(std::string_view name) { return impl_->set(*this, name, interp::JsonValue{}); }
+
+// --- Results -----------------------------------------------------------------------------
+
+std::optional<std::string> Result::output(std::string_view name) const
+{
+   for (const auto& [n, v] : outputs) {
+      if (n == name) return v;
+   }
+   return std::nullopt;
+}
+
+std::string Result::json(int indent) const
+{
+   // the compact form, as batch writes it, without parsing the values again
+   if (indent < 0 && ok() && explanation_json_.empty()) {
+      std::string out = "{\"outputs\":{";
+      for (std::size_t i = 0; i < outputs.size(); ++i) out += (i ? "," : "") + nlohmann::json(outputs[i].first).dump() + ":" + outputs[i].second;
+      out += "},\"violations\":[";
+      for (std::size_t i = 0; i < violations.size(); ++i) {
+         const auto& v = violations[i];
+         out += (i ? "," : "") + nlohmann::ordered_json{{"rule", v.rule}, {"message", v.message}, {"source", v.source.empty() ? nullptr : nlohmann::ordered_json(v.source)}}.dump();
+      }
+      return out + "]}";
+   }
+   nlohmann::ordered_json out;
+   if (!ok()) {
+      out["errors"] = nlohmann::ordered_json::array();
+      for (const auto& e : errors) out["errors"].push_back(nlohmann::ordered_json::parse(e.json));
+      return out.dump(indent);
+   }
+   out["outputs"] = nlohmann::ordered_json::object();
+   for (const auto& [n, v] : outputs) out["outputs"][n] = nlohmann::ordered_json::parse(v);
+   out["violations"] = nlohmann::ordered_json::array();
+   for (const auto& v : violations) out["violations"].push_back({{"rule", v.rule}, {"message", v.message}, {"source", v.source.empty() ? nullptr : nlohmann::ordered_json(v.source)}});
+   if (!explanation_json_.empty()) out["explanation"] = nlohmann::ordered_json::parse(explanation_json_);
+   return out.dump(indent);
+}
+
+std::string Result::text() const { return text_; }
+std::string Result::explanation_json() const { return explanation_json_.empty() ? "[]" : explanation_json_; }
+std::string Result::explanation_text() const { return explanation_text_; }
+std::string Result::explanation_text(const std::vector<std::string>& names) const
+{
+   std::string out;
+   for (const auto& [name, text] : explanation_by_output_) {
+      if (std::find(names.begin(), names.end(), name) != names.end()) out += text;
+   }
+   return out;
+}
+
+// --- Policy ------------------------------------------------------------------------------
+
+struct Policy::Impl {
+   interp::Policy policy;
+   std::vector<Diagnostic> warnings;
+
+   Result result(const interp::Outcome& o, const EvalOptions& options) const
+   {
+      const auto& p = policy.program();
+      Result r;
+      for (const auto& e : o.errors) {
+         Error err{e.code, e.message, e.field, e.help, e.has_span() ? p.sources.describe(e.span) : std::string(), e.trace, api::render_error(p.sources, e),
+                   api::error_json(p.sources, e).dump()};
+         r.errors.push_back(std::move(err));
+      }
+      for (const auto& [slot, v] : o.outputs) r.outputs.emplace_back(p.globals[slot].name, interp::to_json(v, p).dump());
+      for (const auto& v : o.violations) r.violations.push_back({v.rule, v.message, v.source});
+      std::string text;
+      for (const auto& [slot, value] : o.outputs) text += fmt::format("{} = {}\n", p.globals[slot].name, interp::format_value(value, p));
+      for (const auto& v : o.violations) text += fmt::format("violation: {}{}\n", v.message, v.source.empty() ? "" : fmt::format(" (source: {})", v.source));
+      if (options.explain) {
+         r.explanation_json_ = api::outcome_json(o, p, true)["explanation"].dump();
+         r.explanation_text_ = api::explanation_text(o, p);
+         for (const auto& [slot, value] : o.outputs) r.explanation_by_output_.emplace_back(p.globals[slot].name, api::explanation_text(o, p, {slot}));
+         if (o.ok()) text += "\nwhy:\n" + r.explanation_text_;
+      }
+      r.text_ = std::move(text);
+      return r;
+   }
+};
+
+Policy::Policy(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Policy::~Policy() = default;
+
+std::shared_ptr<const Policy> Policy::compile_file(const std::string& path, const CompileOptions& options)
+{
+   lang::CompileOptions o;
+   o.search_path = options.search_path;
+   auto c = interp::compile_file(path, o);
+   if (c.io_error) throw CompileError(fmt::format("cannot read the policy file {}", path), {}, true);
+   if (c.diagnostics.has_errors()) {
+      throw CompileError(fmt::format("the policy {} has {} error{}", path, c.diagnostics.error_count(), c.diagnostics.error_count() == 1 ? "" : "s"), to_public(c), false);
+   }
+   auto warnings = to_public(c);
+   auto impl = std::unique_ptr<Impl>(new Impl{interp::Policy(std::move(c.program)), std::move(warnings)});
+   return std::shared_ptr<const Policy>(new Policy(std::move(impl)));
+}
+
+std::shared_ptr<const Policy> Policy::compile_string(const std::string& name, std::string text, const CompileOptions& options)
+{
+   lang::CompileOptions o;
+   o.search_path = options.search_path;
+   auto c = interp::compile_text(name, std::move(text), o);
+   if (c.diagnostics.has_errors()) {
+      throw CompileError(fmt::format("the policy {} has {} error{}", name, c.diagnostics.error_count(), c.diagnostics.error_count() == 1 ? "" : "s"), to_public(c), false);
+   }
+   auto warnings = to_public(c);
+   auto impl = std::unique_ptr<Impl>(new Impl{interp::Policy(std::move(c.program)), std::move(warnings)});
+   return std::shared_ptr<const Policy>(new Policy(std::move(impl)));
+}
+
+const std::vector<Diagnostic>& Policy::warnings() const { return impl_->warnings; }
+
+std::vector<InputInfo> Policy::inputs() const
+{
+   const auto& p = impl_->policy.program();
+   std::vector<InputInfo> out;
+   for (auto slot : p.inputs) {
+      const auto& g = p.globals[slot];
+      InputInfo info;
+      info.name = g.name;
+      info.type = g.type.to_string();
+      info.shape = (g.type.kind == lang::TypeKind::list || g.type.kind == lang::TypeKind::record) ? InputShape::structured
+                   : g.type.kind == lang::TypeKind::bool_                                       ? InputShape::boolean
+                                                                                                : InputShape::scalar;
+      info.required = !g.type.optional && !p.input_decl(g).default_value;
+      out.push_back(std::move(info));
+   }
+   return out;
+}
+
+std::vector<std::string> Policy::outputs() const
+{
+   const auto& p = impl_->policy.program();
+   std::vector<std::string> out;
+   for (auto slot : p.outputs) out.push_back(p.globals[slot].name);
+   return out;
+}
+
+Result Policy::evaluate_json(std::string_view input_json, const EvalOptions& options) const
+{
+   const auto parsed = interp::parse_json(input_json);
+   if (!parsed.ok()) {
+      Result r;
+      Error e;
+      e.code = "R0001";
+      e.message = "the input is not valid JSON: " + parsed.error;
+      e.rendered = fmt::format("error[R0001]: {}\n", e.message);
+      e.json = nlohmann::ordered_json{{"code", e.code}, {"message", e.message}}.dump();
+      r.errors.push_back(std::move(e));
+      return r;
+   }
+   interp::EvalOptions o;
+   o.as_of = date_option(options);
+   o.explain = options.explain;
+   return impl_->result(impl_->policy.evaluate(parsed.value, o), options);
+}
+
+Result Policy::evaluate(const Inputs& inputs, const EvalOptions& options) const
+{
+   interp::EvalOptions o;
+   o.as_of = date_option(options);
+   o.explain = options.explain;
+   return impl_->result(impl_->policy.evaluate(inputs.impl_->object, o), options);
+}
+
+}  // namespace pol

@@ -1,0 +1,166 @@
+// pol: the C++ library. Compile a policy once into an immutable, thread-safe Policy, then
+// evaluate it many times, from many threads, with JSON or typed inputs.
+//
+//    auto policy = pol::Policy::compile_file("policies/cscs/early_departure.pol");
+//    pol::Inputs in;
+//    in.set_text("scheme", "VR").set_int("service_years", 10).set_decimal("annual_pay", "30000")
+//      .set_date("date_of_birth", 1980, 1, 1).set_date("exit_date", 2024, 6, 30);
+//    pol::Result r = policy->evaluate(in);
+//    r.output("lump_sum");   // "\"25000.00\""
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace pol {
+
+// A problem found in a policy: where it is, what is wrong, and how to fix it.
+struct Diagnostic {
+   bool error = true;  // false for a warning
+   std::string code;   // "E0301"
+   std::string message;
+   std::string help;
+   std::string file;
+   unsigned line = 0, column = 0;
+   std::string rendered;  // file:line:col, the source line with a caret, notes and help
+   std::string github;    // the same as a GitHub Actions workflow command
+   std::string json;      // the same as a JSON object
+};
+
+// Thrown when a policy cannot be read or has errors; holds every diagnostic.
+class CompileError : public std::runtime_error {
+public:
+   CompileError(std::string what, std::vector<Diagnostic> diagnostics, bool unreadable);
+   const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
+   bool unreadable() const { return unreadable_; }  // the file itself could not be read
+
+private:
+   std::vector<Diagnostic> diagnostics_;
+   bool unreadable_;
+};
+
+struct CompileOptions {
+   std::vector<std::string> search_path;  // folders searched for imported files
+};
+
+// Checks a policy without throwing: every diagnostic, errors and warnings, in source order.
+struct CheckResult {
+   bool unreadable = false;
+   std::vector<Diagnostic> diagnostics;
+   std::size_t errors() const;
+   std::size_t warnings() const;
+};
+CheckResult check_file(const std::string& path, const CompileOptions& options = {});
+
+struct EvalOptions {
+   std::optional<std::string> as_of;  // "YYYY-MM-DD": the date for values by date; today if absent
+   bool explain = false;
+};
+
+// Typed input values, by name. Numbers given as text are read exactly.
+class Inputs {
+public:
+   Inputs();
+   ~Inputs();
+   Inputs(const Inputs&);
+   Inputs& operator=(const Inputs&);
+   Inputs& set_bool(std::string_view name, bool value);
+   Inputs& set_int(std::string_view name, std::int64_t value);
+   Inputs& set_decimal(std::string_view name, std::string_view exact_text);  // decimal or money: "30000.00"
+   Inputs& set_date(std::string_view name, int year, int month, int day);
+   Inputs& set_text(std::string_view name, std::string_view value);          // text, or an enum value by name
+   Inputs& set_json(std::string_view name, std::string_view json);           // lists and records
+   Inputs& set_none(std::string_view name);
+
+private:
+   friend class Policy;
+   struct Impl;
+   std::unique_ptr<Impl> impl_;
+};
+
+struct Violation {
+   std::string rule;     // the condition, as written
+   std::string message;
+   std::string source;
+};
+
+struct Error {
+   std::string code;     // "R0201"
+   std::string message;
+   std::string field;    // the input field it concerns, if any
+   std::string help;
+   std::string location; // file:line:col in the policy, if any
+   std::vector<std::string> trace;
+   std::string rendered; // readable, with the source line and a caret
+   std::string json;
+};
+
+// The result of one evaluation.
+class Result {
+public:
+   bool ok() const { return errors.empty(); }
+   std::vector<std::pair<std::string, std::string>> outputs;  // name and value as JSON text, in declaration order
+   std::vector<Violation> violations;
+   std::vector<Error> errors;
+
+   // The value of one output as JSON text ("\"25000.00\""), or nullopt.
+   std::optional<std::string> output(std::string_view name) const;
+   // {"outputs": {…}, "violations": […]} (and "explanation" when asked for); or {"errors": […]}
+   std::string json(int indent = -1) const;
+   // Outputs, violations and explanation as readable text.
+   std::string text() const;
+   std::string explanation_json() const;  // [] unless EvalOptions::explain
+   std::string explanation_text() const;  // "" unless EvalOptions::explain
+   // The explanation of some outputs only.
+   std::string explanation_text(const std::vector<std::string>& outputs) const;
+
+private:
+   friend class Policy;
+   std::string explanation_json_;
+   std::string explanation_text_;
+   std::vector<std::pair<std::string, std::string>> explanation_by_output_;
+   std::string text_;
+};
+
+// What an input expects, for tools that build inputs from other formats (CSV).
+enum class InputShape { scalar, boolean, structured };
+
+struct InputInfo {
+   std::string name;
+   std::string type;  // "money", "Scheme", "list of Period", "int?"
+   InputShape shape = InputShape::scalar;
+   bool required = true;
+};
+
+// A compiled policy: immutable, safe to evaluate from many threads at once.
+class Policy {
+public:
+   static std::shared_ptr<const Policy> compile_file(const std::string& path, const CompileOptions& options = {});
+   static std::shared_ptr<const Policy> compile_string(const std::string& name, std::string text, const CompileOptions& options = {});
+   ~Policy();
+
+   const std::vector<Diagnostic>& warnings() const;
+   std::vector<InputInfo> inputs() const;
+   std::vector<std::string> outputs() const;
+
+   Result evaluate_json(std::string_view input_json, const EvalOptions& options = {}) const;
+   Result evaluate(const Inputs& inputs, const EvalOptions& options = {}) const;
+
+   struct Impl;
+   const Impl& impl() const { return *impl_; }
+
+private:
+   explicit Policy(std::unique_ptr<Impl> impl);
+   std::unique_ptr<Impl> impl_;
+};
+
+// Parses "YYYY-MM-DD"; false if it is not a date.
+bool valid_date(std::string_view text);
+
+}  // namespace pol

@@ -1,0 +1,56 @@
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+
+namespace pol::cli {
+
+bool read_text(const std::string& path, std::string& out)
+{
+   std::ostringstream s;
+   if (path == "-") {
+      s << std::cin.rdbuf();
+   } else {
+      std::ifstream in(path, std::ios::binary);
+      if (!in) return false;
+      s << in.rdbuf();
+   }
+   out = s.str();
+   return true;
+}
+
+std::shared_ptr<const Policy> load_policy(const std::string& path, const std::vector<std::string>& search_path, bool json, int& status)
+{
+   try {
+      return Policy::compile_file(path, {search_path});
+   } catch (const CompileError& e) {
+      if (e.unreadable()) {
+         std::cerr << fmt::format("error: cannot read the policy file {}\n", path);
+         status = exit_usage;
+         return nullptr;
+      }
+      if (json) {
+         auto errors = nlohmann::json::array();
+         for (const auto& d : e.diagnostics()) errors.push_back(nlohmann::json::parse(d.json));
+         std::cerr << nlohmann::json{{"errors", errors}}.dump(2) << "\n";
+      } else {
+         for (const auto& d : e.diagnostics()) std::cerr << d.rendered << "\n";
+         std::cerr << fmt::format("{}: fix them with 'pol check {}'\n", e.what(), path);
+      }
+      status = exit_failed;
+      return nullptr;
+   }
+}
+
+bool as_of_ok(const std::string& as_of)
+{
+   if (as_of.empty() || valid_date(as_of)) return true;
+   std::cerr << fmt::format("error: --as-of {} is not a date; write YYYY-MM-DD\n", as_of);
+   return false;
+}
+
+}  // namespace pol::cli
