@@ -49,6 +49,19 @@ std::optional<interp::Date> date_option(const EvalOptions& o)
 
 }  // namespace
 
+struct Policy::Impl {
+   interp::Policy policy;
+   std::vector<Diagnostic> warnings;
+   const lang::Program& program() const { return policy.program(); }
+};
+
+struct Result::Detail {
+   std::shared_ptr<const Policy> policy;  // keeps the program the outcome refers to
+   interp::Outcome outcome;
+   bool explain = false;
+   const lang::Program& program() const { return policy->impl().program(); }
+};
+
 CompileError::CompileError(std::string what, std::vector<Diagnostic> diagnostics, bool unreadable)
    : std::runtime_error(std::move(what)), diagnostics_(std::move(diagnostics)), unreadable_(unreadable)
 {
@@ -140,7 +153,8 @@ std::optional<std::string> Result::output(std::string_view name) const
 std::string Result::json(int indent) const
 {
    // the compact form, as batch writes it, without parsing the values again
-   if (indent < 0 && ok() && explanation_json_.empty()) {
+   const bool explained = detail_ && detail_->explain;
+   if (indent < 0 && ok() && !explained) {
       std::string out = "{\"outputs\":{";
       for (std::size_t i = 0; i < outputs.size(); ++i) out += (i ? "," : "") + nlohmann::json(outputs[i].first).dump() + ":" + outputs[i].second;
       out += "},\"violations\":[";
@@ -160,52 +174,73 @@ std::string Result::json(int indent) const
    for (const auto& [n, v] : outputs) out["outputs"][n] = nlohmann::ordered_json::parse(v);
    out["violations"] = nlohmann::ordered_json::array();
    for (const auto& v : violations) out["violations"].push_back({{"rule", v.rule}, {"message", v.message}, {"source", v.source.empty() ? nullptr : nlohmann::ordered_json(v.source)}});
-   if (!explanation_json_.empty()) out["explanation"] = nlohmann::ordered_json::parse(explanation_json_);
+   if (explained) out["explanation"] = nlohmann::ordered_json::parse(explanation_json());
    return out.dump(indent);
 }
 
-std::string Result::text() const { return text_; }
-std::string Result::explanation_json() const { return explanation_json_.empty() ? "[]" : explanation_json_; }
-std::string Result::explanation_text() const { return explanation_text_; }
+
+std::string Result::text() const
+{
+   if (!detail_) return {};
+   const auto& p = detail_->program();
+   const auto& o = detail_->outcome;
+   std::string text;
+   for (const auto& [slot, value] : o.outputs) text += fmt::format("{} = {}\n", p.globals[slot].name, interp::format_value(value, p));
+   for (const auto& v : o.violations) text += fmt::format("violation: {}{}\n", v.message, v.source.empty() ? "" : fmt::format(" (source: {})", v.source));
+   if (detail_->explain && o.ok()) text += "\nwhy:\n" + explanation_text();
+   return text;
+}
+
+std::string Result::explanation_json() const
+{
+   if (!detail_ || !detail_->explain) return "[]";
+   return api::outcome_json(detail_->outcome, detail_->program(), true)["explanation"].dump();
+}
+
+std::string Result::explanation_text() const
+{
+   if (!detail_ || !detail_->explain) return {};
+   return api::explanation_text(detail_->outcome, detail_->program());
+}
+
 std::string Result::explanation_text(const std::vector<std::string>& names) const
 {
-   std::string out;
-   for (const auto& [name, text] : explanation_by_output_) {
-      if (std::find(names.begin(), names.end(), name) != names.end()) out += text;
+   if (!detail_ || !detail_->explain) return {};
+   const auto& p = detail_->program();
+   std::vector<std::uint32_t> slots;
+   for (const auto& [slot, value] : detail_->outcome.outputs) {
+      if (std::find(names.begin(), names.end(), p.globals[slot].name) != names.end()) slots.push_back(slot);
    }
-   return out;
+   return slots.empty() ? std::string() : api::explanation_text(detail_->outcome, p, slots);
 }
 
 // --- Policy ------------------------------------------------------------------------------
 
-struct Policy::Impl {
-   interp::Policy policy;
-   std::vector<Diagnostic> warnings;
 
-   Result result(const interp::Outcome& o, const EvalOptions& options) const
-   {
-      const auto& p = policy.program();
+// Builds results; a friend of Result.
+struct ResultAccess {
+   static Result make(const Policy& policy, interp::Outcome o, const EvalOptions& options);
+};
+
+Result ResultAccess::make(const Policy& policy, interp::Outcome o, const EvalOptions& options)
+{
+      const auto& p = policy.impl().program();
       Result r;
       for (const auto& e : o.errors) {
          Error err{e.code, e.message, e.field, e.help, e.has_span() ? p.sources.describe(e.span) : std::string(), e.trace, api::render_error(p.sources, e),
                    api::error_json(p.sources, e).dump()};
          r.errors.push_back(std::move(err));
       }
-      for (const auto& [slot, v] : o.outputs) r.outputs.emplace_back(p.globals[slot].name, interp::to_json(v, p).dump());
+      r.outputs.reserve(o.outputs.size());
+      for (const auto& [slot, v] : o.outputs) r.outputs.emplace_back(p.globals[slot].name, interp::json_text(v, p));
       for (const auto& v : o.violations) r.violations.push_back({v.rule, v.message, v.source});
-      std::string text;
-      for (const auto& [slot, value] : o.outputs) text += fmt::format("{} = {}\n", p.globals[slot].name, interp::format_value(value, p));
-      for (const auto& v : o.violations) text += fmt::format("violation: {}{}\n", v.message, v.source.empty() ? "" : fmt::format(" (source: {})", v.source));
-      if (options.explain) {
-         r.explanation_json_ = api::outcome_json(o, p, true)["explanation"].dump();
-         r.explanation_text_ = api::explanation_text(o, p);
-         for (const auto& [slot, value] : o.outputs) r.explanation_by_output_.emplace_back(p.globals[slot].name, api::explanation_text(o, p, {slot}));
-         if (o.ok()) text += "\nwhy:\n" + r.explanation_text_;
-      }
-      r.text_ = std::move(text);
+      auto detail = std::make_shared<Result::Detail>();
+      detail->policy = policy.shared_from_this();
+      detail->outcome = std::move(o);
+      detail->explain = options.explain;
+      r.detail_ = std::move(detail);
       return r;
-   }
-};
+}
 
 Policy::Policy(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Policy::~Policy() = default;
@@ -281,7 +316,7 @@ Result Policy::evaluate_json(std::string_view input_json, const EvalOptions& opt
    interp::EvalOptions o;
    o.as_of = date_option(options);
    o.explain = options.explain;
-   return impl_->result(impl_->policy.evaluate(parsed.value, o), options);
+   return ResultAccess::make(*this, impl_->policy.evaluate(parsed.value, o), options);
 }
 
 Result Policy::evaluate(const Inputs& inputs, const EvalOptions& options) const
@@ -289,7 +324,7 @@ Result Policy::evaluate(const Inputs& inputs, const EvalOptions& options) const
    interp::EvalOptions o;
    o.as_of = date_option(options);
    o.explain = options.explain;
-   return impl_->result(impl_->policy.evaluate(inputs.impl_->object, o), options);
+   return ResultAccess::make(*this, impl_->policy.evaluate(inputs.impl_->object, o), options);
 }
 
 }  // namespace pol

@@ -98,8 +98,42 @@ Decimal Decimal::ratio(std::int64_t num, std::int64_t den)
    return from_mpq(q);
 }
 
+namespace {
+
+constexpr std::int64_t pow10_table[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000, 100000000000,
+                                        1000000000000, 10000000000000, 100000000000000, 1000000000000000, 10000000000000000, 100000000000000000};
+
+// Plain decimals of up to 17 digits ("-31250.07") without GMP: the common case for money.
+std::optional<Decimal> parse_small(std::string_view s)
+{
+   std::size_t i = 0;
+   bool negative = false;
+   if (i < s.size() && (s[i] == '-' || s[i] == '+')) negative = s[i++] == '-';
+   std::int64_t digits = 0;
+   int count = 0, scale = 0;
+   bool point = false, any = false;
+   for (; i < s.size(); ++i) {
+      const char c = s[i];
+      if (c >= '0' && c <= '9') {
+         if (++count > 17) return std::nullopt;
+         digits = digits * 10 + (c - '0');
+         if (point) ++scale;
+         any = true;
+      } else if (c == '.' && !point) {
+         point = true;
+      } else {
+         return std::nullopt;
+      }
+   }
+   if (!any) return std::nullopt;
+   return Decimal::ratio(negative ? -digits : digits, pow10_table[scale]);
+}
+
+}  // namespace
+
 std::optional<Decimal> Decimal::parse(std::string_view s)
 {
+   if (auto small = parse_small(s)) return small;
    bool percent = false;
    if (!s.empty() && s.back() == '%') {
       percent = true;
@@ -300,6 +334,39 @@ Decimal Decimal::round_places(int places, Rounding mode) const
 
 std::optional<std::string> Decimal::to_fixed(int min_places) const
 {
+   if (!big_) {
+      // the denominator must be 2^a * 5^b; then scale to a power of ten without GMP
+      std::int64_t d = den_;
+      int twos = 0, fives = 0;
+      while (d % 2 == 0) {
+         d /= 2;
+         ++twos;
+      }
+      while (d % 5 == 0) {
+         d /= 5;
+         ++fives;
+      }
+      if (d != 1) return std::nullopt;
+      const int places = std::max({twos, fives, min_places});
+      if (places <= 17) {
+         const i128 scaled = static_cast<i128>(num_) * (pow10_table[places] / den_);
+         const bool negative = scaled < 0;
+         u128 u = static_cast<u128>(negative ? -scaled : scaled);
+         char buffer[64];
+         int n = 0;
+         do {
+            buffer[n++] = static_cast<char>('0' + static_cast<int>(u % 10));
+            u /= 10;
+         } while (u != 0);
+         while (n <= places) buffer[n++] = '0';
+         std::string out = negative ? "-" : "";
+         for (int k = n - 1; k >= 0; --k) {
+            out += buffer[k];
+            if (k == places && places > 0) out += '.';
+         }
+         return out;
+      }
+   }
    mpq_class q = to_mpq();
    mpz_class den = q.get_den();
    // the denominator must be 2^a * 5^b

@@ -1,5 +1,7 @@
 #include "format.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace pol::interp {
@@ -111,6 +113,29 @@ nlohmann::ordered_json to_json(const Value& v, const lang::Program& p)
       }
    }
    return nullptr;
+}
+
+std::string json_text(const Value& v, const lang::Program& p)
+{
+   const auto quoted = [](const std::string& s) {
+      // plain text needs no escapes; anything else goes through the JSON library
+      const bool plain = std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c != '"' && c != '\\'; });
+      return plain ? "\"" + s + "\"" : nlohmann::json(s).dump();
+   };
+   switch (v.kind) {
+      case ValueKind::none: return "null";
+      case ValueKind::bool_: return v.flag ? "true" : "false";
+      case ValueKind::int_: return std::to_string(v.integer);
+      case ValueKind::decimal: return quoted(v.number.to_exact_string().value_or(v.number.describe()));
+      case ValueKind::money: return quoted(v.number.to_fixed(2).value_or(v.number.describe()));
+      case ValueKind::date: return quoted(v.as_date().to_string());
+      case ValueKind::duration: return quoted(duration_text(v));
+      case ValueKind::text: return quoted(*v.str);
+      case ValueKind::enum_: return quoted(p.enums[v.id].variants[static_cast<std::size_t>(v.integer)]);
+      case ValueKind::list:
+      case ValueKind::record: return to_json(v, p).dump();
+   }
+   return "null";
 }
 
 std::string describe_expected(const lang::Type& t, const lang::Program& p)

@@ -17,6 +17,8 @@ std::string format_value(const Value& v, const lang::Program& p);
 std::optional<std::string> unrepresentable(const Value& v, const lang::Program& p);
 // The JSON form: money "25000.00", decimals as exact strings, dates "YYYY-MM-DD", enums by name.
 nlohmann::ordered_json to_json(const Value& v, const lang::Program& p);
+// The same JSON form, written straight to text (no intermediate JSON objects).
+std::string json_text(const Value& v, const lang::Program& p);
 // What an input of this type should look like, for error messages.
 std::string describe_expected(const lang::Type& t, const lang::Program& p);
 

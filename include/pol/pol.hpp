@@ -120,12 +120,11 @@ public:
    // The explanation of some outputs only.
    std::string explanation_text(const std::vector<std::string>& outputs) const;
 
+   struct Detail;  // what the readable text and the explanation are made from, on demand
+
 private:
-   friend class Policy;
-   std::string explanation_json_;
-   std::string explanation_text_;
-   std::vector<std::pair<std::string, std::string>> explanation_by_output_;
-   std::string text_;
+   friend struct ResultAccess;
+   std::shared_ptr<const Detail> detail_;
 };
 
 // What an input expects, for tools that build inputs from other formats (CSV).
@@ -139,7 +138,7 @@ struct InputInfo {
 };
 
 // A compiled policy: immutable, safe to evaluate from many threads at once.
-class Policy {
+class Policy : public std::enable_shared_from_this<Policy> {
 public:
    static std::shared_ptr<const Policy> compile_file(const std::string& path, const CompileOptions& options = {});
    static std::shared_ptr<const Policy> compile_string(const std::string& name, std::string text, const CompileOptions& options = {});
