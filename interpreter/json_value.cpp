@@ -125,8 +125,150 @@ private:
 
 }  // namespace
 
+// The fast path for the records batch evaluation reads: objects, arrays, plain strings and
+// numbers. Each number keeps its exact text. Anything else (escapes, odd forms) and every error
+// goes to the general reader, so both accept the same documents.
+class FastReader {
+public:
+   explicit FastReader(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
+
+   bool read(JsonValue& out)
+   {
+      if (!value(out, 0)) return false;
+      skip_space();
+      return p_ == end_;
+   }
+
+private:
+   void skip_space()
+   {
+      while (p_ < end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
+   }
+   bool literal(std::string_view word)
+   {
+      if (static_cast<std::size_t>(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word) return false;
+      p_ += word.size();
+      return true;
+   }
+   bool string(std::string& out)
+   {
+      const char* start = ++p_;  // after the opening quote
+      while (p_ < end_ && *p_ != '"') {
+         if (*p_ == '\\' || static_cast<unsigned char>(*p_) < 0x20) return false;  // escapes: the general reader
+         ++p_;
+      }
+      if (p_ == end_) return false;
+      out.assign(start, p_);
+      ++p_;
+      return true;
+   }
+   bool number(JsonValue& out)
+   {
+      const char* start = p_;
+      if (p_ < end_ && *p_ == '-') ++p_;
+      if (p_ == end_ || *p_ < '0' || *p_ > '9') return false;
+      if (*p_ == '0') ++p_;
+      else
+         while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+      if (p_ < end_ && *p_ == '.') {
+         ++p_;
+         if (p_ == end_ || *p_ < '0' || *p_ > '9') return false;
+         while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+      }
+      if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
+         ++p_;
+         if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+         if (p_ == end_ || *p_ < '0' || *p_ > '9') return false;
+         while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+      }
+      out.kind = JsonValue::Kind::number;
+      out.text.assign(start, p_);
+      return true;
+   }
+   bool value(JsonValue& out, int depth)
+   {
+      if (depth > 200) return false;
+      skip_space();
+      if (p_ == end_) return false;
+      switch (*p_) {
+         case '{': {
+            ++p_;
+            out.kind = JsonValue::Kind::object;
+            skip_space();
+            if (p_ < end_ && *p_ == '}') {
+               ++p_;
+               return true;
+            }
+            for (;;) {
+               skip_space();
+               if (p_ == end_ || *p_ != '"') return false;
+               out.fields.emplace_back();
+               if (!string(out.fields.back().first)) return false;
+               skip_space();
+               if (p_ == end_ || *p_ != ':') return false;
+               ++p_;
+               if (!value(out.fields.back().second, depth + 1)) return false;
+               skip_space();
+               if (p_ < end_ && *p_ == ',') {
+                  ++p_;
+                  continue;
+               }
+               if (p_ < end_ && *p_ == '}') {
+                  ++p_;
+                  return true;
+               }
+               return false;
+            }
+         }
+         case '[': {
+            ++p_;
+            out.kind = JsonValue::Kind::array;
+            skip_space();
+            if (p_ < end_ && *p_ == ']') {
+               ++p_;
+               return true;
+            }
+            for (;;) {
+               out.items.emplace_back();
+               if (!value(out.items.back(), depth + 1)) return false;
+               skip_space();
+               if (p_ < end_ && *p_ == ',') {
+                  ++p_;
+                  continue;
+               }
+               if (p_ < end_ && *p_ == ']') {
+                  ++p_;
+                  return true;
+               }
+               return false;
+            }
+         }
+         case '"':
+            out.kind = JsonValue::Kind::string;
+            return string(out.text);
+         case 't':
+            out.kind = JsonValue::Kind::boolean;
+            out.boolean = true;
+            return literal("true");
+         case 'f':
+            out.kind = JsonValue::Kind::boolean;
+            return literal("false");
+         case 'n':
+            out.kind = JsonValue::Kind::null;
+            return literal("null");
+         default: return number(out);
+      }
+   }
+
+   const char* p_;
+   const char* end_;
+};
+
 JsonParseResult parse_json(std::string_view text)
 {
+   JsonParseResult result;
+   if (FastReader(text).read(result.value)) return result;
+   // anything unusual, and every error, goes through the general reader, which explains errors well
    Builder b;
    const bool ok = nlohmann::json::sax_parse(text.begin(), text.end(), &b, nlohmann::json::input_format_t::json, true);
    if (!ok && b.error.empty()) b.error = "invalid JSON";

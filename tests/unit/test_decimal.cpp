@@ -82,3 +82,22 @@ TEST_CASE("fixed-point text for money")
    CHECK(*d("1.125").to_fixed(2) == "1.125");
    CHECK(d("1").operator/(3).describe() == "0.3333333333…");
 }
+
+#include "json_value.hpp"
+
+TEST_CASE("JSON is read with every number's exact text, and errors are explained")
+{
+   using pol::interp::parse_json;
+   const auto r = parse_json(R"( {"a": 0.1, "b": [1e2, -0, "x"], "c": {"d": true, "e": null}, "f": "caf\u00e9 \"q\""} )");
+   REQUIRE(r.ok());
+   CHECK(r.value.find("a")->text == "0.1");
+   CHECK(r.value.find("b")->items[0].text == "1e2");
+   CHECK(r.value.find("c")->find("d")->boolean);
+   CHECK(r.value.find("f")->text == "café \"q\"");
+   CHECK(parse_json("12345678901234567890.5").value.text == "12345678901234567890.5");
+   for (const char* bad : {"{\"a\": 1,}", "{\"a\" 1}", "[1, 2", "{} x", "01", "1.", "\"\x01\"", "nul"}) {
+      INFO(bad);
+      CHECK_FALSE(parse_json(bad).ok());
+   }
+   CHECK(parse_json("{\"a\": 1,,}").error.find("invalid JSON at byte") == 0);
+}
