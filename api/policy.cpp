@@ -156,7 +156,14 @@ std::string Result::json(int indent) const
    const bool explained = detail_ && detail_->explain;
    if (indent < 0 && ok() && !explained) {
       std::string out = "{\"outputs\":{";
-      for (std::size_t i = 0; i < outputs.size(); ++i) out += (i ? "," : "") + nlohmann::json(outputs[i].first).dump() + ":" + outputs[i].second;
+      // output names are policy names: letters, digits and '_', so they need no escapes
+      for (std::size_t i = 0; i < outputs.size(); ++i) {
+         if (i) out += ',';
+         out += '"';
+         out += outputs[i].first;
+         out += "\":";
+         out += outputs[i].second;
+      }
       out += "},\"violations\":[";
       for (std::size_t i = 0; i < violations.size(); ++i) {
          const auto& v = violations[i];

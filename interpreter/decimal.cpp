@@ -290,6 +290,33 @@ Decimal Decimal::round_to(const Decimal& increment, Rounding mode) const
 {
    if (increment.sign() <= 0) throw ArithmeticError("the rounding increment must be above zero");
    const Decimal q = *this / increment;
+   const auto decide = [mode](int half, bool negative, bool odd) {  // true: round toward +infinity
+      switch (mode) {
+         case Rounding::floor: return false;
+         case Rounding::ceiling: return true;
+         case Rounding::down: return negative;  // toward zero
+         case Rounding::up: return !negative;   // away from zero
+         case Rounding::half_up: return half > 0 || (half == 0 && !negative);
+         case Rounding::half_down: return half > 0 || (half == 0 && negative);
+         case Rounding::half_even: return half > 0 || (half == 0 && odd);
+      }
+      return false;
+   };
+   if (!q.big_) {
+      // q = w + r/den with 0 <= r < den, all in 128 bits
+      const i128 n = q.num_, d = q.den_;
+      i128 w = n / d, r = n % d;
+      if (r < 0) {
+         --w;
+         r += d;
+      }
+      if (r != 0) {
+         const i128 twice = 2 * r;
+         const int half = twice > d ? 1 : (twice == d ? 0 : -1);
+         if (decide(half, n < 0, (w & 1) != 0)) ++w;
+      }
+      if (fits(w)) return Decimal(static_cast<std::int64_t>(w)) * increment;
+   }
    // q = whole + frac, with whole = floor(q) and 0 <= frac < 1
    mpz_class whole;
    Decimal frac;
@@ -303,19 +330,9 @@ Decimal Decimal::round_to(const Decimal& increment, Rounding mode) const
       frac = from_mpq(*q.big_ - mpq_class(whole));
    }
    if (frac.sign() != 0) {
-      const auto half = frac <=> Decimal::ratio(1, 2);
-      const bool negative = q.sign() < 0;
-      bool up = false;  // toward +infinity
-      switch (mode) {
-         case Rounding::floor: up = false; break;
-         case Rounding::ceiling: up = true; break;
-         case Rounding::down: up = negative; break;  // toward zero
-         case Rounding::up: up = !negative; break;   // away from zero
-         case Rounding::half_up: up = half > 0 || (half == 0 && !negative); break;
-         case Rounding::half_down: up = half > 0 || (half == 0 && negative); break;
-         case Rounding::half_even: up = half > 0 || (half == 0 && mpz_odd_p(whole.get_mpz_t())); break;
-      }
-      if (up) whole += 1;
+      const auto cmp_half = frac <=> Decimal::ratio(1, 2);
+      const int half = cmp_half > 0 ? 1 : (cmp_half == 0 ? 0 : -1);
+      if (decide(half, q.sign() < 0, mpz_odd_p(whole.get_mpz_t()) != 0)) whole += 1;
    }
    if (mpz_fits_int64(whole) && !increment.big_ && increment.den_ == 1) {
       std::int64_t r;

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <atomic>
 #include <filesystem>
+#include <future>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -275,32 +277,51 @@ Runner add_batch(CLI::App& app)
       }
       const Evaluator evaluator(policy, options, *in_format, *out_format, header);
       if (*out_format == Data::csv) *out << evaluator.csv_header() << '\n';
-      const bool progress = isatty(STDERR_FILENO) && o->input != "-";
+      const bool progress = isatty(STDERR_FILENO) != 0;
       std::uintmax_t input_size = 0;
-      if (progress) {
+      if (progress && o->input != "-") {
          std::error_code ec;
          input_size = std::filesystem::file_size(o->input, ec);
       }
+      std::atomic<std::uintmax_t> bytes_read = 0;
       const auto start = std::chrono::steady_clock::now();
       Totals totals;
-      std::vector<Record> records;
-      std::vector<std::string> results;
       bool first = *in_format == Data::jsonl;
-      for (;;) {
-         records.clear();
-         while (records.size() < chunk_lines && next_record(*in, *in_format, line_number, record)) {
+      // Reading the next chunk and writing the last one overlap with evaluating this one.
+      auto read_chunk = [&] {
+         std::vector<Record> chunk;
+         chunk.reserve(chunk_lines);
+         while (chunk.size() < chunk_lines && next_record(*in, *in_format, line_number, record)) {
             if (first && record.text.starts_with("\xEF\xBB\xBF")) record.text.erase(0, 3);  // a byte-order mark
             first = false;
-            records.push_back(std::move(record));
+            bytes_read += record.text.size() + 1;
+            chunk.push_back(std::move(record));
          }
+         return chunk;
+      };
+      auto write_chunk = [out](std::vector<std::string> results) {
+         std::string block;
+         for (const auto& r : results) {
+            block += r;
+            block += '\n';
+         }
+         out->write(block.data(), static_cast<std::streamsize>(block.size()));
+      };
+      std::future<std::vector<Record>> reading = std::async(std::launch::async, read_chunk);
+      std::future<void> writing;
+      for (;;) {
+         std::vector<Record> records = reading.get();
          if (records.empty()) break;
-         results.assign(records.size(), {});
+         reading = std::async(std::launch::async, read_chunk);
+         std::vector<std::string> results(records.size());
          const unsigned jobs = static_cast<unsigned>(std::min<std::size_t>(o->jobs, records.size()));
          std::vector<Totals> part(jobs);
          std::vector<std::thread> threads;
          for (unsigned j = 0; j < jobs; ++j) {
+            // contiguous blocks, so threads do not write to the same cache lines
             threads.emplace_back([&, j] {
-               for (std::size_t i = j; i < records.size(); i += jobs) results[i] = evaluator.run(records[i], part[j]);
+               const std::size_t from = records.size() * j / jobs, to = records.size() * (j + 1) / jobs;
+               for (std::size_t i = from; i < to; ++i) results[i] = evaluator.run(records[i], part[j]);
             });
          }
          for (auto& t : threads) t.join();
@@ -308,13 +329,14 @@ Runner add_batch(CLI::App& app)
             totals.errors += t.errors;
             totals.violations += t.violations;
          }
-         for (const auto& r : results) *out << r << '\n';
          totals.records += records.size();
+         if (writing.valid()) writing.get();
+         writing = std::async(std::launch::async, write_chunk, std::move(results));
          if (progress) {
-            const auto done = static_cast<std::uintmax_t>(std::max<std::streamoff>(0, static_cast<std::streamoff>(in->tellg())));
-            show_progress(totals.records, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), in->eof() ? input_size : done, input_size);
+            show_progress(totals.records, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), bytes_read.load(), input_size);
          }
       }
+      if (writing.valid()) writing.get();
       if (progress) std::cerr << "\n";
       out->flush();
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
