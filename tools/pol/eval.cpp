@@ -17,7 +17,7 @@ Runner add_eval(CLI::App& app)
       std::string input;
       std::string input_json;
       std::string as_of;
-      std::string format = "json";
+      std::string format;  // unset: results as JSON, errors for people
       bool explain = false;
       std::vector<std::string> path;
    };
@@ -26,11 +26,14 @@ Runner add_eval(CLI::App& app)
    auto* in = cmd->add_option("--input,-i", o->input, "A JSON file of input values, or - for standard input");
    cmd->add_option("--input-json", o->input_json, "The input values as JSON text")->excludes(in);
    cmd->add_option("--as-of", o->as_of, "The evaluation date (YYYY-MM-DD) for values by date; default: today");
-   cmd->add_option("--format", o->format, "json: results as JSON, errors as JSON on stderr; text: readable results and errors")->check(CLI::IsMember({"json", "text"}));
+   cmd->add_option("--format", o->format,
+                   "By default results are JSON and errors are readable text on stderr; json: errors as JSON too; text: readable results")
+      ->check(CLI::IsMember({"json", "text"}));
    cmd->add_flag("--explain", o->explain, "Also explain every output: the values it used, the rule, row or period that decided each, and sources");
    cmd->add_option("--path", o->path, "Extra folders to search for imported files");
    return [o] {
-      const bool json = o->format == "json";
+      const bool json_errors = o->format == "json";
+      const bool text_results = o->format == "text";
       if (!as_of_ok(o->as_of)) return exit_usage;
       std::string input_text = o->input_json;
       if (o->input_json.empty()) {
@@ -44,21 +47,21 @@ Runner add_eval(CLI::App& app)
          }
       }
       int status = exit_ok;
-      const auto policy = load_policy(o->policy, o->path, json, status);
+      const auto policy = load_policy(o->policy, o->path, json_errors, status);
       if (!policy) return status;
       EvalOptions options;
       if (!o->as_of.empty()) options.as_of = o->as_of;
       options.explain = o->explain;
       const Result result = policy->evaluate_json(input_text, options);
       if (!result.ok()) {
-         if (json) {
+         if (json_errors) {
             std::cerr << result.json(2) << "\n";
          } else {
             for (const auto& e : result.errors) std::cerr << e.rendered << "\n";
          }
          return exit_failed;
       }
-      std::cout << (json ? result.json(2) + "\n" : result.text());
+      std::cout << (text_results ? result.text() : result.json(2) + "\n");
       return exit_ok;
    };
 }
