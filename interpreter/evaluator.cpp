@@ -787,17 +787,9 @@ Value Run::eval(const Expr& e)
 
 Value Run::eval_inner(const Expr& e)
 {
+   if (is_literal(e)) return policy_.literals_[e.ref.index];
    switch (e.kind) {
-      case ExprKind::int_lit:
-      case ExprKind::decimal_lit:
-      case ExprKind::percent_lit:
-      case ExprKind::money_lit:
-      case ExprKind::date_lit:
-      case ExprKind::bool_lit:
-      case ExprKind::none_lit:
-      case ExprKind::duration_lit: return policy_.literals_[e.ref.index];
       case ExprKind::text_lit: {
-         if (e.args.empty()) return policy_.literals_[e.ref.index];
          std::string s;
          for (const auto& part : e.parts) {
             if (part.expr_index < 0) {
@@ -852,6 +844,7 @@ Value Run::eval_inner(const Expr& e)
          return Value::record(e.type.id, std::move(fields));
       }
       case ExprKind::lambda: return Value::none();
+      default: break;  // literals, above
       case ExprKind::as_of: {
          const Expr& target = *e.args[0];
          const Value on = eval(*e.args[1]);

@@ -544,23 +544,28 @@ void Checker::check_test(const TestDecl& t)
    c.where = "a test";
    std::uint32_t scratch = 0;
    c.frame_size = &scratch;
-   if (t.given) {
-      if (t.given->kind != ExprKind::record) return;
-      std::set<std::string> given;
-      for (std::size_t i = 0; i < t.given->field_names.size(); ++i) {
-         const auto& name = t.given->field_names[i];
-         const int g = p_.find_global(name, GlobalKind::input);
+   // each field of `given` names an input, each of `expect` an output, with a value of its type
+   const auto check_fields = [&](const Expr& record, GlobalKind kind, const std::vector<std::uint32_t>& slots, const char* verb, const char* what) {
+      std::set<std::string> named;
+      for (std::size_t i = 0; i < record.field_names.size(); ++i) {
+         const auto& name = record.field_names[i];
+         const int g = p_.find_global(name, kind);
          if (g < 0) {
             std::vector<std::string> names;
-            for (auto slot : p_.inputs) names.push_back(p_.globals[slot].name);
-            auto& diag = d_.error("E0317", t.given->field_spans[i], fmt::format("test \"{}\" gives {}, which is not an input", t.name, quote(name)));
+            for (auto slot : slots) names.push_back(p_.globals[slot].name);
+            auto& diag = d_.error("E0317", record.field_spans[i], fmt::format("test \"{}\" {} {}, which is not an {}", t.name, verb, quote(name), what));
             const auto near = closest_name(name, names);
-            diag.help = near.empty() ? "a test's 'given' lists inputs" : fmt::format("did you mean '{}'?", near);
+            diag.help = near.empty() ? fmt::format("a test's '{}' lists {}s", kind == GlobalKind::input ? "given" : "expect", what) : fmt::format("did you mean '{}'?", near);
             continue;
          }
-         given.insert(name);
-         expect(*t.given->args[i], c, p_.globals[g].type, "the test's value");
+         named.insert(name);
+         expect(*record.args[i], c, p_.globals[g].type, kind == GlobalKind::input ? "the test's value" : "the expected value");
       }
+      return named;
+   };
+   if (t.given) {
+      if (t.given->kind != ExprKind::record) return;
+      const auto given = check_fields(*t.given, GlobalKind::input, p_.inputs, "gives", "input");
       for (auto slot : p_.inputs) {
          const auto& g = p_.globals[slot];
          const auto& decl = p_.input_decl(g);
@@ -570,21 +575,7 @@ void Checker::check_test(const TestDecl& t)
          }
       }
    }
-   if (t.expect && t.expect->kind == ExprKind::record) {
-      for (std::size_t i = 0; i < t.expect->field_names.size(); ++i) {
-         const auto& name = t.expect->field_names[i];
-         const int g = p_.find_global(name, GlobalKind::output);
-         if (g < 0) {
-            std::vector<std::string> names;
-            for (auto slot : p_.outputs) names.push_back(p_.globals[slot].name);
-            auto& diag = d_.error("E0317", t.expect->field_spans[i], fmt::format("test \"{}\" expects {}, which is not an output", t.name, quote(name)));
-            const auto near = closest_name(name, names);
-            diag.help = near.empty() ? "a test's 'expect' lists outputs" : fmt::format("did you mean '{}'?", near);
-            continue;
-         }
-         expect(*t.expect->args[i], c, p_.globals[g].type, "the expected value");
-      }
-   }
+   if (t.expect && t.expect->kind == ExprKind::record) check_fields(*t.expect, GlobalKind::output, p_.outputs, "expects", "output");
 }
 
 void Checker::check_function_cycles()
