@@ -53,6 +53,17 @@ std::optional<std::pair<std::int64_t, std::int64_t>> reduce(i128 num, i128 den)
       num = -num;
       den = -den;
    }
+   if (den == 1) {
+      if (!fits(num)) return std::nullopt;
+      return std::make_pair(static_cast<std::int64_t>(num), std::int64_t{1});
+   }
+   // 64-bit gcd when both fit: far cheaper than 128-bit division
+   if (fits(num) && fits(den)) {
+      const auto n = static_cast<std::int64_t>(num), d = static_cast<std::int64_t>(den);
+      const std::int64_t g = std::gcd(n == INT64_MIN ? n / 2 : n, d);
+      if (g > 1) return std::make_pair(n / g, d / g);
+      return std::make_pair(n, d);
+   }
    const i128 g = gcd128(num, den);
    if (g > 1) {
       num /= g;
@@ -249,6 +260,10 @@ Decimal Decimal::operator-(const Decimal& o) const { return *this + (-o); }
 Decimal Decimal::operator*(const Decimal& o) const
 {
    if (!big_ && !o.big_) {
+      if (den_ == 1 && o.den_ == 1) {
+         std::int64_t r;
+         if (!__builtin_mul_overflow(num_, o.num_, &r)) return Decimal(r);
+      }
       if (auto r = reduce(static_cast<i128>(num_) * o.num_, static_cast<i128>(den_) * o.den_)) {
          Decimal out;
          out.num_ = r->first;

@@ -135,7 +135,12 @@ private:
    };
 
    Value compute(std::uint32_t index);
+   struct Decision {
+      Value value;
+      const lang::RuleException* by;
+   };
    Value eval_rule(const lang::RuleDecl& rule);
+   std::optional<Decision> decide(const lang::RuleDecl& rule, const std::string& parent);
    Value eval_param(const lang::ParamDecl& param, Date on, const Expr* use);
    Value eval_call(const Expr& e);
    Value eval_table(const Expr& e, const lang::TableInfo& table, const Values& args);
@@ -145,10 +150,9 @@ private:
    bool cell_matches(const lang::Cell& cell, const Value& v);
    std::string text_of(const Expr& e) const { return std::string(p_.sources.file(e.span.file).slice(e.span)); }
    std::string where(lang::Span s) const { return p_.sources.describe(s); }
-   void note(std::string text)
-   {
-      if (options_.explain && !computing_.empty()) explained_[computing_.back()].notes.push_back(std::move(text));
-   }
+   // Notes are the "because" lines of explanations; callers build them only when explaining.
+   bool explaining() const { return options_.explain && !computing_.empty(); }
+   void note(std::string text) { explained_[computing_.back()].notes.push_back(std::move(text)); }
 
    const Policy& policy_;
    const Program& p_;
@@ -222,34 +226,29 @@ Value Run::eval_param(const lang::ParamDecl& param, Date on, const Expr* use)
       r.help = "evaluate as of a later date (--as-of), or add an earlier 'from' value";
       throw r;
    }
-   note(fmt::format("{}: the value from {:04}-{:02}-{:02}, in force on {}{}", param.name, chosen->from.year, chosen->from.month, chosen->from.day, on.to_string(),
+   if (explaining()) note(fmt::format("{}: the value from {:04}-{:02}-{:02}, in force on {}{}", param.name, chosen->from.year, chosen->from.month, chosen->from.day, on.to_string(),
                     chosen->source.present() ? fmt::format(" (source: {})", chosen->source.text) : std::string()));
    Frame frame(*this, 0);
    return eval(*chosen->value);
 }
 
-Value Run::eval_rule(const lang::RuleDecl& rule)
+// The applicable exceptions under a parent ("" for those that override the default), each
+// refined by its own exceptions; two that apply with different values conflict.
+std::optional<Run::Decision> Run::decide(const lang::RuleDecl& rule, const std::string& parent)
 {
-   // The applicable exceptions under a parent ("" for those that override the default),
-   // each refined by its own exceptions; two that apply with different values conflict.
-   struct Decision {
-      Value value;
-      const lang::RuleException* by;
-   };
-   std::function<std::optional<Decision>(const std::string&)> decide = [&](const std::string& parent) -> std::optional<Decision> {
       std::optional<Decision> found;
       for (const auto& x : rule.exceptions) {
          if (x.parent != parent) continue;
          const bool applies = eval(*x.condition).flag;
-         const std::string name = x.label.empty() ? fmt::format("exception when {}", text_of(*x.condition)) : fmt::format("exception {}", x.label);
+         const auto name = [&] { return x.label.empty() ? fmt::format("exception when {}", text_of(*x.condition)) : fmt::format("exception {}", x.label); };
          if (!applies) {
-            note(fmt::format("{} did not apply", name));
+            if (explaining()) note(fmt::format("{} did not apply", name()));
             continue;
          }
-         std::optional<Decision> refined = x.label.empty() ? std::nullopt : decide(x.label);
+         std::optional<Decision> refined = x.label.empty() ? std::nullopt : decide(rule, x.label);
          Decision d = refined ? *refined : Decision{eval(*x.value), &x};
          if (options_.coverage) options_.coverage->mark(&x);
-         if (!refined) note(fmt::format("{} applied{}", name, x.source.present() ? fmt::format(" (source: {})", x.source.text) : std::string()));
+         if (!refined && explaining()) note(fmt::format("{} applied{}", name(), x.source.present() ? fmt::format(" (source: {})", x.source.text) : std::string()));
          if (found && !(found->value == d.value)) {
             RuntimeError r;
             r.code = "R0501";
@@ -266,8 +265,12 @@ Value Run::eval_rule(const lang::RuleDecl& rule)
          if (!found) found = d;
       }
       return found;
-   };
-   if (auto d = decide("")) return d->value;
+}
+
+Value Run::eval_rule(const lang::RuleDecl& rule)
+{
+   static const std::string top;
+   if (auto d = decide(rule, top)) return d->value;
    if (!rule.default_value) {
       RuntimeError r;
       r.code = "R0502";
@@ -277,7 +280,7 @@ Value Run::eval_rule(const lang::RuleDecl& rule)
       throw r;
    }
    if (options_.coverage) options_.coverage->mark(rule.default_value.get());
-   note(fmt::format("the default applied{}", rule.default_source.present() ? fmt::format(" (source: {})", rule.default_source.text) : std::string()));
+   if (explaining()) note(fmt::format("the default applied{}", rule.default_source.present() ? fmt::format(" (source: {})", rule.default_source.text) : std::string()));
    return eval(*rule.default_value);
 }
 
@@ -516,7 +519,7 @@ Value Run::eval_table(const Expr& e, const lang::TableInfo& table, const Values&
          hits.push_back(r);
          if (decl.hit == lang::HitPolicy::first) break;
       } else if (decl.hit == lang::HitPolicy::first) {
-         note(fmt::format("table {}: {} did not match: {} is {}, not {}", decl.name, row_text(r), decl.params[failed].name, format_value(args[failed], p_),
+         if (explaining()) note(fmt::format("table {}: {} did not match: {} is {}, not {}", decl.name, row_text(r), decl.params[failed].name, format_value(args[failed], p_),
                           std::string(p_.sources.file(row.cells[failed].span.file).slice(row.cells[failed].span))));
       }
    }
@@ -525,13 +528,13 @@ Value Run::eval_table(const Expr& e, const lang::TableInfo& table, const Values&
       if (options_.coverage) options_.coverage->mark(&row);
       Value v = eval(*row.output);
       if (v.kind == ValueKind::int_ && table.row_type.kind == TypeKind::decimal) v = Value::decimal(Decimal(v.integer));
-      note(fmt::format("table {}: {} matched {}, giving {}{}", decl.name, row_text(r), inputs_text(), format_value(v, p_),
+      if (explaining()) note(fmt::format("table {}: {} matched {}, giving {}{}", decl.name, row_text(r), inputs_text(), format_value(v, p_),
                        row.source.present() ? fmt::format(" (source: {})", row.source.text) : std::string()));
       return v;
    };
    if (hits.empty()) {
       if (version->default_value) {
-         note(fmt::format("table {}: no row matched {}, so the default applied", decl.name, inputs_text()));
+         if (explaining()) note(fmt::format("table {}: no row matched {}, so the default applied", decl.name, inputs_text()));
          return eval(*version->default_value);
       }
       if (decl.hit == lang::HitPolicy::collect) {
