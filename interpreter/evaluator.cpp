@@ -95,14 +95,51 @@ Policy::Policy(std::unique_ptr<Program> program) : program_(std::move(program))
 Policy::~Policy() = default;
 Policy::Policy(Policy&&) noexcept = default;
 
+// The working storage of evaluations, kept per thread so that evaluating many records
+// allocates it once. An evaluation that starts while another is running on the same thread
+// (none does today) takes fresh storage.
+struct Scratch {
+   std::vector<Value> values;
+   std::vector<std::uint8_t> state;
+   std::vector<Value> locals;
+   std::vector<std::uint32_t> computing;
+   bool busy = false;
+};
+
+class ScratchLease {
+public:
+   ScratchLease()
+   {
+      thread_local Scratch shared;
+      if (!shared.busy) {
+         scratch_ = &shared;
+      } else {
+         own_ = std::make_unique<Scratch>();
+         scratch_ = own_.get();
+      }
+      scratch_->busy = true;
+   }
+   ~ScratchLease() { scratch_->busy = false; }
+   ScratchLease(const ScratchLease&) = delete;
+   ScratchLease& operator=(const ScratchLease&) = delete;
+   Scratch& operator*() { return *scratch_; }
+
+private:
+   Scratch* scratch_ = nullptr;
+   std::unique_ptr<Scratch> own_;
+};
+
 // One evaluation: the values computed so far, the local slots, and the explanation.
 class Run {
 public:
    Run(const Policy& policy, const EvalOptions& options)
-      : policy_(policy), p_(*policy.program_), options_(options), as_of_(options.as_of ? *options.as_of : today())
+      : policy_(policy), p_(*policy.program_), options_(options), as_of_(options.as_of ? *options.as_of : today()), values_((*lease_).values),
+        state_((*lease_).state), locals_((*lease_).locals), computing_((*lease_).computing)
    {
-      values_.resize(p_.globals.size());
+      values_.assign(p_.globals.size(), Value{});
       state_.assign(p_.globals.size(), 0);
+      locals_.clear();
+      computing_.clear();
       if (options.explain) explained_.resize(p_.globals.size());
    }
 
@@ -158,11 +195,12 @@ private:
    const Program& p_;
    const EvalOptions& options_;
    Date as_of_;
-   std::vector<Value> values_;
-   std::vector<std::uint8_t> state_;  // 0 not computed, 1 computing, 2 done
-   std::vector<Value> locals_;
+   ScratchLease lease_;
+   std::vector<Value>& values_;
+   std::vector<std::uint8_t>& state_;  // 0 not computed, 1 computing, 2 done
+   std::vector<Value>& locals_;
    std::size_t base_ = 0;
-   std::vector<std::uint32_t> computing_;
+   std::vector<std::uint32_t>& computing_;
    std::vector<Explained> explained_;
 };
 
