@@ -117,14 +117,10 @@ std::string render_human(const SourceSet& sources, const Diagnostic& d)
    return out;
 }
 
-nlohmann::json render_json(const SourceSet& sources, const Diagnostic& d)
+nlohmann::ordered_json render_json(const SourceSet& sources, const Diagnostic& d)
 {
-   nlohmann::json j;
-   j["severity"] = severity_name(d.severity);
-   j["code"] = d.code;
-   j["message"] = d.message;
    auto position = [&](Span span) {
-      nlohmann::json p;
+      nlohmann::ordered_json p = nlohmann::ordered_json::object();
       if (span.file >= sources.size()) return p;
       const auto& f = sources.file(span.file);
       const auto b = f.line_col(span.begin);
@@ -136,10 +132,14 @@ nlohmann::json render_json(const SourceSet& sources, const Diagnostic& d)
       p["end_column"] = e.column;
       return p;
    };
+   nlohmann::ordered_json j;
+   j["severity"] = severity_name(d.severity);
+   j["code"] = d.code;
+   j["message"] = d.message;
    j["location"] = position(d.span);
    if (!d.label.empty()) j["label"] = d.label;
    if (!d.help.empty()) j["help"] = d.help;
-   j["notes"] = nlohmann::json::array();
+   j["notes"] = nlohmann::ordered_json::array();
    for (const auto& n : d.notes) j["notes"].push_back({{"message", n.message}, {"location", position(n.span)}});
    return j;
 }

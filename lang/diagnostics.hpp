@@ -46,7 +46,7 @@ private:
 
 // Renders a diagnostic with file:line:col, the source line and a caret underline.
 std::string render_human(const SourceSet& sources, const Diagnostic& d);
-nlohmann::json render_json(const SourceSet& sources, const Diagnostic& d);
+nlohmann::ordered_json render_json(const SourceSet& sources, const Diagnostic& d);
 // GitHub Actions workflow command (::error file=…,line=…::message).
 std::string render_github(const SourceSet& sources, const Diagnostic& d);
 
