@@ -28,7 +28,7 @@ Runner add_check(CLI::App& app)
    return [o] {
       int status = exit_ok;
       std::size_t errors = 0, warnings = 0;
-      nlohmann::json all = nlohmann::json::array();
+      nlohmann::ordered_json all = nlohmann::ordered_json::array();
       std::vector<std::string> missing;
       const auto files = testing::policy_files(o->files, missing);
       for (const auto& m : missing) {
@@ -45,7 +45,7 @@ Runner add_check(CLI::App& app)
          errors += result.errors();
          warnings += result.warnings();
          for (const auto& d : result.diagnostics) {
-            if (o->format == "json") all.push_back(nlohmann::json::parse(d.json));
+            if (o->format == "json") all.push_back(nlohmann::ordered_json::parse(d.json));
             else if (o->format == "github") std::cout << d.github;
             else std::cout << d.rendered << "\n";
          }

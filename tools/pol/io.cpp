@@ -34,9 +34,9 @@ std::shared_ptr<const Policy> load_policy(const std::string& path, const std::ve
          return nullptr;
       }
       if (json) {
-         auto errors = nlohmann::json::array();
-         for (const auto& d : e.diagnostics()) errors.push_back(nlohmann::json::parse(d.json));
-         std::cerr << nlohmann::json{{"errors", errors}}.dump(2) << "\n";
+         auto errors = nlohmann::ordered_json::array();
+         for (const auto& d : e.diagnostics()) errors.push_back(nlohmann::ordered_json::parse(d.json));
+         std::cerr << nlohmann::ordered_json{{"errors", errors}}.dump(2) << "\n";
       } else {
          for (const auto& d : e.diagnostics()) std::cerr << d.rendered << "\n";
          std::cerr << fmt::format("{}: fix them with 'pol check {}'\n", e.what(), path);
