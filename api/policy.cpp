@@ -28,7 +28,7 @@ Diagnostic to_public(const lang::SourceSet& sources, const lang::Diagnostic& d)
    }
    out.rendered = lang::render_human(sources, d);
    out.github = lang::render_github(sources, d);
-   out.json = lang::render_json(sources, d).dump();
+   out.json = lang::render_json(sources, d).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
    return out;
 }
 
@@ -182,7 +182,7 @@ std::string Result::json(int indent) const
    out["violations"] = nlohmann::ordered_json::array();
    for (const auto& v : violations) out["violations"].push_back({{"rule", v.rule}, {"message", v.message}, {"source", v.source.empty() ? nullptr : nlohmann::ordered_json(v.source)}});
    if (explained) out["explanation"] = nlohmann::ordered_json::parse(explanation_json());
-   return out.dump(indent);
+   return out.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 
@@ -201,7 +201,7 @@ std::string Result::text() const
 std::string Result::explanation_json() const
 {
    if (!detail_ || !detail_->explain) return "[]";
-   return api::outcome_json(detail_->outcome, detail_->program(), true)["explanation"].dump();
+   return api::outcome_json(detail_->outcome, detail_->program(), true)["explanation"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string Result::explanation_text() const
@@ -235,7 +235,7 @@ Result ResultAccess::make(const Policy& policy, interp::Outcome o, const EvalOpt
       Result r;
       for (const auto& e : o.errors) {
          Error err{e.code, e.message, e.field, e.help, e.has_span() ? p.sources.describe(e.span) : std::string(), e.trace, api::render_error(p.sources, e),
-                   api::error_json(p.sources, e).dump()};
+                   api::error_json(p.sources, e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
          r.errors.push_back(std::move(err));
       }
       r.outputs.reserve(o.outputs.size());

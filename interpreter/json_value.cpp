@@ -76,6 +76,10 @@ public:
    {
       std::string what = ex.what();
       if (auto p = what.find("syntax error"); p != std::string::npos) what = what.substr(p);
+      // the message quotes the input, which may break off inside a character: keep it ASCII
+      for (char& c : what) {
+         if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+      }
       error = fmt::format("invalid JSON at byte {}: {}", position, what);
       return false;
    }
@@ -154,7 +158,8 @@ private:
    {
       const char* start = ++p_;  // after the opening quote
       while (p_ < end_ && *p_ != '"') {
-         if (*p_ == '\\' || static_cast<unsigned char>(*p_) < 0x20) return false;  // escapes: the general reader
+         // escapes, control characters and non-ASCII text (which must be checked as UTF-8): the general reader
+         if (*p_ == '\\' || static_cast<unsigned char>(*p_) < 0x20 || static_cast<unsigned char>(*p_) >= 0x80) return false;
          ++p_;
       }
       if (p_ == end_) return false;

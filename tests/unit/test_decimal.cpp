@@ -101,3 +101,13 @@ TEST_CASE("JSON is read with every number's exact text, and errors are explained
    }
    CHECK(parse_json("{\"a\": 1,,}").error.find("invalid JSON at byte") == 0);
 }
+
+TEST_CASE("JSON text that is not UTF-8, and errors that quote it, stay valid")
+{
+   using pol::interp::parse_json;
+   CHECK_FALSE(parse_json("{\"a\": \"\xC2\"}").ok());       // a character cut short
+   CHECK(parse_json("{\"a\": \"\xC2\xA3" "5\"}").value.find("a")->text == "\xC2\xA3" "5");  // "£5"
+   const auto bad = parse_json("{\"a\": \"x\"\xC2\xA3}");
+   REQUIRE_FALSE(bad.ok());
+   CHECK(bad.error.find('\xC2') == std::string::npos);
+}
