@@ -219,16 +219,6 @@ void update_file(const std::string& path, interp::JsonValue& doc, const std::vec
 
 }  // namespace
 
-bool read_file(const std::string& path, std::string& out)
-{
-   std::ifstream in(path, std::ios::binary);
-   if (!in) return false;
-   std::ostringstream text;
-   text << in.rdbuf();
-   out = text.str();
-   return true;
-}
-
 Report run(const Options& o)
 {
    Report report;
@@ -255,7 +245,7 @@ Report run(const Options& o)
       interp::JsonValue doc;
       if (fs::exists(test_file)) {
          std::string text;
-         read_file(test_file, text);
+         lang::read_file(test_file, text);
          auto parsed = interp::parse_json(text);
          if (!parsed.ok()) {
             r.problems.push_back(fmt::format("{}: {}", test_file, parsed.error));

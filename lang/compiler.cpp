@@ -17,16 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool read_file(const fs::path& path, std::string& out)
-{
-   std::ifstream in(path, std::ios::binary);
-   if (!in) return false;
-   std::ostringstream s;
-   s << in.rdbuf();
-   out = s.str();
-   return true;
-}
-
 class Loader {
 public:
    Loader(Compilation& c, const CompileOptions& o) : c_(c), options_(o) {}

@@ -1,6 +1,8 @@
 #include "source.hpp"
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -42,6 +44,16 @@ std::string_view SourceFile::slice(Span span) const
    const auto end = std::min<std::size_t>(span.end, text_.size());
    const auto begin = std::min<std::size_t>(span.begin, end);
    return std::string_view(text_).substr(begin, end - begin);
+}
+
+bool read_file(const std::string& path, std::string& out)
+{
+   std::ifstream in(path, std::ios::binary);
+   if (!in) return false;
+   std::ostringstream text;
+   text << in.rdbuf();
+   out = text.str();
+   return true;
 }
 
 std::uint32_t SourceSet::add(std::string path, std::string text)

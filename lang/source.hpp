@@ -39,6 +39,9 @@ private:
    std::vector<std::uint32_t> line_starts_;
 };
 
+// Reads a whole file; false if it cannot be read.
+bool read_file(const std::string& path, std::string& out);
+
 // Every file a compilation read; a Span's file is an index into it.
 class SourceSet {
 public:
