@@ -943,7 +943,8 @@ Outcome Run::finish(std::vector<RuntimeError> errors)
                Frame frame(*this, p_.require_frame_size);
                if (eval(*req.condition).flag) continue;
                if (options_.coverage) options_.coverage->mark(&req);
-               out.violations.push_back({text_of(*req.condition), eval(*req.message).str ? *eval(*req.message).str : std::string(), req.source.text, req.span});
+               const Value message = eval(*req.message);
+               out.violations.push_back({text_of(*req.condition), message.str ? *message.str : std::string(), req.source.text, req.span});
             }
          }
       } catch (RuntimeError& err) {
