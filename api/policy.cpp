@@ -39,6 +39,18 @@ std::vector<Diagnostic> to_public(const lang::Compilation& c)
    return out;
 }
 
+nlohmann::ordered_json violation_json(const Violation& v)
+{
+   return {{"rule", v.rule}, {"message", v.message}, {"source", v.source.empty() ? nullptr : nlohmann::ordered_json(v.source)}};
+}
+
+lang::CompileOptions to_lang(const CompileOptions& options)
+{
+   lang::CompileOptions o;
+   o.search_path = options.search_path;
+   return o;
+}
+
 std::optional<interp::Date> date_option(const EvalOptions& o)
 {
    if (!o.as_of) return std::nullopt;
@@ -76,9 +88,7 @@ std::size_t CheckResult::warnings() const { return diagnostics.size() - errors()
 
 CheckResult check_file(const std::string& path, const CompileOptions& options)
 {
-   lang::CompileOptions o;
-   o.search_path = options.search_path;
-   const auto c = interp::compile_file(path, o);
+   const auto c = interp::compile_file(path, to_lang(options));
    CheckResult r;
    r.unreadable = c.io_error;
    if (!c.io_error) r.diagnostics = to_public(c);
@@ -165,10 +175,7 @@ std::string Result::json(int indent) const
          out += outputs[i].second;
       }
       out += "},\"violations\":[";
-      for (std::size_t i = 0; i < violations.size(); ++i) {
-         const auto& v = violations[i];
-         out += (i ? "," : "") + nlohmann::ordered_json{{"rule", v.rule}, {"message", v.message}, {"source", v.source.empty() ? nullptr : nlohmann::ordered_json(v.source)}}.dump();
-      }
+      for (std::size_t i = 0; i < violations.size(); ++i) out += (i ? "," : "") + violation_json(violations[i]).dump();
       return out + "]}";
    }
    nlohmann::ordered_json out;
@@ -180,7 +187,7 @@ std::string Result::json(int indent) const
    out["outputs"] = nlohmann::ordered_json::object();
    for (const auto& [n, v] : outputs) out["outputs"][n] = nlohmann::ordered_json::parse(v);
    out["violations"] = nlohmann::ordered_json::array();
-   for (const auto& v : violations) out["violations"].push_back({{"rule", v.rule}, {"message", v.message}, {"source", v.source.empty() ? nullptr : nlohmann::ordered_json(v.source)}});
+   for (const auto& v : violations) out["violations"].push_back(violation_json(v));
    if (explained) out["explanation"] = nlohmann::ordered_json::parse(explanation_json());
    return out.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -201,7 +208,7 @@ std::string Result::text() const
 std::string Result::explanation_json() const
 {
    if (!detail_ || !detail_->explain) return "[]";
-   return api::outcome_json(detail_->outcome, detail_->program(), true)["explanation"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+   return api::explanation_json(detail_->outcome, detail_->program()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string Result::explanation_text() const
@@ -231,52 +238,52 @@ struct ResultAccess {
 
 Result ResultAccess::make(const Policy& policy, interp::Outcome o, const EvalOptions& options)
 {
-      const auto& p = policy.impl().program();
-      Result r;
-      for (const auto& e : o.errors) {
-         Error err{e.code, e.message, e.field, e.help, e.has_span() ? p.sources.describe(e.span) : std::string(), e.trace, api::render_error(p.sources, e),
-                   api::error_json(p.sources, e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
-         r.errors.push_back(std::move(err));
-      }
-      r.outputs.reserve(o.outputs.size());
-      for (const auto& [slot, v] : o.outputs) r.outputs.emplace_back(p.globals[slot].name, interp::json_text(v, p));
-      for (const auto& v : o.violations) r.violations.push_back({v.rule, v.message, v.source});
-      auto detail = std::make_shared<Result::Detail>();
-      detail->policy = policy.shared_from_this();
-      detail->outcome = std::move(o);
-      detail->explain = options.explain;
-      r.detail_ = std::move(detail);
-      return r;
+   const auto& p = policy.impl().program();
+   Result r;
+   for (const auto& e : o.errors) {
+      Error err{e.code, e.message, e.field, e.help, e.has_span() ? p.sources.describe(e.span) : std::string(), e.trace, api::render_error(p.sources, e),
+                api::error_json(p.sources, e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+      r.errors.push_back(std::move(err));
+   }
+   r.outputs.reserve(o.outputs.size());
+   for (const auto& [slot, v] : o.outputs) r.outputs.emplace_back(p.globals[slot].name, interp::json_text(v, p));
+   for (const auto& v : o.violations) r.violations.push_back({v.rule, v.message, v.source});
+   auto detail = std::make_shared<Result::Detail>();
+   detail->policy = policy.shared_from_this();
+   detail->outcome = std::move(o);
+   detail->explain = options.explain;
+   r.detail_ = std::move(detail);
+   return r;
 }
 
 Policy::Policy(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Policy::~Policy() = default;
 
-std::shared_ptr<const Policy> Policy::compile_file(const std::string& path, const CompileOptions& options)
-{
-   lang::CompileOptions o;
-   o.search_path = options.search_path;
-   auto c = interp::compile_file(path, o);
-   if (c.io_error) throw CompileError(fmt::format("cannot read the policy file {}", path), {}, true);
-   if (c.diagnostics.has_errors()) {
-      throw CompileError(fmt::format("the policy {} has {} error{}", path, c.diagnostics.error_count(), c.diagnostics.error_count() == 1 ? "" : "s"), to_public(c), false);
-   }
-   auto warnings = to_public(c);
-   auto impl = std::unique_ptr<Impl>(new Impl{interp::Policy(std::move(c.program)), std::move(warnings)});
-   return std::shared_ptr<const Policy>(new Policy(std::move(impl)));
-}
+// Builds policies; a friend of Policy.
+struct PolicyFactory {
+   // A compiled policy, or the CompileError that lists why there is none.
+   static std::shared_ptr<const Policy> from(lang::Compilation c, const std::string& name);
+};
 
-std::shared_ptr<const Policy> Policy::compile_string(const std::string& name, std::string text, const CompileOptions& options)
+std::shared_ptr<const Policy> PolicyFactory::from(lang::Compilation c, const std::string& name)
 {
-   lang::CompileOptions o;
-   o.search_path = options.search_path;
-   auto c = interp::compile_text(name, std::move(text), o);
+   if (c.io_error) throw CompileError(fmt::format("cannot read the policy file {}", name), {}, true);
    if (c.diagnostics.has_errors()) {
       throw CompileError(fmt::format("the policy {} has {} error{}", name, c.diagnostics.error_count(), c.diagnostics.error_count() == 1 ? "" : "s"), to_public(c), false);
    }
    auto warnings = to_public(c);
-   auto impl = std::unique_ptr<Impl>(new Impl{interp::Policy(std::move(c.program)), std::move(warnings)});
+   auto impl = std::unique_ptr<Policy::Impl>(new Policy::Impl{interp::Policy(std::move(c.program)), std::move(warnings)});
    return std::shared_ptr<const Policy>(new Policy(std::move(impl)));
+}
+
+std::shared_ptr<const Policy> Policy::compile_file(const std::string& path, const CompileOptions& options)
+{
+   return PolicyFactory::from(interp::compile_file(path, to_lang(options)), path);
+}
+
+std::shared_ptr<const Policy> Policy::compile_string(const std::string& name, std::string text, const CompileOptions& options)
+{
+   return PolicyFactory::from(interp::compile_text(name, std::move(text), to_lang(options)), name);
 }
 
 const std::vector<Diagnostic>& Policy::warnings() const { return impl_->warnings; }

@@ -57,34 +57,26 @@ std::string global_source(const lang::Program& p, const lang::Global& g)
 
 }  // namespace
 
-nlohmann::ordered_json outcome_json(const interp::Outcome& o, const lang::Program& p, bool explain)
+nlohmann::ordered_json explanation_json(const interp::Outcome& o, const lang::Program& p)
 {
-   nlohmann::ordered_json out;
-   out["outputs"] = nlohmann::ordered_json::object();
-   for (const auto& [slot, value] : o.outputs) out["outputs"][p.globals[slot].name] = interp::to_json(value, p);
-   out["violations"] = nlohmann::ordered_json::array();
-   for (const auto& v : o.violations) out["violations"].push_back({{"rule", v.rule}, {"message", v.message}, {"source", v.source.empty() ? nullptr : nlohmann::ordered_json(v.source)}});
-   if (explain) {
-      auto values = nlohmann::ordered_json::array();
-      for (const auto& e : o.explanation) {
-         const auto& g = p.globals[e.global];
-         nlohmann::ordered_json node;
-         node["name"] = g.name;
-         node["kind"] = lang::to_string(g.kind);
-         node["type"] = g.type.to_string();
-         node["value"] = interp::to_json(e.value, p);
-         const auto source = global_source(p, g);
-         node["source"] = source.empty() ? nullptr : nlohmann::ordered_json(source);
-         node["location"] = p.sources.describe(g.span);
-         node["decided_by"] = e.notes;
-         auto uses = nlohmann::ordered_json::array();
-         for (auto u : e.uses) uses.push_back(p.globals[u].name);
-         node["uses"] = uses;
-         values.push_back(std::move(node));
-      }
-      out["explanation"] = std::move(values);
+   auto values = nlohmann::ordered_json::array();
+   for (const auto& e : o.explanation) {
+      const auto& g = p.globals[e.global];
+      nlohmann::ordered_json node;
+      node["name"] = g.name;
+      node["kind"] = lang::to_string(g.kind);
+      node["type"] = g.type.to_string();
+      node["value"] = interp::to_json(e.value, p);
+      const auto source = global_source(p, g);
+      node["source"] = source.empty() ? nullptr : nlohmann::ordered_json(source);
+      node["location"] = p.sources.describe(g.span);
+      node["decided_by"] = e.notes;
+      auto uses = nlohmann::ordered_json::array();
+      for (auto u : e.uses) uses.push_back(p.globals[u].name);
+      node["uses"] = uses;
+      values.push_back(std::move(node));
    }
-   return out;
+   return values;
 }
 
 std::string explanation_text(const interp::Outcome& o, const lang::Program& p, const std::vector<std::uint32_t>& only)

@@ -155,6 +155,7 @@ public:
    const Impl& impl() const { return *impl_; }
 
 private:
+   friend struct PolicyFactory;
    explicit Policy(std::unique_ptr<Impl> impl);
    std::unique_ptr<Impl> impl_;
 };

@@ -163,7 +163,7 @@ private:
    const std::vector<std::string>& header_;
 };
 
-std::optional<Data> format_of(const std::string& chosen, const std::string& path, Data fallback)
+Data format_of(const std::string& chosen, const std::string& path, Data fallback)
 {
    if (chosen == "jsonl") return Data::jsonl;
    if (chosen == "csv") return Data::csv;
@@ -171,12 +171,14 @@ std::optional<Data> format_of(const std::string& chosen, const std::string& path
    return fallback;
 }
 
-// Reads the next record: a line, or for CSV a row whose quoted fields may span lines.
+// Reads the next record: a line, or for CSV a row whose quoted fields may span lines. Line
+// ends may be CRLF, and the file may start with a byte-order mark.
 bool next_record(std::istream& in, Data format, std::size_t& line_number, Record& r)
 {
    std::string line;
    if (!std::getline(in, line)) return false;
    r.line = ++line_number;
+   if (r.line == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
    auto trim = [](std::string& s) {
       if (!s.empty() && s.back() == '\r') s.pop_back();
    };
@@ -262,21 +264,20 @@ Runner add_batch(CLI::App& app)
          }
          out = &file_out;
       }
-      const auto in_format = format_of(o->input_format, o->input, Data::jsonl);
-      const auto out_format = format_of(o->output_format, o->output, *in_format);
+      const Data in_format = format_of(o->input_format, o->input, Data::jsonl);
+      const Data out_format = format_of(o->output_format, o->output, in_format);
       std::vector<std::string> header;
       std::size_t line_number = 0;
-      Record record;
-      if (*in_format == Data::csv) {
-         if (!next_record(*in, Data::csv, line_number, record)) {
+      if (in_format == Data::csv) {
+         Record first_row;
+         if (!next_record(*in, Data::csv, line_number, first_row)) {
             std::cerr << "error: the CSV input has no header row\n";
             return exit_usage;
          }
-         if (record.text.starts_with("\xEF\xBB\xBF")) record.text.erase(0, 3);
-         header = split_csv(record.text);
+         header = split_csv(first_row.text);
       }
-      const Evaluator evaluator(policy, options, *in_format, *out_format, header);
-      if (*out_format == Data::csv) *out << evaluator.csv_header() << '\n';
+      const Evaluator evaluator(policy, options, in_format, out_format, header);
+      if (out_format == Data::csv) *out << evaluator.csv_header() << '\n';
       const bool progress = isatty(STDERR_FILENO) != 0;
       std::uintmax_t input_size = 0;
       if (progress && o->input != "-") {
@@ -286,14 +287,12 @@ Runner add_batch(CLI::App& app)
       std::atomic<std::uintmax_t> bytes_read = 0;
       const auto start = std::chrono::steady_clock::now();
       Totals totals;
-      bool first = *in_format == Data::jsonl;
       // Reading the next chunk and writing the last one overlap with evaluating this one.
       auto read_chunk = [&] {
          std::vector<Record> chunk;
          chunk.reserve(chunk_lines);
-         while (chunk.size() < chunk_lines && next_record(*in, *in_format, line_number, record)) {
-            if (first && record.text.starts_with("\xEF\xBB\xBF")) record.text.erase(0, 3);  // a byte-order mark
-            first = false;
+         Record record;
+         while (chunk.size() < chunk_lines && next_record(*in, in_format, line_number, record)) {
             bytes_read += record.text.size() + 1;
             chunk.push_back(std::move(record));
          }
