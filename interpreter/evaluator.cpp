@@ -216,7 +216,6 @@ const Value& Run::global(std::uint32_t index)
    if (options_.explain) explained_[index].global = index;
    try {
       values_[index] = compute(index);
-      if (values_[index].kind == ValueKind::int_ && p_.globals[index].type.kind == TypeKind::decimal) values_[index] = Value::decimal(Decimal(values_[index].integer));
    } catch (RuntimeError& e) {
       const auto& g = p_.globals[index];
       e.trace.push_back(fmt::format("while computing {} {} ({})", to_string(g.kind), g.name, where(g.span)));
@@ -565,7 +564,6 @@ Value Run::eval_table(const Expr& e, const lang::TableInfo& table, const Values&
       const auto& row = version->rows[r];
       if (options_.coverage) options_.coverage->mark(&row);
       Value v = eval(*row.output);
-      if (v.kind == ValueKind::int_ && table.row_type.kind == TypeKind::decimal) v = Value::decimal(Decimal(v.integer));
       if (explaining()) note(fmt::format("table {}: {} matched {}, giving {}{}", decl.name, row_text(r), inputs_text(), format_value(v, p_),
                        row.source.present() ? fmt::format(" (source: {})", row.source.text) : std::string()));
       return v;
@@ -656,9 +654,7 @@ Value Run::eval_call(const Expr& e)
    Frame frame(*this, fn.frame_size);
    for (std::size_t i = 0; i < args.size(); ++i) locals_[base_ + i] = std::move(args[i]);
    try {
-      Value v = eval(*fn.decl->body);
-      if (v.kind == ValueKind::int_ && fn.result.kind == TypeKind::decimal) return Value::decimal(Decimal(v.integer));
-      return v;
+      return eval(*fn.decl->body);
    } catch (RuntimeError& err) {
       err.trace.push_back(fmt::format("in function {} called at {}", fn.decl->name, where(e.span)));
       throw;
@@ -821,7 +817,8 @@ Value Run::eval_builtin(const Expr& e)
 Value Run::eval(const Expr& e)
 {
    Value v = eval_inner(e);
-   // an int where a decimal is expected (if-branches, table rows, function results) widens
+   // an int where the checker typed a decimal (declared types, if-branches, table rows, function
+   // results) widens here, the one place values are computed
    if (v.kind == ValueKind::int_ && e.type.kind == TypeKind::decimal) return Value::decimal(Decimal(v.integer));
    return v;
 }

@@ -626,6 +626,16 @@ void Checker::warn_unused()
 Type Checker::expect(Expr& e, Context& c, const Type& want, const char* what)
 {
    Type got = check(e, c, &want);
+   // an int (or list of ints) where a decimal is declared: the expression is typed as the decimal,
+   // so the evaluator widens its value where it is computed
+   const bool int_to_decimal = got.kind == TypeKind::int_ && want.kind == TypeKind::decimal;
+   const bool ints_to_decimals = got.kind == TypeKind::list && want.kind == TypeKind::list && got.element && want.element &&
+                                 got.element->kind == TypeKind::int_ && want.element->kind == TypeKind::decimal;
+   if (int_to_decimal || ints_to_decimals) {
+      Type widened = int_to_decimal ? Type::of(TypeKind::decimal) : want.required();
+      widened.optional = got.optional;
+      e.type = widened;
+   }
    if (!assignable(got, want)) {
       auto& diag = d_.error("E0308", e.span, fmt::format("{} should be {}, but it is {}", what, want.to_string(), got.to_string()));
       diag.label = got.to_string();
