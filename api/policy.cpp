@@ -6,6 +6,7 @@
 #include "compile.hpp"
 #include "format.hpp"
 #include "pol/pol.hpp"
+#include "internal.hpp"
 #include "render.hpp"
 
 namespace pol {
@@ -51,6 +52,8 @@ lang::CompileOptions to_lang(const CompileOptions& options)
    return o;
 }
 
+}  // namespace
+
 std::optional<interp::Date> date_option(const EvalOptions& o)
 {
    if (!o.as_of) return std::nullopt;
@@ -58,14 +61,6 @@ std::optional<interp::Date> date_option(const EvalOptions& o)
    if (!d) throw std::invalid_argument(fmt::format("as_of {} is not a date; write YYYY-MM-DD", *o.as_of));
    return d;
 }
-
-}  // namespace
-
-struct Policy::Impl {
-   interp::Policy policy;
-   std::vector<Diagnostic> warnings;
-   const lang::Program& program() const { return policy.program(); }
-};
 
 struct Result::Detail {
    std::shared_ptr<const Policy> policy;  // keeps the program the outcome refers to
@@ -230,11 +225,6 @@ std::string Result::explanation_text(const std::vector<std::string>& names) cons
 
 // --- Policy ------------------------------------------------------------------------------
 
-
-// Builds results; a friend of Result.
-struct ResultAccess {
-   static Result make(const Policy& policy, interp::Outcome o, const EvalOptions& options);
-};
 
 Result ResultAccess::make(const Policy& policy, interp::Outcome o, const EvalOptions& options)
 {

@@ -1,5 +1,7 @@
 #include "date.hpp"
 
+#include <chrono>
+
 #include <fmt/format.h>
 
 namespace pol::interp {
@@ -77,6 +79,13 @@ std::optional<Date> Date::parse(std::string_view s)
 int Date::year() const { return static_cast<int>(civil_from_days(days_).y); }
 int Date::month() const { return static_cast<int>(civil_from_days(days_).m); }
 int Date::day() const { return static_cast<int>(civil_from_days(days_).d); }
+
+Date today()
+{
+   const auto now = std::chrono::system_clock::now();
+   const auto days = std::chrono::floor<std::chrono::days>(now).time_since_epoch().count();
+   return Date::from_days(static_cast<std::int32_t>(days));
+}
 
 std::string Date::to_string() const
 {

@@ -35,6 +35,9 @@ private:
    std::int32_t days_ = 0;
 };
 
+// The current day, by the system clock (UTC).
+Date today();
+
 bool is_leap_year(std::int64_t year);
 int days_in_month(std::int64_t year, int month);
 // Completed whole months from `from` to `to` (negative when `to` is earlier).

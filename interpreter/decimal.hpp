@@ -30,6 +30,14 @@ public:
    static std::optional<Decimal> parse(std::string_view text);
 
    bool is_small() const { return !big_; }
+   // The numerator and denominator when the value is small.
+   bool small_parts(std::int64_t& num, std::int64_t& den) const
+   {
+      if (big_) return false;
+      num = num_;
+      den = den_;
+      return true;
+   }
    bool is_integer() const;
    int sign() const;
    // The value as an int64, if it is a whole number that fits.

@@ -1,7 +1,6 @@
 #include "evaluator.hpp"
 
 #include <algorithm>
-#include <chrono>
 
 #include <fmt/format.h>
 
@@ -29,13 +28,6 @@ RuntimeError error_at(const Expr& e, std::string code, std::string message, std:
    r.span = e.span;
    r.help = std::move(help);
    return r;
-}
-
-Date today()
-{
-   const auto now = std::chrono::system_clock::now();
-   const auto days = std::chrono::floor<std::chrono::days>(now).time_since_epoch().count();
-   return Date::from_days(static_cast<std::int32_t>(days));
 }
 
 Value parse_literal(const Expr& e)
@@ -90,6 +82,7 @@ Policy::Policy(std::unique_ptr<Program> program) : program_(std::move(program))
          literals_.push_back(parse_literal(e));
       });
    }
+   code_ = lower(*program_, literals_);
 }
 
 Policy::~Policy() = default;
@@ -961,9 +954,8 @@ Outcome Run::finish(std::vector<RuntimeError> errors)
    return out;
 }
 
-Outcome Policy::evaluate(const JsonValue& input, const EvalOptions& options) const
+std::vector<std::optional<Value>> Policy::decode_inputs(const JsonValue& input, std::vector<RuntimeError>& errors) const
 {
-   std::vector<RuntimeError> errors;
    std::vector<std::optional<Value>> values(program_->inputs.size());
    if (input.kind != JsonValue::Kind::object) {
       RuntimeError r;
@@ -971,27 +963,34 @@ Outcome Policy::evaluate(const JsonValue& input, const EvalOptions& options) con
       r.message = fmt::format("the input must be a JSON object of named values, not {}", input.describe());
       r.help = "for example: {\"annual_pay\": \"30000.00\"}";
       errors.push_back(std::move(r));
-   } else {
-      std::vector<std::string> names;
-      for (auto slot : program_->inputs) names.push_back(program_->globals[slot].name);
-      for (const auto& [key, value] : input.fields) {
-         auto it = std::find(names.begin(), names.end(), key);
-         if (it == names.end()) {
-            RuntimeError r;
-            r.code = "R0102";
-            r.field = key;
-            r.message = fmt::format("unknown input \"{}\"", key);
-            const auto near = lang::closest_name(key, names);
-            r.help = near.empty() ? fmt::format("the inputs are: {}", fmt::join(names, ", ")) : fmt::format("did you mean \"{}\"?", near);
-            errors.push_back(std::move(r));
-            continue;
-         }
-         const auto index = static_cast<std::size_t>(it - names.begin());
-         const auto& g = program_->globals[program_->inputs[index]];
-         values[index] = decode_input(value, g.type, key, errors);
-         if (!values[index]) values[index] = Value::none();  // reported; keeps "missing" quiet
-      }
+      return values;
    }
+   std::vector<std::string> names;
+   for (auto slot : program_->inputs) names.push_back(program_->globals[slot].name);
+   for (const auto& [key, value] : input.fields) {
+      auto it = std::find(names.begin(), names.end(), key);
+      if (it == names.end()) {
+         RuntimeError r;
+         r.code = "R0102";
+         r.field = key;
+         r.message = fmt::format("unknown input \"{}\"", key);
+         const auto near = lang::closest_name(key, names);
+         r.help = near.empty() ? fmt::format("the inputs are: {}", fmt::join(names, ", ")) : fmt::format("did you mean \"{}\"?", near);
+         errors.push_back(std::move(r));
+         continue;
+      }
+      const auto index = static_cast<std::size_t>(it - names.begin());
+      const auto& g = program_->globals[program_->inputs[index]];
+      values[index] = decode_input(value, g.type, key, errors);
+      if (!values[index]) values[index] = Value::none();  // reported; keeps "missing" quiet
+   }
+   return values;
+}
+
+Outcome Policy::evaluate(const JsonValue& input, const EvalOptions& options) const
+{
+   std::vector<RuntimeError> errors;
+   auto values = decode_inputs(input, errors);
    return evaluate_with(std::move(values), std::move(errors), options);
 }
 

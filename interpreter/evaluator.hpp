@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "json_value.hpp"
+#include "lowered.hpp"
 #include "program.hpp"
 #include "value.hpp"
 
@@ -73,10 +74,16 @@ public:
    Outcome evaluate(const JsonValue& input, const EvalOptions& options = {}) const;
    // Evaluates for typed input values, one per input slot (none for a missing optional input).
    Outcome evaluate(std::vector<std::optional<Value>> inputs, const EvalOptions& options = {}) const;
+   // Reads a JSON object's values by the inputs' declared types, one per input slot (absent
+   // ones empty); errors name the field.
+   std::vector<std::optional<Value>> decode_inputs(const JsonValue& input, std::vector<RuntimeError>& errors) const;
    // Reads one input value by its declared type; errors name the field.
    std::optional<Value> decode_input(const JsonValue& json, const lang::Type& type, const std::string& field, std::vector<RuntimeError>& errors) const;
    // Evaluates a constant expression, such as a test's given value.
    Value constant(const lang::Expr& e) const;
+   // The policy lowered to register code, or null when it uses what that does not cover
+   // (lists, records, text); callers fall back to evaluate() whenever the code bails.
+   const Code* lowered() const { return code_.get(); }
 
 private:
    friend class Run;
@@ -84,6 +91,7 @@ private:
    Outcome evaluate_with(std::vector<std::optional<Value>> inputs, std::vector<RuntimeError> errors, const EvalOptions& options) const;
    std::unique_ptr<lang::Program> program_;
    std::vector<Value> literals_;  // every literal's value, indexed by Expr::ref.index
+   std::unique_ptr<Code> code_;
 };
 
 }  // namespace pol::interp

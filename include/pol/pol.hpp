@@ -160,6 +160,54 @@ private:
    std::unique_ptr<Impl> impl_;
 };
 
+// Inputs read and checked once for one policy, to evaluate many times (scenarios, benchmarks).
+class Record {
+public:
+   Record();
+   ~Record();
+
+private:
+   friend class Evaluator;
+   struct Impl;
+   std::shared_ptr<const Impl> impl_;
+};
+
+// Evaluates records one after another on one thread, reusing its working storage. A policy of
+// scalar inputs and outputs runs as lowered register code and allocates nothing per record;
+// the rest, and any record with an error or a violation, takes the general evaluator, so the
+// results are the same either way. Make one per thread.
+class Evaluator {
+public:
+   explicit Evaluator(std::shared_ptr<const Policy> policy, const EvalOptions& options = {});
+   ~Evaluator();
+   Evaluator(Evaluator&&) noexcept;
+   Evaluator& operator=(Evaluator&&) noexcept;
+
+   struct Outcome {
+      bool ok = true;
+      std::size_t violations = 0;
+      const Error* error = nullptr;  // when !ok, the first error; valid until the next evaluation
+   };
+
+   // Evaluates one JSON object of inputs and appends Result::json()'s compact text to `out`;
+   // appends nothing when the record has errors.
+   Outcome evaluate_json(std::string_view record, std::string& out);
+
+   // Reads a JSON object of inputs once; throws std::invalid_argument with the first error.
+   Record read(std::string_view json) const;
+   // Evaluates a record read before; its outputs are then output(i).
+   Outcome evaluate(const Record& record);
+   // The i-th output of the last evaluate(record), as JSON text ("\"25000.00\"").
+   std::string output(std::size_t i) const;
+
+   // True when the policy runs as lowered register code.
+   bool lowered() const;
+
+private:
+   struct Impl;
+   std::unique_ptr<Impl> impl_;
+};
+
 // Parses "YYYY-MM-DD"; false if it is not a date.
 bool valid_date(std::string_view text);
 

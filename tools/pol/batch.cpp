@@ -21,8 +21,6 @@ namespace pol::cli {
 
 namespace {
 
-constexpr std::size_t chunk_lines = 8192;
-
 enum class Data { jsonl, csv };
 
 struct Totals {
@@ -100,40 +98,50 @@ std::optional<Inputs> csv_record(const std::vector<InputInfo>& info, const std::
    return inputs;
 }
 
-class Evaluator {
+// One thread's share of a batch: its own evaluator, reused record after record.
+class Worker {
 public:
-   Evaluator(const Policy& policy, const EvalOptions& options, Data in, Data out, const std::vector<std::string>& header)
-      : policy_(policy), inputs_(policy.inputs()), outputs_(policy.outputs()), options_(options), in_(in), out_(out), header_(header)
+   Worker(std::shared_ptr<const Policy> policy, const EvalOptions& options, Data in, Data out, const std::vector<std::string>& header)
+      : policy_(policy), evaluator_(policy, options), inputs_(policy->inputs()), outputs_(policy->outputs()), options_(options), in_(in), out_(out), header_(header)
    {
    }
 
-   std::string run(const Record& r, Totals& totals) const
+   // Appends the result line for one record (without its line end).
+   void run(std::string_view text, std::size_t line, std::string& out, Totals& totals)
    {
-      if (r.text.find_first_not_of(" \t") == std::string::npos) {
-         return error(r.line, nlohmann::ordered_json{{"code", "R0002"}, {"message", "the line is blank: expected a record of inputs"}}.dump(), totals);
+      if (text.find_first_not_of(" \t") == std::string_view::npos) {
+         return error(line, R"({"code":"R0002","message":"the line is blank: expected a record of inputs"})", out, totals);
+      }
+      if (in_ == Data::jsonl && out_ == Data::jsonl) {
+         const auto outcome = evaluator_.evaluate_json(text, out);
+         if (!outcome.ok) return error(line, outcome.error->json, out, totals);
+         totals.violations += outcome.violations;
+         return;
       }
       Result result;
       if (in_ == Data::jsonl) {
-         result = policy_.evaluate_json(r.text, options_);
+         result = policy_->evaluate_json(text, options_);
       } else {
          std::string problem;
-         auto inputs = csv_record(inputs_, header_, r.text, problem);
-         if (!inputs) return error(r.line, nlohmann::ordered_json{{"code", "R0003"}, {"message", problem}}.dump(), totals);
-         result = policy_.evaluate(*inputs, options_);
+         auto inputs = csv_record(inputs_, header_, text, problem);
+         if (!inputs) return error(line, nlohmann::ordered_json{{"code", "R0003"}, {"message", problem}}.dump(), out, totals);
+         result = policy_->evaluate(*inputs, options_);
       }
-      if (!result.ok()) return error(r.line, result.errors.front().json, totals);
+      if (!result.ok()) return error(line, result.errors.front().json, out, totals);
       totals.violations += result.violations.size();
-      if (out_ == Data::jsonl) return result.json();
-      std::string row;
+      if (out_ == Data::jsonl) {
+         out += result.json();
+         return;
+      }
       for (const auto& [name, json] : result.outputs) {
          std::string cell = json;
          if (json == "null") cell.clear();
          else if (!json.empty() && json.front() == '"') cell = nlohmann::json::parse(json).get<std::string>();
-         row += csv_field(cell) + ",";
+         out += csv_field(cell) + ",";
       }
       std::vector<std::string> messages;
       for (const auto& v : result.violations) messages.push_back(v.message);
-      return row + csv_field(fmt::format("{}", fmt::join(messages, "; "))) + ",";
+      out += csv_field(fmt::format("{}", fmt::join(messages, "; "))) + ",";
    }
 
    std::string csv_header() const
@@ -144,18 +152,20 @@ public:
    }
 
 private:
-   std::string error(std::size_t line, const std::string& error_json, Totals& totals) const
+   void error(std::size_t line, const std::string& error_json, std::string& out, Totals& totals) const
    {
       ++totals.errors;
       if (out_ == Data::csv) {
          const auto e = nlohmann::json::parse(error_json);
          const std::string field = e.contains("field") ? fmt::format(" (field {})", e["field"].get<std::string>()) : "";
-         return std::string(outputs_.size() + 1, ',') + csv_field(fmt::format("line {}: {}{}", line, e["message"].get<std::string>(), field));
+         out += std::string(outputs_.size() + 1, ',') + csv_field(fmt::format("line {}: {}{}", line, e["message"].get<std::string>(), field));
+         return;
       }
-      return fmt::format("{{\"line\":{},\"error\":{}}}", line, error_json);
+      out += fmt::format("{{\"line\":{},\"error\":{}}}", line, error_json);
    }
 
-   const Policy& policy_;
+   std::shared_ptr<const Policy> policy_;
+   Evaluator evaluator_;
    std::vector<InputInfo> inputs_;
    std::vector<std::string> outputs_;
    const EvalOptions& options_;
@@ -171,28 +181,79 @@ Data format_of(const std::string& chosen, const std::string& path, Data fallback
    return fallback;
 }
 
-// Reads the next record: a line, or for CSV a row whose quoted fields may span lines. Line
-// ends may be CRLF, and the file may start with a byte-order mark.
-bool next_record(std::istream& in, Data format, std::size_t& line_number, Record& r)
-{
-   std::string line;
-   if (!std::getline(in, line)) return false;
-   r.line = ++line_number;
-   if (r.line == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
-   auto trim = [](std::string& s) {
-      if (!s.empty() && s.back() == '\r') s.pop_back();
+// A block of the input, cut into records: a JSON line, or a CSV row whose quoted fields may
+// span lines. Each record has its first line's number and its text, without the line end (LF
+// or CRLF); the input may start with a byte-order mark and end without a line end.
+struct Chunk {
+   std::string text;
+   struct Span {
+      std::size_t line, begin, size;
    };
-   trim(line);
-   r.text = std::move(line);
-   if (format == Data::csv) {
-      while (std::count(r.text.begin(), r.text.end(), '"') % 2 == 1 && std::getline(in, line)) {
-         ++line_number;
-         trim(line);
-         r.text += "\n" + line;
+   std::vector<Span> records;
+   std::string_view record(std::size_t i) const { return std::string_view(text).substr(records[i].begin, records[i].size); }
+};
+
+class ChunkReader {
+public:
+   ChunkReader(std::istream& in, Data format) : in_(in), format_(format) {}
+
+   // The next block of about `bytes`, cut at a record's end; empty at the end of the input.
+   Chunk next(std::size_t bytes = 4 << 20)
+   {
+      Chunk c;
+      c.text = std::move(rest_);
+      rest_.clear();
+      while (!eof_ && c.text.size() < bytes) {
+         const std::size_t had = c.text.size();
+         c.text.resize(had + bytes);
+         in_.read(c.text.data() + had, static_cast<std::streamsize>(bytes));
+         c.text.resize(had + static_cast<std::size_t>(in_.gcount()));
+         if (!in_) eof_ = true;
       }
+      if (first_ && c.text.starts_with("\xEF\xBB\xBF")) c.text.erase(0, 3);
+      first_ = false;
+      std::size_t begin = 0, line = line_;
+      bool quoted = false;
+      for (std::size_t i = 0; i < c.text.size(); ++i) {
+         const char ch = c.text[i];
+         if (ch == '"' && format_ == Data::csv) quoted = !quoted;
+         if (ch != '\n') continue;
+         ++line_;
+         if (quoted) continue;  // a line end inside a quoted CSV field
+         add(c, line, begin, i);
+         begin = i + 1;
+         line = line_;
+      }
+      if (eof_) {
+         if (begin < c.text.size()) {  // a last record without a line end
+            ++line_;
+            add(c, line, begin, c.text.size());
+         }
+      } else {
+         rest_ = c.text.substr(begin);
+         line_ = line;
+         c.text.resize(begin);
+      }
+      done_ += c.text.size();
+      return c;
    }
-   return true;
-}
+
+   std::uintmax_t bytes_done() const { return done_; }
+
+private:
+   static void add(Chunk& c, std::size_t line, std::size_t begin, std::size_t end)
+   {
+      if (end > begin && c.text[end - 1] == '\r') --end;
+      c.records.push_back({line + 1, begin, end - begin});
+   }
+
+   std::istream& in_;
+   Data format_;
+   std::string rest_;  // an unfinished record, carried to the next block
+   std::size_t line_ = 0;  // lines before the next record
+   bool eof_ = false, first_ = true;
+   std::atomic<std::uintmax_t> done_ = 0;
+};
 
 // A progress line on stderr, when it is a terminal.
 void show_progress(std::size_t records, double seconds, std::uintmax_t done, std::uintmax_t total)
@@ -243,7 +304,6 @@ Runner add_batch(CLI::App& app)
       int status = exit_ok;
       const auto loaded = load_policy(o->policy, o->path, false, status);
       if (!loaded) return status;
-      const Policy& policy = *loaded;
       std::ifstream file_in;
       std::istream* in = &std::cin;
       if (o->input != "-") {
@@ -266,76 +326,70 @@ Runner add_batch(CLI::App& app)
       }
       const Data in_format = format_of(o->input_format, o->input, Data::jsonl);
       const Data out_format = format_of(o->output_format, o->output, in_format);
+      ChunkReader reader(*in, in_format);
+      Chunk chunk = reader.next();
+      std::size_t first = 0;
       std::vector<std::string> header;
-      std::size_t line_number = 0;
       if (in_format == Data::csv) {
-         Record first_row;
-         if (!next_record(*in, Data::csv, line_number, first_row)) {
+         if (chunk.records.empty()) {
             std::cerr << "error: the CSV input has no header row\n";
             return exit_usage;
          }
-         header = split_csv(first_row.text);
+         header = split_csv(chunk.record(0));
+         first = 1;
       }
-      const Evaluator evaluator(policy, options, in_format, out_format, header);
-      if (out_format == Data::csv) *out << evaluator.csv_header() << '\n';
+      const unsigned jobs = o->jobs;
+      std::vector<std::unique_ptr<Worker>> workers;
+      for (unsigned j = 0; j < jobs; ++j) workers.push_back(std::make_unique<Worker>(loaded, options, in_format, out_format, header));
+      if (out_format == Data::csv) *out << workers.front()->csv_header() << '\n';
       const bool progress = isatty(STDERR_FILENO) != 0;
       std::uintmax_t input_size = 0;
       if (progress && o->input != "-") {
          std::error_code ec;
          input_size = std::filesystem::file_size(o->input, ec);
       }
-      std::atomic<std::uintmax_t> bytes_read = 0;
       const auto start = std::chrono::steady_clock::now();
       Totals totals;
-      // Reading the next chunk and writing the last one overlap with evaluating this one.
-      auto read_chunk = [&] {
-         std::vector<Record> chunk;
-         chunk.reserve(chunk_lines);
-         Record record;
-         while (chunk.size() < chunk_lines && next_record(*in, in_format, line_number, record)) {
-            bytes_read += record.text.size() + 1;
-            chunk.push_back(std::move(record));
-         }
-         return chunk;
-      };
-      auto write_chunk = [out](std::vector<std::string> results) {
-         std::string block;
-         for (const auto& r : results) {
-            block += r;
-            block += '\n';
-         }
-         out->write(block.data(), static_cast<std::streamsize>(block.size()));
-      };
-      std::future<std::vector<Record>> reading = std::async(std::launch::async, read_chunk);
+      // Each thread writes its contiguous share of a chunk into its own buffer; the buffers are
+      // written in order. Reading the next chunk and writing the last overlap with evaluating.
+      std::vector<std::string> results(jobs), written(jobs);
+      std::future<Chunk> reading = std::async(std::launch::async, [&] { return reader.next(); });
       std::future<void> writing;
-      for (;;) {
-         std::vector<Record> records = reading.get();
-         if (records.empty()) break;
-         reading = std::async(std::launch::async, read_chunk);
-         std::vector<std::string> results(records.size());
-         const unsigned jobs = static_cast<unsigned>(std::min<std::size_t>(o->jobs, records.size()));
+      while (chunk.records.size() > first) {
+         const std::size_t count = chunk.records.size() - first;
          std::vector<Totals> part(jobs);
+         auto work = [&](unsigned j) {
+            const std::size_t from = first + count * j / jobs, to = first + count * (j + 1) / jobs;
+            std::string& buffer = results[j];
+            buffer.clear();
+            for (std::size_t i = from; i < to; ++i) {
+               workers[j]->run(chunk.record(i), chunk.records[i].line, buffer, part[j]);
+               buffer += '\n';
+            }
+         };
          std::vector<std::thread> threads;
-         for (unsigned j = 0; j < jobs; ++j) {
-            // contiguous blocks, so threads do not write to the same cache lines
-            threads.emplace_back([&, j] {
-               const std::size_t from = records.size() * j / jobs, to = records.size() * (j + 1) / jobs;
-               for (std::size_t i = from; i < to; ++i) results[i] = evaluator.run(records[i], part[j]);
-            });
-         }
+         for (unsigned j = 1; j < jobs; ++j) threads.emplace_back(work, j);
+         work(0);
          for (auto& t : threads) t.join();
          for (const auto& t : part) {
             totals.errors += t.errors;
             totals.violations += t.violations;
          }
-         totals.records += records.size();
+         totals.records += count;
          if (writing.valid()) writing.get();
-         writing = std::async(std::launch::async, write_chunk, std::move(results));
+         std::swap(results, written);
+         writing = std::async(std::launch::async, [&] {
+            for (const auto& block : written) out->write(block.data(), static_cast<std::streamsize>(block.size()));
+         });
+         chunk = reading.get();
+         first = 0;
+         if (!chunk.records.empty()) reading = std::async(std::launch::async, [&] { return reader.next(); });
          if (progress) {
-            show_progress(totals.records, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), bytes_read.load(), input_size);
+            show_progress(totals.records, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), reader.bytes_done(), input_size);
          }
       }
       if (writing.valid()) writing.get();
+      if (reading.valid()) reading.get();
       if (progress) std::cerr << "\n";
       out->flush();
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -1,0 +1,26 @@
+// What the library's parts share, behind the public types of include/pol/pol.hpp.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "evaluator.hpp"
+#include "pol/pol.hpp"
+
+namespace pol {
+
+struct Policy::Impl {
+   interp::Policy policy;
+   std::vector<Diagnostic> warnings;
+   const lang::Program& program() const { return policy.program(); }
+};
+
+// Builds results; a friend of Result.
+struct ResultAccess {
+   static Result make(const Policy& policy, interp::Outcome o, const EvalOptions& options);
+};
+
+// The evaluation date the options give, if any; throws std::invalid_argument if it is not a date.
+std::optional<interp::Date> date_option(const EvalOptions& o);
+
+}  // namespace pol

@@ -1,0 +1,682 @@
+// Lowers a checked program to register code (lowered.hpp). Globals are computed once, in
+// dependency order, before the outputs that use them; functions and tables are inlined at each
+// call. Lowering eagerly is safe because evaluation is pure and any error bails to the general
+// evaluator, which is lazy and has the last word.
+#include <algorithm>
+#include <map>
+
+#include "builtins.hpp"
+#include "lowered.hpp"
+
+namespace pol::interp {
+
+using lang::Expr;
+using lang::ExprKind;
+using lang::GlobalKind;
+using lang::Type;
+using lang::TypeKind;
+
+namespace {
+
+struct Unsupported {};  // the program uses what the code does not cover
+
+constexpr std::uint16_t unmapped = 0xFFFF;
+
+bool is_ratio(TypeKind k) { return k == TypeKind::decimal || k == TypeKind::money || k == TypeKind::duration; }
+
+void require_scalar(const Type& t)
+{
+   switch (t.kind) {
+      case TypeKind::bool_:
+      case TypeKind::int_:
+      case TypeKind::date:
+      case TypeKind::enum_:
+      case TypeKind::decimal:
+      case TypeKind::money:
+      case TypeKind::duration:
+      case TypeKind::none:
+      case TypeKind::never: return;
+      default: throw Unsupported{};
+   }
+}
+
+bool is_literal(const Expr& e)
+{
+   switch (e.kind) {
+      case ExprKind::int_lit:
+      case ExprKind::decimal_lit:
+      case ExprKind::percent_lit:
+      case ExprKind::money_lit:
+      case ExprKind::date_lit:
+      case ExprKind::bool_lit:
+      case ExprKind::none_lit:
+      case ExprKind::duration_lit: return true;
+      default: return false;
+   }
+}
+
+Cell cell_of(const Value& v)
+{
+   switch (v.kind) {
+      case ValueKind::none: return {0, none_mark};
+      case ValueKind::bool_: return {v.flag ? 1 : 0, 0};
+      case ValueKind::int_:
+      case ValueKind::date:
+      case ValueKind::enum_: return {v.integer, 0};
+      case ValueKind::decimal:
+      case ValueKind::money:
+      case ValueKind::duration: {
+         Cell c;
+         if (!v.number.small_parts(c.a, c.b)) throw Unsupported{};
+         return c;
+      }
+      default: throw Unsupported{};
+   }
+}
+
+Date civil(const lang::CivilDate& d) { return *Date::from_civil(d.year, d.month, d.day); }
+
+class Lowering {
+public:
+   Lowering(const lang::Program& p, const std::vector<Value>& literals) : p_(p), literals_(literals), reg_(p.globals.size(), unmapped), state_(p.globals.size(), 0) {}
+
+   Code run()
+   {
+      code_.as_of = temp();
+      true_ = constant({1, 0});
+      false_ = constant({0, 0});
+      for (auto slot : p_.inputs) {
+         const auto& g = p_.globals[slot];
+         require_scalar(g.type);
+         reg_[slot] = constant({0, none_mark});
+         code_.inputs.push_back({g.name, g.type, reg_[slot]});
+      }
+      for (auto slot : p_.inputs) ensure(slot);
+      for (auto slot : p_.inputs) {
+         const auto& decl = p_.input_decl(p_.globals[slot]);
+         if (decl.requires_) assert_true(*decl.requires_);
+      }
+      for (auto slot : p_.outputs) {
+         const auto& g = p_.globals[slot];
+         if (g.type.kind == TypeKind::duration) throw Unsupported{};  // written as text ("3 months")
+         code_.outputs.push_back({g.name, g.type, ensure(slot)});
+      }
+      // a violated require bails: the general evaluator words its message
+      for (const auto& m : p_.modules) {
+         for (const auto& req : m->requires_) assert_true(*req.condition);
+      }
+      emit({Op::halt});
+      return std::move(code_);
+   }
+
+private:
+   // --- registers and instructions ---
+   std::uint16_t temp()
+   {
+      if (code_.registers.size() >= unmapped) throw Unsupported{};
+      code_.registers.push_back({});
+      return static_cast<std::uint16_t>(code_.registers.size() - 1);
+   }
+   std::uint16_t constant(Cell c)
+   {
+      const auto r = temp();
+      code_.registers[r] = c;
+      return r;
+   }
+   std::size_t emit(Ins i)
+   {
+      if (code_.ins.size() >= 4'000'000) throw Unsupported{};
+      code_.ins.push_back(i);
+      return code_.ins.size() - 1;
+   }
+   std::uint16_t emit_to(Op op, std::uint16_t a, std::uint16_t b = 0, std::uint8_t x = 0, std::uint32_t c = 0)
+   {
+      const auto d = temp();
+      emit({op, x, d, a, b, c});
+      return d;
+   }
+   std::size_t jump(Op op, std::uint16_t a = 0) { return emit({op, 0, 0, a, 0, 0}); }
+   void land(std::size_t at) { code_.ins[at].c = static_cast<std::uint32_t>(code_.ins.size()); }
+   void land(const std::vector<std::size_t>& at)
+   {
+      for (auto i : at) land(i);
+   }
+   void copy(std::uint16_t d, std::uint16_t a) { emit({Op::copy, 0, d, a}); }
+   void bail() { emit({Op::bail}); }
+   void assert_true(const Expr& condition)
+   {
+      ensure_uses(condition);
+      const auto ok = jump(Op::jump_if, lower(condition));
+      bail();
+      land(ok);
+   }
+
+   // --- globals, in dependency order ---
+   void uses(const Expr& e, std::vector<std::uint32_t>& out, std::vector<const void*>& seen)
+   {
+      if (e.kind == ExprKind::name && e.ref.kind == lang::RefKind::global) out.push_back(static_cast<std::uint32_t>(e.ref.index));
+      if (e.kind == ExprKind::call && (e.ref.kind == lang::RefKind::function || e.ref.kind == lang::RefKind::table)) {
+         const void* callee = e.ref.kind == lang::RefKind::function ? static_cast<const void*>(&p_.functions[e.ref.index]) : &p_.tables[e.ref.index];
+         if (std::find(seen.begin(), seen.end(), callee) == seen.end()) {
+            seen.push_back(callee);
+            if (e.ref.kind == lang::RefKind::function) {
+               uses(*p_.functions[e.ref.index].decl->body, out, seen);
+            } else {
+               for (const auto& v : p_.tables[e.ref.index].decl->versions) {
+                  for (const auto& row : v.rows) {
+                     for (const auto& cell : row.cells) {
+                        for (const auto& x : cell.values) uses(*x, out, seen);
+                        if (cell.low) uses(*cell.low, out, seen);
+                        if (cell.high) uses(*cell.high, out, seen);
+                     }
+                     uses(*row.output, out, seen);
+                  }
+                  if (v.default_value) uses(*v.default_value, out, seen);
+               }
+            }
+         }
+      }
+      for (const auto& a : e.args) uses(*a, out, seen);
+   }
+   void ensure_uses(const Expr& e)
+   {
+      std::vector<std::uint32_t> found;
+      std::vector<const void*> seen;
+      uses(e, found, seen);
+      for (auto g : found) ensure(g);
+   }
+
+   std::uint16_t ensure(std::uint32_t slot)
+   {
+      if (state_[slot] == 2) return reg_[slot];
+      if (state_[slot] == 1) throw Unsupported{};
+      state_[slot] = 1;
+      const auto& g = p_.globals[slot];
+      require_scalar(g.type);
+      switch (g.kind) {
+         case GlobalKind::input: {
+            const auto& decl = p_.input_decl(g);
+            if (decl.default_value && g.type.optional) throw Unsupported{};  // an explicit null differs from absent
+            if (decl.default_value || !g.type.optional) {
+               if (decl.default_value) ensure_uses(*decl.default_value);
+               const auto present = jump(Op::jump_if_some, reg_[slot]);
+               if (decl.default_value) copy(reg_[slot], lower_as(*decl.default_value, g.type));
+               else bail();  // a required input is missing
+               land(present);
+            }
+            break;
+         }
+         case GlobalKind::param: {
+            const auto& decl = p_.param_decl(g);
+            for (const auto& period : decl.periods) ensure_uses(*period.value);
+            if (decl.value) ensure_uses(*decl.value);
+            reg_[slot] = param(decl, g.type, code_.as_of);
+            break;
+         }
+         case GlobalKind::let:
+            ensure_uses(*p_.let_decl(g).value);
+            reg_[slot] = lower_as(*p_.let_decl(g).value, g.type);
+            break;
+         case GlobalKind::output:
+            ensure_uses(*p_.output_decl(g).value);
+            reg_[slot] = lower_as(*p_.output_decl(g).value, g.type);
+            break;
+         case GlobalKind::rule: reg_[slot] = rule(p_.rule_decl(g), g.type); break;
+      }
+      state_[slot] = 2;
+      return reg_[slot];
+   }
+
+   // The value in force on the date in register `on`: the period with the latest start on or
+   // before it (the last written, among equal starts).
+   std::uint16_t param(const lang::ParamDecl& decl, const Type& type, std::uint16_t on)
+   {
+      if (decl.periods.empty()) return lower_as(*decl.value, type);
+      std::vector<std::size_t> order(decl.periods.size());
+      for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+         const auto fx = civil(decl.periods[x].from), fy = civil(decl.periods[y].from);
+         return fx > fy || (fx == fy && x > y);
+      });
+      const auto out = temp();
+      std::vector<std::size_t> done;
+      for (auto i : order) {
+         const auto from = constant({civil(decl.periods[i].from).days(), 0});
+         const auto later = jump(Op::jump_unless, emit_to(Op::icmp, on, from, static_cast<std::uint8_t>(lang::CompareOp::ge)));
+         copy(out, lower_as(*decl.periods[i].value, type));
+         done.push_back(jump(Op::jump));
+         land(later);
+      }
+      bail();  // before the first period
+      land(done);
+      return out;
+   }
+
+   // The exceptions under `parent` that apply, each refined by its own; two that apply with
+   // different values bail (a conflict). Sets `found` and `value`.
+   void decide(const lang::RuleDecl& rule, const Type& type, const std::string& parent, std::uint16_t found, std::uint16_t value)
+   {
+      copy(found, false_);
+      for (const auto& x : rule.exceptions) {
+         if (x.parent != parent) continue;
+         const auto skip = jump(Op::jump_unless, lower(*x.condition));
+         const auto decided = temp();
+         std::vector<std::size_t> have;
+         if (!x.label.empty()) {
+            const auto refined = temp();
+            decide(rule, type, x.label, refined, decided);
+            have.push_back(jump(Op::jump_if, refined));
+         }
+         copy(decided, lower_as(*x.value, type));
+         land(have);
+         const auto first = jump(Op::jump_unless, found);
+         const auto agree = jump(Op::jump_if, compare(lang::CompareOp::eq, value, type, decided, type));
+         bail();
+         land(first);
+         land(agree);
+         copy(found, true_);
+         copy(value, decided);
+         land(skip);
+      }
+   }
+
+   std::uint16_t rule(const lang::RuleDecl& decl, const Type& type)
+   {
+      for (const auto& x : decl.exceptions) {
+         ensure_uses(*x.condition);
+         ensure_uses(*x.value);
+      }
+      if (decl.default_value) ensure_uses(*decl.default_value);
+      const auto found = temp(), value = temp();
+      decide(decl, type, "", found, value);
+      const auto decided = jump(Op::jump_if, found);
+      if (decl.default_value) copy(value, lower_as(*decl.default_value, type));
+      else bail();  // no exception applies and there is no default
+      land(decided);
+      return value;
+   }
+
+   // --- expressions ---
+   std::uint16_t widen_if(std::uint16_t r, const Type& from, const Type& to)
+   {
+      if (from.kind == TypeKind::int_ && is_ratio(to.kind)) return emit_to(Op::widen, r);
+      return r;
+   }
+   std::uint16_t lower_as(const Expr& e, const Type& want) { return widen_if(lower(e), e.type, want); }
+
+   std::uint16_t lower(const Expr& e)
+   {
+      require_scalar(e.type);
+      const auto [r, natural] = lower_inner(e);
+      // an int where the checker typed a decimal widens, as in the general evaluator
+      if (natural == TypeKind::int_ && is_ratio(e.type.kind)) return emit_to(Op::widen, r);
+      return r;
+   }
+
+   // Lowers e, returning its register and the kind of value it holds.
+   std::pair<std::uint16_t, TypeKind> lower_inner(const Expr& e)
+   {
+      if (is_literal(e)) {
+         const Value& v = literals_[static_cast<std::size_t>(e.ref.index)];
+         return {constant(cell_of(v)), v.kind == ValueKind::int_ ? TypeKind::int_ : e.type.kind};
+      }
+      switch (e.kind) {
+         case ExprKind::name:
+            switch (e.ref.kind) {
+               case lang::RefKind::local: {
+                  if (frames_.empty() || static_cast<std::size_t>(e.ref.index) >= frames_.back().size()) throw Unsupported{};
+                  const auto r = frames_.back()[static_cast<std::size_t>(e.ref.index)];
+                  if (r == unmapped) throw Unsupported{};
+                  return {r, e.type.kind};
+               }
+               case lang::RefKind::enum_variant: return {constant({e.ref.sub, 0}), e.type.kind};
+               case lang::RefKind::global: {
+                  const auto slot = static_cast<std::uint32_t>(e.ref.index);
+                  if (state_[slot] != 2) throw Unsupported{};
+                  return {reg_[slot], p_.globals[slot].type.kind};
+               }
+               default: throw Unsupported{};
+            }
+         case ExprKind::field:
+            if (e.ref.kind != lang::RefKind::enum_variant) throw Unsupported{};
+            return {constant({e.ref.sub, 0}), e.type.kind};
+         case ExprKind::call: return call(e);
+         case ExprKind::negate: {
+            const auto a = lower(*e.args[0]);
+            return {emit_to(is_ratio(e.args[0]->type.kind) ? Op::nneg : Op::ineg, a), e.args[0]->type.kind};
+         }
+         case ExprKind::not_: return {emit_to(Op::not_, lower(*e.args[0])), TypeKind::bool_};
+         case ExprKind::binary: return binary(e);
+         case ExprKind::compare: {
+            const auto out = temp();
+            copy(out, false_);
+            std::vector<std::size_t> fail;
+            auto left = lower(*e.args[0]);
+            const Type* left_type = &e.args[0]->type;
+            for (std::size_t i = 0; i < e.compare_ops.size(); ++i) {
+               const auto right = lower(*e.args[i + 1]);
+               fail.push_back(jump(Op::jump_unless, compare(e.compare_ops[i], left, *left_type, right, e.args[i + 1]->type)));
+               left = right;
+               left_type = &e.args[i + 1]->type;
+            }
+            copy(out, true_);
+            land(fail);
+            return {out, TypeKind::bool_};
+         }
+         case ExprKind::if_: {
+            const auto out = temp();
+            const auto otherwise = jump(Op::jump_unless, lower(*e.args[0]));
+            copy(out, lower_as(*e.args[1], e.type));
+            const auto end = jump(Op::jump);
+            land(otherwise);
+            copy(out, lower_as(*e.args[2], e.type));
+            land(end);
+            return {out, e.type.kind};
+         }
+         case ExprKind::as_of: {
+            const Expr& target = *e.args[0];
+            if (target.ref.kind != lang::RefKind::global) throw Unsupported{};
+            const auto& g = p_.globals[static_cast<std::size_t>(target.ref.index)];
+            return {param(p_.param_decl(g), g.type, lower(*e.args[1])), g.type.kind};
+         }
+         default: throw Unsupported{};  // text, lists, records, lambdas
+      }
+   }
+
+   // A bool register: l op r, widening an int that meets a ratio; none only equals none.
+   std::uint16_t compare(lang::CompareOp op, std::uint16_t l, const Type& lt, std::uint16_t r, const Type& rt)
+   {
+      require_scalar(lt);
+      require_scalar(rt);
+      const bool ratio = is_ratio(lt.kind) || is_ratio(rt.kind);
+      if (ratio) {
+         l = widen_if(l, lt, Type::of(TypeKind::decimal));
+         r = widen_if(r, rt, Type::of(TypeKind::decimal));
+      }
+      const auto x = static_cast<std::uint8_t>(op);
+      if (lt.optional || rt.optional || lt.kind == TypeKind::none || rt.kind == TypeKind::none) return emit_to(Op::ocmp, l, r, x, ratio ? 1 : 0);
+      return emit_to(ratio ? Op::ncmp : Op::icmp, l, r, x);
+   }
+
+   std::pair<std::uint16_t, TypeKind> binary(const Expr& e)
+   {
+      using lang::BinaryOp;
+      const Expr& left = *e.args[0];
+      const Expr& right = *e.args[1];
+      switch (e.op) {
+         case BinaryOp::and_:
+         case BinaryOp::or_: {
+            const auto out = temp();
+            copy(out, lower(left));
+            const auto decided = jump(e.op == BinaryOp::and_ ? Op::jump_unless : Op::jump_if, out);
+            copy(out, lower(right));
+            land(decided);
+            return {out, TypeKind::bool_};
+         }
+         case BinaryOp::coalesce: {
+            const auto out = temp();
+            const auto l = lower_as(left, e.type);
+            const auto missing = jump(Op::jump_if_none, l);
+            copy(out, l);
+            const auto end = jump(Op::jump);
+            land(missing);
+            copy(out, lower_as(right, e.type));
+            land(end);
+            return {out, e.type.kind};
+         }
+         case BinaryOp::in: {
+            if (right.kind != ExprKind::list) throw Unsupported{};
+            const auto out = temp();
+            const auto l = lower(left);
+            std::vector<std::size_t> yes;
+            for (const auto& item : right.args) yes.push_back(jump(Op::jump_if, compare(lang::CompareOp::eq, l, left.type, lower(*item), item->type)));
+            copy(out, false_);
+            const auto end = jump(Op::jump);
+            land(yes);
+            copy(out, true_);
+            land(end);
+            return {out, TypeKind::bool_};
+         }
+         default: break;
+      }
+      if (left.type.kind == TypeKind::date || right.type.kind == TypeKind::date) {
+         const bool date_left = left.type.kind == TypeKind::date;
+         const Expr& duration = date_left ? right : left;
+         if (duration.type.kind != TypeKind::duration || duration.type.unit == lang::DurationUnit::hours) throw Unsupported{};
+         const auto date = lower(date_left ? left : right);
+         auto amount = lower(duration);
+         if (e.op == BinaryOp::sub) amount = emit_to(Op::nneg, amount);
+         return {emit_to(Op::move_date, date, amount, duration.type.unit == lang::DurationUnit::months ? 1 : 0), TypeKind::date};
+      }
+      if (left.type.kind == TypeKind::int_ && right.type.kind == TypeKind::int_ && e.op != BinaryOp::div) {
+         const Op op = e.op == BinaryOp::add ? Op::iadd : e.op == BinaryOp::sub ? Op::isub : Op::imul;
+         return {emit_to(op, lower(left), lower(right)), TypeKind::int_};
+      }
+      const auto wide = Type::of(TypeKind::decimal);
+      const auto l = lower_as(left, wide), r = lower_as(right, wide);
+      const Op op = e.op == BinaryOp::add ? Op::nadd : e.op == BinaryOp::sub ? Op::nsub : e.op == BinaryOp::mul ? Op::nmul : Op::ndiv;
+      return {emit_to(op, l, r), e.type.kind};
+   }
+
+   // A rounding mode written as a constant: half_up, RoundingMode.floor.
+   static std::uint8_t constant_mode(const Expr& e)
+   {
+      if (e.ref.kind != lang::RefKind::enum_variant) throw Unsupported{};
+      return static_cast<std::uint8_t>(e.ref.sub);
+   }
+
+   std::pair<std::uint16_t, TypeKind> call(const Expr& e)
+   {
+      if (e.ref.kind == lang::RefKind::function) return function(e);
+      if (e.ref.kind == lang::RefKind::table) return table(e);
+      if (e.ref.kind != lang::RefKind::builtin) throw Unsupported{};
+      using lang::Builtin;
+      const auto id = static_cast<Builtin>(e.ref.index);
+      if (id == Builtin::fail) {
+         bail();  // the general evaluator raises the policy's own error
+         return {temp(), TypeKind::never};
+      }
+      const auto& args = e.args;
+      for (const auto& a : args) require_scalar(a->type);
+      const auto arg = [&](std::size_t i) { return lower(*args[i]); };
+      const auto k0 = args.empty() ? TypeKind::error : args[0]->type.kind;
+      switch (id) {
+         case Builtin::round: {
+            const std::uint8_t mode = args.size() > 2 ? constant_mode(*args[2]) : static_cast<std::uint8_t>(Rounding::half_up);
+            if (args[1]->type.kind == TypeKind::int_) {
+               // a number of places: 10^-places, when it is a constant
+               if (!is_literal(*args[1])) throw Unsupported{};
+               const auto places = literals_[static_cast<std::size_t>(args[1]->ref.index)].integer;
+               if (k0 == TypeKind::int_) return {arg(0), TypeKind::int_};
+               if (places < 0 || places > 18) throw Unsupported{};
+               std::int64_t den = 1;
+               for (std::int64_t i = 0; i < places; ++i) den *= 10;
+               return {emit_to(Op::round, arg(0), constant({1, den}), mode), k0};
+            }
+            const auto wide = Type::of(TypeKind::decimal);
+            return {emit_to(Op::round, lower_as(*args[0], wide), lower_as(*args[1], wide), mode), k0 == TypeKind::int_ ? TypeKind::decimal : k0};
+         }
+         case Builtin::floor:
+         case Builtin::ceiling: {
+            if (k0 == TypeKind::int_) return {arg(0), TypeKind::int_};
+            const auto mode = static_cast<std::uint8_t>(id == Builtin::floor ? Rounding::floor : Rounding::ceiling);
+            const auto r = emit_to(Op::round, arg(0), constant({1, 1}), mode);
+            if (k0 == TypeKind::money) return {r, TypeKind::money};
+            return {emit_to(Op::to_int, r), TypeKind::int_};
+         }
+         case Builtin::abs: return {emit_to(is_ratio(k0) ? Op::nabs : Op::iabs, arg(0)), k0};
+         case Builtin::min:
+         case Builtin::max:
+         case Builtin::clamp: {
+            const bool ratio = is_ratio(e.type.kind);
+            const Type want = ratio ? Type::of(TypeKind::decimal) : e.type;
+            const Op lo = ratio ? Op::nmin : Op::imin, hi = ratio ? Op::nmax : Op::imax;
+            std::vector<std::uint16_t> v;
+            for (const auto& a : args) v.push_back(lower_as(*a, want));
+            if (id == Builtin::clamp) {
+               const auto ordered = jump(Op::jump_unless, compare(lang::CompareOp::gt, v[1], want, v[2], want));
+               bail();  // low above high
+               land(ordered);
+               return {emit_to(lo, emit_to(hi, v[0], v[1]), v[2]), e.type.kind};
+            }
+            auto best = v[0];
+            for (std::size_t i = 1; i < v.size(); ++i) best = emit_to(id == Builtin::min ? lo : hi, best, v[i]);
+            return {best, e.type.kind};
+         }
+         case Builtin::add_years: return {emit_to(Op::add_months, arg(0), emit_to(Op::imul, arg(1), constant({12, 0}))), TypeKind::date};
+         case Builtin::add_months: return {emit_to(Op::add_months, arg(0), arg(1)), TypeKind::date};
+         case Builtin::add_days: return {emit_to(Op::add_days, arg(0), arg(1)), TypeKind::date};
+         case Builtin::days_between: {
+            const auto from = arg(0);
+            return {emit_to(Op::isub, arg(1), from), TypeKind::int_};
+         }
+         case Builtin::years_between:
+         case Builtin::age_on: {
+            const auto from = arg(0);
+            return {emit_to(Op::years_between, from, arg(1)), TypeKind::int_};
+         }
+         case Builtin::months_between: {
+            const auto from = arg(0);
+            return {emit_to(Op::months_between, from, arg(1)), TypeKind::int_};
+         }
+         case Builtin::make_date: {
+            const auto y = arg(0), m = arg(1), d = arg(2);
+            return {emit_to(Op::make_date, y, m, 0, d), TypeKind::date};
+         }
+         case Builtin::year: return {emit_to(Op::year, arg(0)), TypeKind::int_};
+         case Builtin::month: return {emit_to(Op::month, arg(0)), TypeKind::int_};
+         case Builtin::day: return {emit_to(Op::day, arg(0)), TypeKind::int_};
+         case Builtin::is_leap_year: return {emit_to(Op::is_leap_year, arg(0)), TypeKind::bool_};
+         case Builtin::to_decimal: return {lower_as(*args[0], Type::of(TypeKind::decimal)), TypeKind::decimal};
+         case Builtin::to_money: return {lower_as(*args[0], Type::of(TypeKind::money)), TypeKind::money};
+         case Builtin::to_int:
+            if (k0 == TypeKind::int_) return {arg(0), TypeKind::int_};
+            return {emit_to(Op::to_int, arg(0)), TypeKind::int_};
+         default: throw Unsupported{};  // the list functions
+      }
+   }
+
+   // A function call, inlined: its parameters are the argument registers.
+   std::pair<std::uint16_t, TypeKind> function(const Expr& e)
+   {
+      const auto& fn = p_.functions[static_cast<std::size_t>(e.ref.index)];
+      std::vector<std::uint16_t> frame(std::max<std::size_t>(fn.frame_size, e.args.size()), unmapped);
+      for (std::size_t i = 0; i < e.args.size(); ++i) frame[i] = lower_as(*e.args[i], fn.params[i]);
+      if (frames_.size() > 64) throw Unsupported{};
+      frames_.push_back(std::move(frame));
+      const auto r = lower_as(*fn.decl->body, fn.result);
+      frames_.pop_back();
+      return {r, fn.result.kind};
+   }
+
+   // Does the value in register v (of type t) match the cell? Emits jumps to `miss` when not.
+   void match(const lang::Cell& cell, std::uint16_t v, const Type& t, std::vector<std::size_t>& miss)
+   {
+      switch (cell.kind) {
+         case lang::CellKind::any: return;
+         case lang::CellKind::values: {
+            std::vector<std::size_t> hit;
+            for (const auto& x : cell.values) hit.push_back(jump(Op::jump_if, compare(lang::CompareOp::eq, v, t, lower(*x), x->type)));
+            miss.push_back(jump(Op::jump));
+            land(hit);
+            return;
+         }
+         case lang::CellKind::compare: {
+            const Expr& bound = *cell.values.front();
+            if (bound.type.optional) throw Unsupported{};
+            miss.push_back(jump(Op::jump_unless, compare(cell.op, v, t, lower(bound), bound.type)));
+            return;
+         }
+         case lang::CellKind::range: {
+            using lang::CompareOp;
+            miss.push_back(jump(Op::jump_unless, compare(cell.low_closed ? CompareOp::ge : CompareOp::gt, v, t, lower(*cell.low), cell.low->type)));
+            miss.push_back(jump(Op::jump_unless, compare(cell.high_closed ? CompareOp::le : CompareOp::lt, v, t, lower(*cell.high), cell.high->type)));
+            return;
+         }
+      }
+   }
+
+   // A table call, inlined: the version in force, then the rows in order. A second matching
+   // row under unique or any bails (the general evaluator reports or settles it).
+   std::pair<std::uint16_t, TypeKind> table(const Expr& e)
+   {
+      const auto& info = p_.tables[static_cast<std::size_t>(e.ref.index)];
+      const auto& decl = *info.decl;
+      if (decl.hit == lang::HitPolicy::priority || decl.hit == lang::HitPolicy::collect) throw Unsupported{};
+      require_scalar(info.row_type);
+      std::vector<std::uint16_t> frame(std::max<std::size_t>(info.frame_size, e.args.size()), unmapped);
+      for (std::size_t i = 0; i < e.args.size(); ++i) {
+         if (info.params[i].optional) throw Unsupported{};
+         frame[i] = lower_as(*e.args[i], info.params[i]);
+      }
+      if (frames_.size() > 64) throw Unsupported{};
+      frames_.push_back(frame);
+      const auto out = temp();
+      // the latest version in force: an undated one, or the last dated one that has started
+      constexpr auto none = static_cast<std::size_t>(-1);
+      std::vector<std::size_t> to_version(decl.versions.size(), none);
+      for (std::size_t i = decl.versions.size(); i-- > 0;) {
+         const auto& v = decl.versions[i];
+         if (!v.from) {
+            to_version[i] = jump(Op::jump);
+            break;
+         }
+         to_version[i] = jump(Op::jump_if, emit_to(Op::icmp, code_.as_of, constant({civil(*v.from).days(), 0}), static_cast<std::uint8_t>(lang::CompareOp::ge)));
+      }
+      bail();  // no rows in force yet
+      std::vector<std::size_t> done;
+      for (std::size_t i = 0; i < decl.versions.size(); ++i) {
+         const auto& version = decl.versions[i];
+         if (to_version[i] == none) continue;  // an undated version later takes precedence
+         land(to_version[i]);
+         const auto found = temp();
+         copy(found, false_);
+         for (const auto& row : version.rows) {
+            std::vector<std::size_t> miss;
+            for (std::size_t c = 0; c < row.cells.size(); ++c) match(row.cells[c], frame[c], info.params[c], miss);
+            if (decl.hit == lang::HitPolicy::first) {
+               copy(out, lower_as(*row.output, info.row_type));
+               done.push_back(jump(Op::jump));
+            } else {
+               const auto single = jump(Op::jump_unless, found);
+               bail();
+               land(single);
+               copy(found, true_);
+               copy(out, lower_as(*row.output, info.row_type));
+            }
+            land(miss);
+         }
+         if (decl.hit != lang::HitPolicy::first) done.push_back(jump(Op::jump_if, found));
+         if (version.default_value) {
+            copy(out, lower_as(*version.default_value, info.row_type));
+            done.push_back(jump(Op::jump));
+         } else {
+            bail();  // no row matches
+         }
+      }
+      land(done);
+      frames_.pop_back();
+      return {out, info.row_type.kind};
+   }
+
+   const lang::Program& p_;
+   const std::vector<Value>& literals_;
+   Code code_;
+   std::vector<std::uint16_t> reg_;   // each global's register
+   std::vector<std::uint8_t> state_;  // 0 not lowered, 1 lowering, 2 lowered
+   std::vector<std::vector<std::uint16_t>> frames_;  // local slot to register, innermost last
+   std::uint16_t true_ = 0, false_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Code> lower(const lang::Program& program, const std::vector<Value>& literals)
+{
+   try {
+      return std::make_unique<Code>(Lowering(program, literals).run());
+   } catch (const Unsupported&) {
+      return nullptr;
+   }
+}
+
+}  // namespace pol::interp

@@ -1,0 +1,141 @@
+// Exact small rationals for the lowered evaluator: an int64 numerator over an int64
+// denominator, kept unreduced while they fit (so most steps cost no gcd) and reduced only when
+// a result would overflow. Every operation says whether it could answer; when it cannot, the
+// general evaluator (GMP beyond 64 bits, and every error message) takes over.
+#pragma once
+
+#include <cstdint>
+#include <numeric>
+
+#include "decimal.hpp"
+
+namespace pol::interp {
+
+__extension__ typedef __int128 Int128;
+
+struct Ratio {
+   std::int64_t num = 0;
+   std::int64_t den = 1;  // > 0
+};
+
+namespace ratio {
+
+inline bool fits(Int128 v) { return v >= INT64_MIN && v <= INT64_MAX; }
+
+inline Int128 gcd(Int128 a, Int128 b)
+{
+   if (a < 0) a = -a;
+   while (b != 0) {
+      const Int128 t = a % b;
+      a = b;
+      b = t;
+   }
+   return a;
+}
+
+// num/den (den > 0) as a Ratio, reduced only if it would not fit otherwise.
+inline bool make(Int128 num, Int128 den, Ratio& out)
+{
+   if (fits(num) && fits(den)) {
+      out = {static_cast<std::int64_t>(num), static_cast<std::int64_t>(den)};
+      return true;
+   }
+   const Int128 g = gcd(num, den);
+   num /= g;
+   den /= g;
+   if (!fits(num) || !fits(den)) return false;
+   out = {static_cast<std::int64_t>(num), static_cast<std::int64_t>(den)};
+   return true;
+}
+
+inline bool add(Ratio a, Ratio b, Ratio& out)
+{
+   if (a.den == b.den) {
+      out.den = a.den;
+      if (!__builtin_add_overflow(a.num, b.num, &out.num)) return true;
+   }
+   return make(static_cast<Int128>(a.num) * b.den + static_cast<Int128>(b.num) * a.den, static_cast<Int128>(a.den) * b.den, out);
+}
+
+inline bool sub(Ratio a, Ratio b, Ratio& out)
+{
+   if (b.num == INT64_MIN) return false;
+   return add(a, {-b.num, b.den}, out);
+}
+
+inline bool mul(Ratio a, Ratio b, Ratio& out) { return make(static_cast<Int128>(a.num) * b.num, static_cast<Int128>(a.den) * b.den, out); }
+
+// false on division by zero too: the general evaluator reports it
+inline bool div(Ratio a, Ratio b, Ratio& out)
+{
+   if (b.num == 0) return false;
+   Int128 n = static_cast<Int128>(a.num) * b.den, d = static_cast<Int128>(a.den) * b.num;
+   if (d < 0) {
+      n = -n;
+      d = -d;
+   }
+   return make(n, d, out);
+}
+
+inline int compare(Ratio a, Ratio b)
+{
+   if (a.den == b.den) return (a.num > b.num) - (a.num < b.num);
+   const Int128 l = static_cast<Int128>(a.num) * b.den, r = static_cast<Int128>(b.num) * a.den;
+   return (l > r) - (l < r);
+}
+
+// Rounds to a multiple of `inc` (> 0), as Decimal::round_to does.
+inline bool round_to(Ratio x, Ratio inc, Rounding mode, Ratio& out)
+{
+   // x / inc = n / d, d > 0
+   const Int128 n = static_cast<Int128>(x.num) * inc.den, d = static_cast<Int128>(x.den) * inc.num;
+   Int128 w, r;
+   if (fits(n) && fits(d)) {  // 64-bit division is far cheaper
+      const auto n64 = static_cast<std::int64_t>(n), d64 = static_cast<std::int64_t>(d);
+      w = n64 / d64;
+      r = n64 % d64;
+   } else {
+      w = n / d;
+      r = n % d;
+   }
+   if (r < 0) {
+      --w;
+      r += d;
+   }
+   if (r != 0) {
+      const Int128 twice = 2 * r;
+      const int half = twice > d ? 1 : (twice == d ? 0 : -1);
+      const bool negative = n < 0;
+      bool up = false;
+      switch (mode) {
+         case Rounding::floor: up = false; break;
+         case Rounding::ceiling: up = true; break;
+         case Rounding::down: up = negative; break;
+         case Rounding::up: up = !negative; break;
+         case Rounding::half_up: up = half > 0 || (half == 0 && !negative); break;
+         case Rounding::half_down: up = half > 0 || (half == 0 && negative); break;
+         case Rounding::half_even: up = half > 0 || (half == 0 && (w & 1) != 0); break;
+      }
+      if (up) ++w;
+   }
+   if (!fits(w)) return false;
+   return make(w * inc.num, inc.den, out);
+}
+
+// The whole number x is, if it is one.
+inline bool to_int(Ratio x, std::int64_t& out)
+{
+   if (x.num % x.den != 0) return false;
+   out = x.num / x.den;
+   return true;
+}
+
+inline Ratio reduced(Ratio x)
+{
+   const std::int64_t g = std::gcd(x.num == INT64_MIN ? x.num / 2 : x.num, x.den);
+   return g > 1 ? Ratio{x.num / g, x.den / g} : x;
+}
+
+}  // namespace ratio
+
+}  // namespace pol::interp

@@ -1,0 +1,379 @@
+// Reading records into a machine's registers and writing its outputs, for the common case:
+// a flat JSON object of plain scalars. Anything unusual (escapes, nesting, "£1,234", exponents,
+// unknown or missing fields, bad values) returns false, and the general reader, which gives
+// every error its message, takes the record.
+#include <charconv>
+
+#include "lowered.hpp"
+
+namespace pol::interp {
+
+namespace {
+
+constexpr std::int64_t powers_of_ten[] = {1,
+                                          10,
+                                          100,
+                                          1000,
+                                          10000,
+                                          100000,
+                                          1000000,
+                                          10000000,
+                                          100000000,
+                                          1000000000,
+                                          10000000000,
+                                          100000000000,
+                                          1000000000000,
+                                          10000000000000,
+                                          100000000000000,
+                                          1000000000000000,
+                                          10000000000000000,
+                                          100000000000000000,
+                                          1000000000000000000};
+
+// "-12.375" as 12375/1000: at most 18 digits, no exponent, as JSON writes numbers.
+bool parse_ratio(std::string_view s, Ratio& out)
+{
+   std::size_t i = 0;
+   const bool negative = !s.empty() && s[0] == '-';
+   if (negative) ++i;
+   if (i == s.size() || s[i] < '0' || s[i] > '9') return false;
+   if (s[i] == '0' && i + 1 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '9') return false;  // leading zeros
+   std::int64_t num = 0;
+   int digits = 0, places = 0;
+   bool point = false;
+   for (; i < s.size(); ++i) {
+      const char c = s[i];
+      if (c >= '0' && c <= '9') {
+         if (++digits > 18) return false;
+         num = num * 10 + (c - '0');
+         if (point) ++places;
+      } else if (c == '.' && !point && i + 1 < s.size()) {
+         point = true;
+      } else {
+         return false;
+      }
+   }
+   out = {negative ? -num : num, powers_of_ten[places]};
+   return true;
+}
+
+void skip_space(const char*& p, const char* end)
+{
+   while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) ++p;
+}
+
+// A plain string's contents (no escapes, control or non-ASCII characters), after its opening quote.
+bool plain_string(const char*& p, const char* end, std::string_view& out)
+{
+   const char* start = p;
+   while (p < end && *p != '"') {
+      const auto c = static_cast<unsigned char>(*p);
+      if (c == '\\' || c < 0x20 || c >= 0x80) return false;
+      ++p;
+   }
+   if (p == end) return false;
+   out = std::string_view(start, static_cast<std::size_t>(p - start));
+   ++p;
+   return true;
+}
+
+void append_int(std::string& out, std::int64_t v)
+{
+   char buffer[24];
+   const auto end = std::to_chars(buffer, buffer + sizeof buffer, v).ptr;
+   out.append(buffer, end);
+}
+
+// x over a power of ten, 10^places, if it has a finite decimal form that fits.
+bool over_power_of_ten(Ratio& x, int& places)
+{
+   for (int k = 0; k <= 18; ++k) {
+      if (powers_of_ten[k] == x.den) {
+         places = k;
+         return true;
+      }
+   }
+   // a finite decimal needs a denominator of 2^p 5^q: scale it to 10^max(p, q)
+   x = ratio::reduced(x);
+   std::int64_t rest = x.den;
+   int twos = 0, fives = 0;
+   while (rest % 2 == 0) rest /= 2, ++twos;
+   while (rest % 5 == 0) rest /= 5, ++fives;
+   if (rest != 1) return false;
+   places = std::max(twos, fives);
+   if (places > 18) return false;
+   const Int128 scaled = static_cast<Int128>(x.num) * (powers_of_ten[places] / x.den);
+   if (!ratio::fits(scaled)) return false;
+   x = {static_cast<std::int64_t>(scaled), powers_of_ten[places]};
+   return true;
+}
+
+// Money is written in whole pence: anything finer must be rounded where the policy says.
+bool whole_pence(Ratio x) { return (static_cast<Int128>(x.num) * 100) % x.den == 0; }
+
+// The exact decimal text of x with at least `min_places` places, if it has one that fits.
+bool append_decimal(std::string& out, Ratio x, int min_places)
+{
+   int places = 0;
+   if (!over_power_of_ten(x, places)) return false;
+   const bool negative = x.num < 0;
+   const std::uint64_t magnitude = negative ? 0 - static_cast<std::uint64_t>(x.num) : static_cast<std::uint64_t>(x.num);
+   const auto unit = static_cast<std::uint64_t>(powers_of_ten[places]);
+   std::uint64_t whole = magnitude / unit, frac = magnitude % unit;
+   // drop trailing zeros down to min_places, or pad up to it
+   while (places > min_places && frac % 10 == 0) {
+      frac /= 10;
+      --places;
+   }
+   if (negative) out += '-';
+   char buffer[24];
+   out.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, whole).ptr);
+   if (places == 0 && min_places == 0) return true;
+   out += '.';
+   char digits[20];
+   for (int k = places - 1; k >= 0; --k) {
+      digits[k] = static_cast<char>('0' + frac % 10);
+      frac /= 10;
+   }
+   out.append(digits, static_cast<std::size_t>(places));
+   for (int k = places; k < min_places; ++k) out += '0';
+   return true;
+}
+
+void append_two(std::string& out, int v)
+{
+   out += static_cast<char>('0' + v / 10);
+   out += static_cast<char>('0' + v % 10);
+}
+
+}  // namespace
+
+Machine::Machine(const Code& code, const lang::Program& program, Date as_of) : code_(code), program_(program), registers_(code.registers)
+{
+   registers_[code.as_of] = {as_of.days(), 0};
+}
+
+bool Machine::read_scalar(std::size_t input, char kind, std::string_view token)
+{
+   const auto& in = code_.inputs[input];
+   Cell& cell = registers_[in.reg];
+   if (kind == 'n') {  // null
+      if (!in.type.optional) return false;
+      cell = {0, none_mark};
+      return true;
+   }
+   switch (in.type.kind) {
+      case lang::TypeKind::bool_:
+         if (kind != 'b') return false;
+         cell = {token == "true" ? 1 : 0, 0};
+         return true;
+      case lang::TypeKind::int_: {
+         if (kind != '1' && kind != 's') return false;
+         Ratio r;
+         if (!parse_ratio(token, r) || r.den != 1) return false;
+         cell = {r.num, 0};
+         return true;
+      }
+      case lang::TypeKind::decimal:
+      case lang::TypeKind::money:
+      case lang::TypeKind::duration: {
+         if (kind != '1' && kind != 's') return false;
+         Ratio r;
+         if (!parse_ratio(token, r)) return false;
+         cell = {r.num, r.den};
+         return true;
+      }
+      case lang::TypeKind::date: {
+         if (kind != 's') return false;
+         const auto d = Date::parse(token);
+         if (!d) return false;
+         cell = {d->days(), 0};
+         return true;
+      }
+      case lang::TypeKind::enum_: {
+         if (kind != 's') return false;
+         const auto& e = program_.enums[static_cast<std::size_t>(in.type.id)];
+         for (std::size_t v = 0; v < e.variants.size(); ++v) {
+            if (e.variants[v] == token || e.labels[v] == token) {
+               cell = {static_cast<std::int64_t>(v), 0};
+               return true;
+            }
+         }
+         return false;
+      }
+      default: return false;
+   }
+}
+
+bool Machine::read_json(std::string_view text)
+{
+   for (const auto& in : code_.inputs) registers_[in.reg] = {0, none_mark};
+   const char* p = text.data();
+   const char* const end = p + text.size();
+   skip_space(p, end);
+   if (p == end || *p++ != '{') return false;
+   skip_space(p, end);
+   if (p < end && *p == '}') {
+      ++p;
+   } else {
+      for (;;) {
+         std::string_view key, token;
+         if (p == end || *p++ != '"' || !plain_string(p, end, key)) return false;
+         skip_space(p, end);
+         if (p == end || *p++ != ':') return false;
+         skip_space(p, end);
+         if (p == end) return false;
+         char kind;
+         if (*p == '"') {
+            ++p;
+            if (!plain_string(p, end, token)) return false;
+            kind = 's';
+         } else {
+            const char* start = p;
+            while (p < end && *p != ',' && *p != '}' && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') ++p;
+            token = std::string_view(start, static_cast<std::size_t>(p - start));
+            if (token == "true" || token == "false") kind = 'b';
+            else if (token == "null") kind = 'n';
+            else kind = '1';  // a number, checked as it is read
+         }
+         // records usually list the inputs in order: try the expected one first
+         const auto& inputs = code_.inputs;
+         std::size_t found = inputs.size();
+         if (expected_ < inputs.size() && inputs[expected_].name == key) {
+            found = expected_;
+         } else {
+            for (std::size_t i = 0; i < inputs.size(); ++i) {
+               if (inputs[i].name == key) {
+                  found = i;
+                  break;
+               }
+            }
+         }
+         if (found == inputs.size() || !read_scalar(found, kind, token)) return false;
+         expected_ = found + 1;
+         skip_space(p, end);
+         if (p == end) return false;
+         if (*p == '}') {
+            ++p;
+            break;
+         }
+         if (*p++ != ',') return false;
+         skip_space(p, end);
+      }
+   }
+   expected_ = 0;
+   skip_space(p, end);
+   return p == end;
+}
+
+bool Machine::read_values(const std::vector<std::optional<Value>>& inputs)
+{
+   if (inputs.size() != code_.inputs.size()) return false;
+   for (std::size_t i = 0; i < inputs.size(); ++i) {
+      Cell& cell = registers_[code_.inputs[i].reg];
+      if (!inputs[i]) {
+         cell = {0, none_mark};
+         continue;
+      }
+      const Value& v = *inputs[i];
+      switch (v.kind) {
+         case ValueKind::none: cell = {0, none_mark}; break;
+         case ValueKind::bool_: cell = {v.flag ? 1 : 0, 0}; break;
+         case ValueKind::int_:
+            // an int given for a decimal input widens
+            cell = {v.integer, lang::TypeKind::int_ == code_.inputs[i].type.kind ? 0 : 1};
+            break;
+         case ValueKind::date:
+         case ValueKind::enum_: cell = {v.integer, 0}; break;
+         case ValueKind::decimal:
+         case ValueKind::money:
+         case ValueKind::duration:
+            if (!v.number.small_parts(cell.a, cell.b)) return false;
+            break;
+         default: return false;
+      }
+   }
+   return true;
+}
+
+bool Machine::write_output(std::size_t i, std::string& out) const
+{
+   const CodeOutput& o = code_.outputs[i];
+   const Cell& c = registers_[o.reg];
+   if (is_none(c)) {
+      out += "null";
+      return true;
+   }
+   switch (o.type.kind) {
+      case lang::TypeKind::bool_: out += c.a ? "true" : "false"; return true;
+      case lang::TypeKind::int_: append_int(out, c.a); return true;
+      case lang::TypeKind::decimal:
+         out += '"';
+         if (!append_decimal(out, c.ratio(), 0)) return false;
+         out += '"';
+         return true;
+      case lang::TypeKind::money: {
+         if (!whole_pence(c.ratio())) return false;
+         out += '"';
+         if (!append_decimal(out, c.ratio(), 2)) return false;
+         out += '"';
+         return true;
+      }
+      case lang::TypeKind::date: {
+         const Date d = Date::from_days(static_cast<std::int32_t>(c.a));
+         const int y = d.year();
+         out += '"';
+         if (y < 1000 || y > 9999) {
+            out += d.to_string();  // the general form, padded or signed
+            out += '"';
+            return true;
+         }
+         append_int(out, y);
+         out += '-';
+         append_two(out, d.month());
+         out += '-';
+         append_two(out, d.day());
+         out += '"';
+         return true;
+      }
+      case lang::TypeKind::enum_:
+         out += '"';
+         out += program_.enums[static_cast<std::size_t>(o.type.id)].variants[static_cast<std::size_t>(c.a)];
+         out += '"';
+         return true;
+      default: return false;
+   }
+}
+
+bool Machine::exact() const
+{
+   for (const auto& o : code_.outputs) {
+      const Cell& c = registers_[o.reg];
+      if (is_none(c)) continue;
+      Ratio x = c.ratio();
+      int places = 0;
+      if (o.type.kind == lang::TypeKind::money && !whole_pence(x)) return false;
+      if (o.type.kind == lang::TypeKind::decimal && !over_power_of_ten(x, places)) return false;
+   }
+   return true;
+}
+
+bool Machine::write_json(std::string& out) const
+{
+   const std::size_t start = out.size();
+   out += "{\"outputs\":{";
+   for (std::size_t i = 0; i < code_.outputs.size(); ++i) {
+      if (i) out += ',';
+      out += '"';
+      out += code_.outputs[i].name;
+      out += "\":";
+      if (!write_output(i, out)) {
+         out.resize(start);
+         return false;
+      }
+   }
+   out += "},\"violations\":[]}";
+   return true;
+}
+
+}  // namespace pol::interp
