@@ -155,6 +155,14 @@ private:
    void uses(const Expr& e, std::vector<std::uint32_t>& out, std::vector<const void*>& seen)
    {
       if (e.kind == ExprKind::name && e.ref.kind == lang::RefKind::global) out.push_back(static_cast<std::uint32_t>(e.ref.index));
+      if (e.kind == ExprKind::as_of && e.args[0]->ref.kind == lang::RefKind::global) {
+         // `p as of d` needs what p's values use, not p on the evaluation date
+         const auto& decl = p_.param_decl(p_.globals[static_cast<std::size_t>(e.args[0]->ref.index)]);
+         for (const auto& period : decl.periods) uses(*period.value, out, seen);
+         if (decl.value) uses(*decl.value, out, seen);
+         uses(*e.args[1], out, seen);
+         return;
+      }
       if (e.kind == ExprKind::call && (e.ref.kind == lang::RefKind::function || e.ref.kind == lang::RefKind::table)) {
          const void* callee = e.ref.kind == lang::RefKind::function ? static_cast<const void*>(&p_.functions[e.ref.index]) : &p_.tables[e.ref.index];
          if (std::find(seen.begin(), seen.end(), callee) == seen.end()) {

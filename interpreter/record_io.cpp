@@ -30,7 +30,7 @@ constexpr std::int64_t powers_of_ten[] = {1,
                                           100000000000000000,
                                           1000000000000000000};
 
-// "-12.375" as 12375/1000: at most 18 digits, no exponent, as JSON writes numbers.
+// "-12.375" as -12375/1000, when it fits 64 bits with at most 18 places; no exponent.
 bool parse_ratio(std::string_view s, Ratio& out)
 {
    std::size_t i = 0;
@@ -39,14 +39,13 @@ bool parse_ratio(std::string_view s, Ratio& out)
    if (i == s.size() || s[i] < '0' || s[i] > '9') return false;
    if (s[i] == '0' && i + 1 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '9') return false;  // leading zeros
    std::int64_t num = 0;
-   int digits = 0, places = 0;
+   int places = 0;
    bool point = false;
    for (; i < s.size(); ++i) {
       const char c = s[i];
       if (c >= '0' && c <= '9') {
-         if (++digits > 18) return false;
-         num = num * 10 + (c - '0');
-         if (point) ++places;
+         if (__builtin_mul_overflow(num, 10, &num) || __builtin_add_overflow(num, c - '0', &num)) return false;
+         if (point && ++places > 18) return false;
       } else if (c == '.' && !point && i + 1 < s.size()) {
          point = true;
       } else {
@@ -94,6 +93,7 @@ bool over_power_of_ten(Ratio& x, int& places)
       }
    }
    // a finite decimal needs a denominator of 2^p 5^q: scale it to 10^max(p, q)
+   if (x.den <= 0) return false;
    x = ratio::reduced(x);
    std::int64_t rest = x.den;
    int twos = 0, fives = 0;
