@@ -6,9 +6,13 @@
 
 namespace pol {
 
+// Cells for lowered code when it can take them (compact, so many records stay in cache), else
+// the typed values.
 struct Record::Impl {
    const Policy* policy;
-   std::vector<std::optional<interp::Value>> values;  // one per input slot
+   bool lowered = false;
+   std::vector<interp::Cell> cells;
+   std::vector<std::optional<interp::Value>> values;  // one per input slot, when not lowered
 };
 
 Record::Record() = default;
@@ -62,10 +66,16 @@ Record Evaluator::read(std::string_view json) const
    std::vector<interp::RuntimeError> errors;
    auto impl = std::make_shared<Record::Impl>();
    impl->policy = impl_->policy.get();
-   impl->values = impl_->policy->impl().policy.decode_inputs(parsed.value, errors);
+   const auto& inner = impl_->policy->impl().policy;
+   impl->values = inner.decode_inputs(parsed.value, errors);
    if (!errors.empty()) {
       const auto& e = errors.front();
       throw std::invalid_argument(e.field.empty() ? e.message : fmt::format("{} (field {})", e.message, e.field));
+   }
+   if (impl_->machine && interp::Machine::cells_of(*inner.lowered(), impl->values, impl->cells)) {
+      impl->lowered = true;
+      impl->values.clear();
+      impl->values.shrink_to_fit();
    }
    Record r;
    r.impl_ = std::move(impl);
@@ -76,15 +86,20 @@ Evaluator::Outcome Evaluator::evaluate(const Record& record)
 {
    if (!record.impl_ || record.impl_->policy != impl_->policy.get()) throw std::invalid_argument("the record was read for another policy");
    auto& m = impl_->machine;
-   if (m && m->read_values(record.impl_->values) && m->run() && m->exact()) {
-      impl_->last_lowered = true;
-      return {};
+   if (m && record.impl_->lowered) {
+      m->load(record.impl_->cells);
+      if (m->run() && m->exact()) {
+         impl_->last_lowered = true;
+         return {};
+      }
    }
    interp::EvalOptions o;
    o.as_of = date_option(impl_->options);
    o.explain = impl_->options.explain;
    const Policy& policy = *impl_->policy;
-   return impl_->general(ResultAccess::make(policy, policy.impl().policy.evaluate(record.impl_->values, o), impl_->options));
+   const auto& inner = policy.impl().policy;
+   auto values = record.impl_->lowered ? interp::Machine::values_of(*inner.lowered(), record.impl_->cells) : record.impl_->values;
+   return impl_->general(ResultAccess::make(policy, inner.evaluate(std::move(values), o), impl_->options));
 }
 
 std::string Evaluator::output(std::size_t i) const

@@ -88,7 +88,8 @@ public:
       for (auto slot : p_.inputs) {
          const auto& g = p_.globals[slot];
          require_scalar(g.type);
-         reg_[slot] = constant({0, none_mark});
+         reg_[slot] = temp();  // set by the reader: none when absent
+         code_.registers[reg_[slot]] = {0, none_mark};
          code_.inputs.push_back({g.name, g.type, reg_[slot]});
       }
       for (auto slot : p_.inputs) ensure(slot);
@@ -99,7 +100,10 @@ public:
       for (auto slot : p_.outputs) {
          const auto& g = p_.globals[slot];
          if (g.type.kind == TypeKind::duration) throw Unsupported{};  // written as text ("3 months")
-         code_.outputs.push_back({g.name, g.type, ensure(slot)});
+         const auto reg = ensure(slot);
+         // money is checked for whole pence; a decimal only if it may not be finite
+         const bool check = g.type.kind == TypeKind::money || (g.type.kind == TypeKind::decimal && !finite_[reg]);
+         code_.outputs.push_back({g.name, g.type, reg, check});
       }
       // a violated require bails: the general evaluator words its message
       for (const auto& m : p_.modules) {
@@ -115,16 +119,27 @@ private:
    {
       if (code_.registers.size() >= unmapped) throw Unsupported{};
       code_.registers.push_back({});
+      finite_.push_back(true);
       return static_cast<std::uint16_t>(code_.registers.size() - 1);
    }
    std::uint16_t constant(Cell c)
    {
       const auto r = temp();
       code_.registers[r] = c;
+      constant_.resize(code_.registers.size());
+      constant_[r] = true;
+      if (c.b > 0) {
+         std::int64_t den = ratio::reduced({c.a, c.b}).den;
+         while (den % 2 == 0) den /= 2;
+         while (den % 5 == 0) den /= 5;
+         finite_[r] = den == 1;
+      }
       return r;
    }
+   bool is_constant(std::uint16_t r) const { return r < constant_.size() && constant_[r]; }
    std::size_t emit(Ins i)
    {
+      fresh_ = unmapped;
       if (code_.ins.size() >= 4'000'000) throw Unsupported{};
       code_.ins.push_back(i);
       return code_.ins.size() - 1;
@@ -133,15 +148,63 @@ private:
    {
       const auto d = temp();
       emit({op, x, d, a, b, c});
+      fresh_ = d;
+      finite_[d] = finite_result(op, a, b, c);
       return d;
    }
-   std::size_t jump(Op op, std::uint16_t a = 0) { return emit({op, 0, 0, a, 0, 0}); }
-   void land(std::size_t at) { code_.ins[at].c = static_cast<std::uint32_t>(code_.ins.size()); }
+   std::size_t jump(Op op, std::uint16_t a = 0)
+   {
+      // a comparison just made, and branched on at once, branches itself
+      if (op == Op::jump_unless && !code_.ins.empty() && label_ != code_.ins.size()) {
+         Ins& last = code_.ins.back();
+         if ((last.op == Op::icmp || last.op == Op::ncmp) && last.d == a) {
+            last.op = last.op == Op::icmp ? Op::icmp_else : Op::ncmp_else;
+            fresh_ = unmapped;
+            return code_.ins.size() - 1;
+         }
+      }
+      return emit({op, 0, 0, a, 0, 0});
+   }
+   void land(std::size_t at)
+   {
+      code_.ins[at].c = static_cast<std::uint32_t>(code_.ins.size());
+      label_ = code_.ins.size();
+   }
    void land(const std::vector<std::size_t>& at)
    {
       for (auto i : at) land(i);
    }
-   void copy(std::uint16_t d, std::uint16_t a) { emit({Op::copy, 0, d, a}); }
+   // Whether a result is certainly a finite decimal: only division makes one that is not.
+   bool finite_result(Op op, std::uint16_t a, std::uint16_t b, std::uint32_t c) const
+   {
+      switch (op) {
+         case Op::ndiv: return false;
+         case Op::round: return finite_[b];
+         case Op::round_div: return finite_[c];
+         case Op::nadd:
+         case Op::nsub:
+         case Op::nmul:
+         case Op::nneg:
+         case Op::nabs:
+         case Op::nmin:
+         case Op::nmax:
+         case Op::select:
+         case Op::copy: return finite_[a] && finite_[b];
+         default: return true;  // ints, dates, bools
+      }
+   }
+
+   void copy(std::uint16_t d, std::uint16_t a)
+   {
+      finite_[d] = finite_[d] && finite_[a];
+      // a value just computed into a fresh register is computed straight into d instead
+      if (a == fresh_ && label_ != code_.ins.size() && !code_.ins.empty() && code_.ins.back().d == a) {
+         code_.ins.back().d = d;
+         fresh_ = unmapped;
+         return;
+      }
+      emit({Op::copy, 0, d, a});
+   }
    void bail() { emit({Op::bail}); }
    void assert_true(const Expr& condition)
    {
@@ -205,12 +268,13 @@ private:
          case GlobalKind::input: {
             const auto& decl = p_.input_decl(g);
             if (decl.default_value && g.type.optional) throw Unsupported{};  // an explicit null differs from absent
-            if (decl.default_value || !g.type.optional) {
-               if (decl.default_value) ensure_uses(*decl.default_value);
+            if (decl.default_value) {
+               ensure_uses(*decl.default_value);
                const auto present = jump(Op::jump_if_some, reg_[slot]);
-               if (decl.default_value) copy(reg_[slot], lower_as(*decl.default_value, g.type));
-               else bail();  // a required input is missing
+               copy(reg_[slot], lower(*decl.default_value));
                land(present);
+            } else if (!g.type.optional) {
+               code_.required.push_back(reg_[slot]);  // the reader checks it is given
             }
             break;
          }
@@ -218,28 +282,29 @@ private:
             const auto& decl = p_.param_decl(g);
             for (const auto& period : decl.periods) ensure_uses(*period.value);
             if (decl.value) ensure_uses(*decl.value);
-            reg_[slot] = param(decl, g.type, code_.as_of);
+            reg_[slot] = param(decl, code_.as_of);
             break;
          }
          case GlobalKind::let:
             ensure_uses(*p_.let_decl(g).value);
-            reg_[slot] = lower_as(*p_.let_decl(g).value, g.type);
+            reg_[slot] = lower(*p_.let_decl(g).value);
             break;
          case GlobalKind::output:
             ensure_uses(*p_.output_decl(g).value);
-            reg_[slot] = lower_as(*p_.output_decl(g).value, g.type);
+            reg_[slot] = lower(*p_.output_decl(g).value);
             break;
          case GlobalKind::rule: reg_[slot] = rule(p_.rule_decl(g), g.type); break;
       }
       state_[slot] = 2;
+      fresh_ = unmapped;  // a global's register is not to be retargeted
       return reg_[slot];
    }
 
    // The value in force on the date in register `on`: the period with the latest start on or
    // before it (the last written, among equal starts).
-   std::uint16_t param(const lang::ParamDecl& decl, const Type& type, std::uint16_t on)
+   std::uint16_t param(const lang::ParamDecl& decl, std::uint16_t on)
    {
-      if (decl.periods.empty()) return lower_as(*decl.value, type);
+      if (decl.periods.empty()) return lower(*decl.value);
       std::vector<std::size_t> order(decl.periods.size());
       for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
       std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
@@ -251,7 +316,7 @@ private:
       for (auto i : order) {
          const auto from = constant({civil(decl.periods[i].from).days(), 0});
          const auto later = jump(Op::jump_unless, emit_to(Op::icmp, on, from, static_cast<std::uint8_t>(lang::CompareOp::ge)));
-         copy(out, lower_as(*decl.periods[i].value, type));
+         copy(out, lower(*decl.periods[i].value));
          done.push_back(jump(Op::jump));
          land(later);
       }
@@ -265,6 +330,7 @@ private:
    void decide(const lang::RuleDecl& rule, const Type& type, const std::string& parent, std::uint16_t found, std::uint16_t value)
    {
       copy(found, false_);
+      bool maybe_found = false;  // whether an earlier exception may have applied
       for (const auto& x : rule.exceptions) {
          if (x.parent != parent) continue;
          const auto skip = jump(Op::jump_unless, lower(*x.condition));
@@ -275,13 +341,16 @@ private:
             decide(rule, type, x.label, refined, decided);
             have.push_back(jump(Op::jump_if, refined));
          }
-         copy(decided, lower_as(*x.value, type));
+         copy(decided, lower(*x.value));
          land(have);
-         const auto first = jump(Op::jump_unless, found);
-         const auto agree = jump(Op::jump_if, compare(lang::CompareOp::eq, value, type, decided, type));
-         bail();
-         land(first);
-         land(agree);
+         if (maybe_found) {
+            const auto first = jump(Op::jump_unless, found);
+            const auto agree = jump(Op::jump_if, compare(lang::CompareOp::eq, value, type, decided, type));
+            bail();
+            land(first);
+            land(agree);
+         }
+         maybe_found = true;
          copy(found, true_);
          copy(value, decided);
          land(skip);
@@ -295,38 +364,93 @@ private:
          ensure_uses(*x.value);
       }
       if (decl.default_value) ensure_uses(*decl.default_value);
+      const auto top = std::count_if(decl.exceptions.begin(), decl.exceptions.end(), [](const lang::RuleException& x) { return x.parent.empty(); });
+      if (top == 1 && decl.exceptions.size() == 1) {
+         // one exception, nothing refining it: if it applies, its value, else the default
+         const auto& x = decl.exceptions.front();
+         return choose(lower(*x.condition), *x.value, decl.default_value.get());
+      }
       const auto found = temp(), value = temp();
       decide(decl, type, "", found, value);
       const auto decided = jump(Op::jump_if, found);
-      if (decl.default_value) copy(value, lower_as(*decl.default_value, type));
+      if (decl.default_value) copy(value, lower(*decl.default_value));
       else bail();  // no exception applies and there is no default
       land(decided);
       return value;
    }
 
    // --- expressions ---
-   std::uint16_t widen_if(std::uint16_t r, const Type& from, const Type& to)
-   {
-      if (from.kind == TypeKind::int_ && is_ratio(to.kind)) return emit_to(Op::widen, r);
-      return r;
-   }
-   std::uint16_t lower_as(const Expr& e, const Type& want) { return widen_if(lower(e), e.type, want); }
-
    std::uint16_t lower(const Expr& e)
    {
       require_scalar(e.type);
-      const auto [r, natural] = lower_inner(e);
-      // an int where the checker typed a decimal widens, as in the general evaluator
-      if (natural == TypeKind::int_ && is_ratio(e.type.kind)) return emit_to(Op::widen, r);
-      return r;
+      return lower_inner(e);
    }
 
-   // Lowers e, returning its register and the kind of value it holds.
-   std::pair<std::uint16_t, TypeKind> lower_inner(const Expr& e)
+   // Instructions that cannot fail on ordinary values, so computing them when their value is
+   // not needed costs only time (overflow still bails, which is always safe).
+   static bool speculable(Op op)
+   {
+      switch (op) {
+         case Op::copy:
+         case Op::not_:
+         case Op::iadd:
+         case Op::isub:
+         case Op::imul:
+         case Op::ineg:
+         case Op::iabs:
+         case Op::imin:
+         case Op::imax:
+         case Op::nadd:
+         case Op::nsub:
+         case Op::nmul:
+         case Op::nneg:
+         case Op::nabs:
+         case Op::nmin:
+         case Op::nmax:
+         case Op::icmp:
+         case Op::ncmp:
+         case Op::ocmp:
+         case Op::select:
+         case Op::year:
+         case Op::month:
+         case Op::day: return true;
+         default: return false;
+      }
+   }
+
+   // `if cond then yes else no` (no default: bail). When both sides are a few instructions that
+   // cannot fail, both are computed and one selected: no jumps, so the machine runs the same
+   // instructions for every record, which the processor predicts well.
+   std::uint16_t choose(std::uint16_t cond, const Expr& yes, const Expr* no)
+   {
+      const auto mark = code_.ins.size();
+      const auto saved_label = label_;
+      if (no) {
+         const auto y = lower(yes);
+         const auto n = lower(*no);
+         const bool straight = code_.ins.size() - mark <= 6 &&
+                               std::all_of(code_.ins.begin() + static_cast<std::ptrdiff_t>(mark), code_.ins.end(), [](const Ins& i) { return speculable(i.op); });
+         if (straight) return emit_to(Op::select, y, n, 0, cond);
+         code_.ins.resize(mark);  // lower again, with jumps
+         label_ = saved_label;
+         fresh_ = unmapped;
+      }
+      const auto out = temp();
+      const auto otherwise = jump(Op::jump_unless, cond);
+      copy(out, lower(yes));
+      const auto end = jump(Op::jump);
+      land(otherwise);
+      if (no) copy(out, lower(*no));
+      else bail();
+      land(end);
+      return out;
+   }
+
+   std::uint16_t lower_inner(const Expr& e)
    {
       if (is_literal(e)) {
          const Value& v = literals_[static_cast<std::size_t>(e.ref.index)];
-         return {constant(cell_of(v)), v.kind == ValueKind::int_ ? TypeKind::int_ : e.type.kind};
+         return constant(cell_of(v));
       }
       switch (e.kind) {
          case ExprKind::name:
@@ -335,27 +459,32 @@ private:
                   if (frames_.empty() || static_cast<std::size_t>(e.ref.index) >= frames_.back().size()) throw Unsupported{};
                   const auto r = frames_.back()[static_cast<std::size_t>(e.ref.index)];
                   if (r == unmapped) throw Unsupported{};
-                  return {r, e.type.kind};
+                  return r;
                }
-               case lang::RefKind::enum_variant: return {constant({e.ref.sub, 0}), e.type.kind};
+               case lang::RefKind::enum_variant: return constant({e.ref.sub, 0});
                case lang::RefKind::global: {
                   const auto slot = static_cast<std::uint32_t>(e.ref.index);
                   if (state_[slot] != 2) throw Unsupported{};
-                  return {reg_[slot], p_.globals[slot].type.kind};
+                  return reg_[slot];
                }
                default: throw Unsupported{};
             }
          case ExprKind::field:
             if (e.ref.kind != lang::RefKind::enum_variant) throw Unsupported{};
-            return {constant({e.ref.sub, 0}), e.type.kind};
+            return constant({e.ref.sub, 0});
          case ExprKind::call: return call(e);
          case ExprKind::negate: {
             const auto a = lower(*e.args[0]);
-            return {emit_to(is_ratio(e.args[0]->type.kind) ? Op::nneg : Op::ineg, a), e.args[0]->type.kind};
+            return emit_to(is_ratio(e.args[0]->type.kind) ? Op::nneg : Op::ineg, a);
          }
-         case ExprKind::not_: return {emit_to(Op::not_, lower(*e.args[0])), TypeKind::bool_};
+         case ExprKind::not_: return emit_to(Op::not_, lower(*e.args[0]));
          case ExprKind::binary: return binary(e);
          case ExprKind::compare: {
+            if (e.compare_ops.size() == 1) {
+               const auto l = lower(*e.args[0]);
+               return compare(e.compare_ops[0], l, e.args[0]->type, lower(*e.args[1]), e.args[1]->type);
+            }
+            // a chain: each link only if the one before held
             const auto out = temp();
             copy(out, false_);
             std::vector<std::size_t> fail;
@@ -369,44 +498,31 @@ private:
             }
             copy(out, true_);
             land(fail);
-            return {out, TypeKind::bool_};
+            return out;
          }
-         case ExprKind::if_: {
-            const auto out = temp();
-            const auto otherwise = jump(Op::jump_unless, lower(*e.args[0]));
-            copy(out, lower_as(*e.args[1], e.type));
-            const auto end = jump(Op::jump);
-            land(otherwise);
-            copy(out, lower_as(*e.args[2], e.type));
-            land(end);
-            return {out, e.type.kind};
-         }
+         case ExprKind::if_: return choose(lower(*e.args[0]), *e.args[1], e.args[2].get());
          case ExprKind::as_of: {
             const Expr& target = *e.args[0];
             if (target.ref.kind != lang::RefKind::global) throw Unsupported{};
             const auto& g = p_.globals[static_cast<std::size_t>(target.ref.index)];
-            return {param(p_.param_decl(g), g.type, lower(*e.args[1])), g.type.kind};
+            return param(p_.param_decl(g), lower(*e.args[1]));
          }
          default: throw Unsupported{};  // text, lists, records, lambdas
       }
    }
 
-   // A bool register: l op r, widening an int that meets a ratio; none only equals none.
+   // A bool register: l op r (an int meeting a ratio reads as one); none only equals none.
    std::uint16_t compare(lang::CompareOp op, std::uint16_t l, const Type& lt, std::uint16_t r, const Type& rt)
    {
       require_scalar(lt);
       require_scalar(rt);
       const bool ratio = is_ratio(lt.kind) || is_ratio(rt.kind);
-      if (ratio) {
-         l = widen_if(l, lt, Type::of(TypeKind::decimal));
-         r = widen_if(r, rt, Type::of(TypeKind::decimal));
-      }
       const auto x = static_cast<std::uint8_t>(op);
       if (lt.optional || rt.optional || lt.kind == TypeKind::none || rt.kind == TypeKind::none) return emit_to(Op::ocmp, l, r, x, ratio ? 1 : 0);
       return emit_to(ratio ? Op::ncmp : Op::icmp, l, r, x);
    }
 
-   std::pair<std::uint16_t, TypeKind> binary(const Expr& e)
+   std::uint16_t binary(const Expr& e)
    {
       using lang::BinaryOp;
       const Expr& left = *e.args[0];
@@ -419,18 +535,18 @@ private:
             const auto decided = jump(e.op == BinaryOp::and_ ? Op::jump_unless : Op::jump_if, out);
             copy(out, lower(right));
             land(decided);
-            return {out, TypeKind::bool_};
+            return out;
          }
          case BinaryOp::coalesce: {
             const auto out = temp();
-            const auto l = lower_as(left, e.type);
+            const auto l = lower(left);
             const auto missing = jump(Op::jump_if_none, l);
             copy(out, l);
             const auto end = jump(Op::jump);
             land(missing);
-            copy(out, lower_as(right, e.type));
+            copy(out, lower(right));
             land(end);
-            return {out, e.type.kind};
+            return out;
          }
          case BinaryOp::in: {
             if (right.kind != ExprKind::list) throw Unsupported{};
@@ -443,7 +559,7 @@ private:
             land(yes);
             copy(out, true_);
             land(end);
-            return {out, TypeKind::bool_};
+            return out;
          }
          default: break;
       }
@@ -454,16 +570,16 @@ private:
          const auto date = lower(date_left ? left : right);
          auto amount = lower(duration);
          if (e.op == BinaryOp::sub) amount = emit_to(Op::nneg, amount);
-         return {emit_to(Op::move_date, date, amount, duration.type.unit == lang::DurationUnit::months ? 1 : 0), TypeKind::date};
+         return emit_to(Op::move_date, date, amount, duration.type.unit == lang::DurationUnit::months ? 1 : 0);
       }
       if (left.type.kind == TypeKind::int_ && right.type.kind == TypeKind::int_ && e.op != BinaryOp::div) {
          const Op op = e.op == BinaryOp::add ? Op::iadd : e.op == BinaryOp::sub ? Op::isub : Op::imul;
-         return {emit_to(op, lower(left), lower(right)), TypeKind::int_};
+         return emit_to(op, lower(left), lower(right));
       }
       const auto wide = Type::of(TypeKind::decimal);
-      const auto l = lower_as(left, wide), r = lower_as(right, wide);
+      const auto l = lower(left), r = lower(right);
       const Op op = e.op == BinaryOp::add ? Op::nadd : e.op == BinaryOp::sub ? Op::nsub : e.op == BinaryOp::mul ? Op::nmul : Op::ndiv;
-      return {emit_to(op, l, r), e.type.kind};
+      return emit_to(op, l, r);
    }
 
    // A rounding mode written as a constant: half_up, RoundingMode.floor.
@@ -473,7 +589,7 @@ private:
       return static_cast<std::uint8_t>(e.ref.sub);
    }
 
-   std::pair<std::uint16_t, TypeKind> call(const Expr& e)
+   std::uint16_t call(const Expr& e)
    {
       if (e.ref.kind == lang::RefKind::function) return function(e);
       if (e.ref.kind == lang::RefKind::table) return table(e);
@@ -482,7 +598,7 @@ private:
       const auto id = static_cast<Builtin>(e.ref.index);
       if (id == Builtin::fail) {
          bail();  // the general evaluator raises the policy's own error
-         return {temp(), TypeKind::never};
+         return temp();
       }
       const auto& args = e.args;
       for (const auto& a : args) require_scalar(a->type);
@@ -495,24 +611,29 @@ private:
                // a number of places: 10^-places, when it is a constant
                if (!is_literal(*args[1])) throw Unsupported{};
                const auto places = literals_[static_cast<std::size_t>(args[1]->ref.index)].integer;
-               if (k0 == TypeKind::int_) return {arg(0), TypeKind::int_};
+               if (k0 == TypeKind::int_) return arg(0);
                if (places < 0 || places > 18) throw Unsupported{};
                std::int64_t den = 1;
                for (std::int64_t i = 0; i < places; ++i) den *= 10;
-               return {emit_to(Op::round, arg(0), constant({1, den}), mode), k0};
+               return emit_to(Op::round, arg(0), constant({1, den}), mode);
             }
-            const auto wide = Type::of(TypeKind::decimal);
-            return {emit_to(Op::round, lower_as(*args[0], wide), lower_as(*args[1], wide), mode), k0 == TypeKind::int_ ? TypeKind::decimal : k0};
+            const Expr& x = *args[0];
+            if (x.kind == ExprKind::binary && x.op == lang::BinaryOp::div) {
+               // round(a / b, …) in one step
+               const auto a = lower(*x.args[0]), b = lower(*x.args[1]);
+               return emit_to(Op::round_div, a, b, mode, lower(*args[1]));
+            }
+            return emit_to(Op::round, lower(x), lower(*args[1]), mode);
          }
          case Builtin::floor:
          case Builtin::ceiling: {
-            if (k0 == TypeKind::int_) return {arg(0), TypeKind::int_};
+            if (k0 == TypeKind::int_) return arg(0);
             const auto mode = static_cast<std::uint8_t>(id == Builtin::floor ? Rounding::floor : Rounding::ceiling);
             const auto r = emit_to(Op::round, arg(0), constant({1, 1}), mode);
-            if (k0 == TypeKind::money) return {r, TypeKind::money};
-            return {emit_to(Op::to_int, r), TypeKind::int_};
+            if (k0 == TypeKind::money) return r;
+            return emit_to(Op::to_int, r);
          }
-         case Builtin::abs: return {emit_to(is_ratio(k0) ? Op::nabs : Op::iabs, arg(0)), k0};
+         case Builtin::abs: return emit_to(is_ratio(k0) ? Op::nabs : Op::iabs, arg(0));
          case Builtin::min:
          case Builtin::max:
          case Builtin::clamp: {
@@ -520,61 +641,61 @@ private:
             const Type want = ratio ? Type::of(TypeKind::decimal) : e.type;
             const Op lo = ratio ? Op::nmin : Op::imin, hi = ratio ? Op::nmax : Op::imax;
             std::vector<std::uint16_t> v;
-            for (const auto& a : args) v.push_back(lower_as(*a, want));
+            for (const auto& a : args) v.push_back(lower(*a));
             if (id == Builtin::clamp) {
                const auto ordered = jump(Op::jump_unless, compare(lang::CompareOp::gt, v[1], want, v[2], want));
                bail();  // low above high
                land(ordered);
-               return {emit_to(lo, emit_to(hi, v[0], v[1]), v[2]), e.type.kind};
+               return emit_to(lo, emit_to(hi, v[0], v[1]), v[2]);
             }
             auto best = v[0];
             for (std::size_t i = 1; i < v.size(); ++i) best = emit_to(id == Builtin::min ? lo : hi, best, v[i]);
-            return {best, e.type.kind};
+            return best;
          }
-         case Builtin::add_years: return {emit_to(Op::add_months, arg(0), emit_to(Op::imul, arg(1), constant({12, 0}))), TypeKind::date};
-         case Builtin::add_months: return {emit_to(Op::add_months, arg(0), arg(1)), TypeKind::date};
-         case Builtin::add_days: return {emit_to(Op::add_days, arg(0), arg(1)), TypeKind::date};
+         case Builtin::add_years: return emit_to(Op::add_months, arg(0), emit_to(Op::imul, arg(1), constant({12, 0})));
+         case Builtin::add_months: return emit_to(Op::add_months, arg(0), arg(1));
+         case Builtin::add_days: return emit_to(Op::add_days, arg(0), arg(1));
          case Builtin::days_between: {
             const auto from = arg(0);
-            return {emit_to(Op::isub, arg(1), from), TypeKind::int_};
+            return emit_to(Op::isub, arg(1), from);
          }
          case Builtin::years_between:
          case Builtin::age_on: {
             const auto from = arg(0);
-            return {emit_to(Op::years_between, from, arg(1)), TypeKind::int_};
+            return emit_to(Op::years_between, from, arg(1));
          }
          case Builtin::months_between: {
             const auto from = arg(0);
-            return {emit_to(Op::months_between, from, arg(1)), TypeKind::int_};
+            return emit_to(Op::months_between, from, arg(1));
          }
          case Builtin::make_date: {
             const auto y = arg(0), m = arg(1), d = arg(2);
-            return {emit_to(Op::make_date, y, m, 0, d), TypeKind::date};
+            return emit_to(Op::make_date, y, m, 0, d);
          }
-         case Builtin::year: return {emit_to(Op::year, arg(0)), TypeKind::int_};
-         case Builtin::month: return {emit_to(Op::month, arg(0)), TypeKind::int_};
-         case Builtin::day: return {emit_to(Op::day, arg(0)), TypeKind::int_};
-         case Builtin::is_leap_year: return {emit_to(Op::is_leap_year, arg(0)), TypeKind::bool_};
-         case Builtin::to_decimal: return {lower_as(*args[0], Type::of(TypeKind::decimal)), TypeKind::decimal};
-         case Builtin::to_money: return {lower_as(*args[0], Type::of(TypeKind::money)), TypeKind::money};
+         case Builtin::year: return emit_to(Op::year, arg(0));
+         case Builtin::month: return emit_to(Op::month, arg(0));
+         case Builtin::day: return emit_to(Op::day, arg(0));
+         case Builtin::is_leap_year: return emit_to(Op::is_leap_year, arg(0));
+         case Builtin::to_decimal: return lower(*args[0]);
+         case Builtin::to_money: return lower(*args[0]);
          case Builtin::to_int:
-            if (k0 == TypeKind::int_) return {arg(0), TypeKind::int_};
-            return {emit_to(Op::to_int, arg(0)), TypeKind::int_};
+            if (k0 == TypeKind::int_) return arg(0);
+            return emit_to(Op::to_int, arg(0));
          default: throw Unsupported{};  // the list functions
       }
    }
 
    // A function call, inlined: its parameters are the argument registers.
-   std::pair<std::uint16_t, TypeKind> function(const Expr& e)
+   std::uint16_t function(const Expr& e)
    {
       const auto& fn = p_.functions[static_cast<std::size_t>(e.ref.index)];
       std::vector<std::uint16_t> frame(std::max<std::size_t>(fn.frame_size, e.args.size()), unmapped);
-      for (std::size_t i = 0; i < e.args.size(); ++i) frame[i] = lower_as(*e.args[i], fn.params[i]);
+      for (std::size_t i = 0; i < e.args.size(); ++i) frame[i] = lower(*e.args[i]);
       if (frames_.size() > 64) throw Unsupported{};
       frames_.push_back(std::move(frame));
-      const auto r = lower_as(*fn.decl->body, fn.result);
+      const auto r = lower(*fn.decl->body);
       frames_.pop_back();
-      return {r, fn.result.kind};
+      return r;
    }
 
    // Does the value in register v (of type t) match the cell? Emits jumps to `miss` when not.
@@ -606,7 +727,7 @@ private:
 
    // A table call, inlined: the version in force, then the rows in order. A second matching
    // row under unique or any bails (the general evaluator reports or settles it).
-   std::pair<std::uint16_t, TypeKind> table(const Expr& e)
+   std::uint16_t table(const Expr& e)
    {
       const auto& info = p_.tables[static_cast<std::size_t>(e.ref.index)];
       const auto& decl = *info.decl;
@@ -615,7 +736,7 @@ private:
       std::vector<std::uint16_t> frame(std::max<std::size_t>(info.frame_size, e.args.size()), unmapped);
       for (std::size_t i = 0; i < e.args.size(); ++i) {
          if (info.params[i].optional) throw Unsupported{};
-         frame[i] = lower_as(*e.args[i], info.params[i]);
+         frame[i] = lower(*e.args[i]);
       }
       if (frames_.size() > 64) throw Unsupported{};
       frames_.push_back(frame);
@@ -643,20 +764,20 @@ private:
             std::vector<std::size_t> miss;
             for (std::size_t c = 0; c < row.cells.size(); ++c) match(row.cells[c], frame[c], info.params[c], miss);
             if (decl.hit == lang::HitPolicy::first) {
-               copy(out, lower_as(*row.output, info.row_type));
+               copy(out, lower(*row.output));
                done.push_back(jump(Op::jump));
             } else {
                const auto single = jump(Op::jump_unless, found);
                bail();
                land(single);
                copy(found, true_);
-               copy(out, lower_as(*row.output, info.row_type));
+               copy(out, lower(*row.output));
             }
             land(miss);
          }
          if (decl.hit != lang::HitPolicy::first) done.push_back(jump(Op::jump_if, found));
          if (version.default_value) {
-            copy(out, lower_as(*version.default_value, info.row_type));
+            copy(out, lower(*version.default_value));
             done.push_back(jump(Op::jump));
          } else {
             bail();  // no row matches
@@ -664,7 +785,7 @@ private:
       }
       land(done);
       frames_.pop_back();
-      return {out, info.row_type.kind};
+      return out;
    }
 
    const lang::Program& p_;
@@ -674,6 +795,10 @@ private:
    std::vector<std::uint8_t> state_;  // 0 not lowered, 1 lowering, 2 lowered
    std::vector<std::vector<std::uint16_t>> frames_;  // local slot to register, innermost last
    std::uint16_t true_ = 0, false_ = 0;
+   std::vector<bool> constant_;  // registers that hold constants
+   std::vector<bool> finite_;    // registers whose values are certainly finite decimals
+   std::size_t label_ = static_cast<std::size_t>(-1);  // the last place a jump lands
+   std::uint16_t fresh_ = unmapped;  // the register the last instruction computed, seen by no one else yet
 };
 
 }  // namespace

@@ -20,11 +20,12 @@
 namespace pol::interp {
 
 // One register. int, bool, date (days) and enum (variant): `a`, with b = 0. decimal, money and
-// duration: the ratio a / b. none: b == none_mark, whatever the type.
+// duration: the ratio a / b, where b = 0 reads as 1, so an int is already its decimal and never
+// needs converting. none: b == none_mark, whatever the type.
 struct Cell {
    std::int64_t a = 0;
    std::int64_t b = 0;
-   Ratio ratio() const { return {a, b}; }
+   Ratio ratio() const { return {a, b == 0 ? 1 : b}; }
 };
 inline constexpr std::int64_t none_mark = INT64_MIN;
 inline bool is_none(const Cell& c) { return c.b == none_mark; }
@@ -41,11 +42,14 @@ enum class Op : std::uint8_t {
    not_,          // d = !a
    iadd, isub, imul, ineg, iabs, imin, imax,  // ints (and dates for min/max); overflow bails
    nadd, nsub, nmul, ndiv, nneg, nabs, nmin, nmax,  // exact ratios
-   widen,         // d = the int a as a ratio (none stays none)
    to_int,        // d = the ratio a as an int; bails if it has a fraction
    round,         // d = a rounded to a multiple of the ratio b, mode x
+   round_div,     // d = a / b rounded to a multiple of the ratio in register c, mode x
+   select,        // d = c ? a : b
    icmp,          // d = a (x: CompareOp) b, over ints, dates, enums, bools
    ncmp,          // the same over ratios
+   icmp_else,     // icmp, then to c if it is false
+   ncmp_else,     // ncmp, then to c if it is false
    ocmp,          // the same where either may be none; c = 1 for ratios
    move_date,     // d = the date a moved by the whole duration b, in months if x = 1 else days
    add_months,    // d = the date a plus int b months (years are lowered to months)
@@ -72,12 +76,14 @@ struct CodeOutput {
    std::string name;
    lang::Type type;
    std::uint16_t reg;
+   bool check = true;  // whether its exact written form must be checked (Machine::exact)
 };
 
 struct Code {
    std::vector<Ins> ins;
    std::vector<Cell> registers;  // the initial register file: constants set, inputs none
    std::vector<CodeInput> inputs;    // in the program's input order
+   std::vector<std::uint16_t> required;  // registers of inputs that must be given (no default)
    std::vector<CodeOutput> outputs;  // in declaration order
    std::uint16_t as_of = 0;          // the evaluation date
 };
@@ -99,8 +105,12 @@ public:
 
    // A flat JSON object of scalar inputs, numbers read exactly from their text.
    bool read_json(std::string_view text);
-   // Sets the inputs from typed values, one per input (none for a missing one).
-   bool read_values(const std::vector<std::optional<Value>>& inputs);
+   // Typed input values (one per input, empty when absent) as the cells load() takes; false if
+   // one is beyond the code or a required one is missing.
+   static bool cells_of(const Code& code, const std::vector<std::optional<Value>>& inputs, std::vector<Cell>& out);
+   void load(const std::vector<Cell>& cells);
+   // The typed values such cells stand for, for the general evaluator.
+   static std::vector<std::optional<Value>> values_of(const Code& code, const std::vector<Cell>& cells);
    bool run() { return execute(code_, registers_.data()); }
    // Whether every output has its exact written form (money in whole pence, decimals finite).
    bool exact() const;
@@ -111,6 +121,7 @@ public:
 
 private:
    bool read_scalar(std::size_t input, char kind, std::string_view token);
+   bool given() const;  // every required input has a value
 
    const Code& code_;
    const lang::Program& program_;

@@ -113,7 +113,6 @@ bool execute(const Code& code, Cell* r)
             // the first wins a tie, as in the general evaluator
             case Op::nmin: d = ratio::compare(a.ratio(), b.ratio()) <= 0 ? a : b; break;
             case Op::nmax: d = ratio::compare(a.ratio(), b.ratio()) >= 0 ? a : b; break;
-            case Op::widen: d = is_none(a) ? a : Cell{a.a, 1}; break;
             case Op::to_int: {
                std::int64_t v;
                if (!ratio::to_int(a.ratio(), v)) return false;
@@ -127,8 +126,25 @@ bool execute(const Code& code, Cell* r)
                d = {out.num, out.den};
                break;
             }
+            case Op::round_div: {
+               const Cell& inc = r[i.c];
+               if (inc.a <= 0) return false;
+               Ratio out;
+               if (!ratio::round_div(a.ratio(), b.ratio(), inc.ratio(), static_cast<Rounding>(i.x), out)) return false;
+               d = {out.num, out.den};
+               break;
+            }
+            case Op::select: d = r[i.c].a ? a : b; break;
             case Op::icmp: d = word(holds(i.x, compare_words(a.a, b.a)) ? 1 : 0); break;
             case Op::ncmp: d = word(holds(i.x, ratio::compare(a.ratio(), b.ratio())) ? 1 : 0); break;
+            case Op::icmp_else:
+               d = word(holds(i.x, compare_words(a.a, b.a)) ? 1 : 0);
+               if (d.a == 0) pc = i.c;
+               break;
+            case Op::ncmp_else:
+               d = word(holds(i.x, ratio::compare(a.ratio(), b.ratio())) ? 1 : 0);
+               if (d.a == 0) pc = i.c;
+               break;
             case Op::ocmp: {
                bool ok;
                if (is_none(a) || is_none(b)) {

@@ -84,11 +84,9 @@ inline int compare(Ratio a, Ratio b)
    return (l > r) - (l < r);
 }
 
-// Rounds to a multiple of `inc` (> 0), as Decimal::round_to does.
-inline bool round_to(Ratio x, Ratio inc, Rounding mode, Ratio& out)
+// Rounds n / d (d > 0) to a whole number by the mode, then scales it by inc.
+inline bool round_quotient(Int128 n, Int128 d, Ratio inc, Rounding mode, Ratio& out)
 {
-   // x / inc = n / d, d > 0
-   const Int128 n = static_cast<Int128>(x.num) * inc.den, d = static_cast<Int128>(x.den) * inc.num;
    Int128 w, r;
    if (fits(n) && fits(d)) {  // 64-bit division is far cheaper
       const auto n64 = static_cast<std::int64_t>(n), d64 = static_cast<std::int64_t>(d);
@@ -120,6 +118,26 @@ inline bool round_to(Ratio x, Ratio inc, Rounding mode, Ratio& out)
    }
    if (!fits(w)) return false;
    return make(w * inc.num, inc.den, out);
+}
+
+// Rounds to a multiple of `inc` (> 0), as Decimal::round_to does.
+inline bool round_to(Ratio x, Ratio inc, Rounding mode, Ratio& out)
+{
+   return round_quotient(static_cast<Int128>(x.num) * inc.den, static_cast<Int128>(x.den) * inc.num, inc, mode, out);
+}
+
+// Rounds a / b to a multiple of `inc` (> 0) without forming a / b: one step, one division.
+inline bool round_div(Ratio a, Ratio b, Ratio inc, Rounding mode, Ratio& out)
+{
+   if (b.num == 0) return false;
+   Int128 n = static_cast<Int128>(a.num) * b.den, d = static_cast<Int128>(a.den) * b.num;
+   if (d < 0) {
+      n = -n;
+      d = -d;
+   }
+   if (fits(n) && fits(d)) return round_quotient(n * inc.den, d * inc.num, inc, mode, out);  // 64 x 64 bits fit 128
+   if (__builtin_mul_overflow(n, static_cast<Int128>(inc.den), &n) || __builtin_mul_overflow(d, static_cast<Int128>(inc.num), &d)) return false;
+   return round_quotient(n, d, inc, mode, out);
 }
 
 // The whole number x is, if it is one.

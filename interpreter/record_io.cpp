@@ -2,6 +2,7 @@
 // a flat JSON object of plain scalars. Anything unusual (escapes, nesting, "£1,234", exponents,
 // unknown or missing fields, bad values) returns false, and the general reader, which gives
 // every error its message, takes the record.
+#include <algorithm>
 #include <charconv>
 
 #include "lowered.hpp"
@@ -109,7 +110,24 @@ bool over_power_of_ten(Ratio& x, int& places)
 }
 
 // Money is written in whole pence: anything finer must be rounded where the policy says.
-bool whole_pence(Ratio x) { return (static_cast<Int128>(x.num) * 100) % x.den == 0; }
+bool whole_pence(Ratio x)
+{
+   switch (x.den) {
+      case 1:
+      case 2:
+      case 4:
+      case 5:
+      case 10:
+      case 20:
+      case 25:
+      case 50:
+      case 100: return true;
+      default: break;
+   }
+   std::int64_t pence;
+   if (!__builtin_mul_overflow(x.num, 100, &pence)) return pence % x.den == 0;
+   return (static_cast<Int128>(x.num) * 100) % x.den == 0;
+}
 
 // The exact decimal text of x with at least `min_places` places, if it has one that fits.
 bool append_decimal(std::string& out, Ratio x, int min_places)
@@ -263,37 +281,75 @@ bool Machine::read_json(std::string_view text)
    }
    expected_ = 0;
    skip_space(p, end);
-   return p == end;
+   return p == end && given();
 }
 
-bool Machine::read_values(const std::vector<std::optional<Value>>& inputs)
+bool Machine::given() const
 {
-   if (inputs.size() != code_.inputs.size()) return false;
+   for (auto reg : code_.required) {
+      if (is_none(registers_[reg])) return false;
+   }
+   return true;
+}
+
+bool Machine::cells_of(const Code& code, const std::vector<std::optional<Value>>& inputs, std::vector<Cell>& out)
+{
+   if (inputs.size() != code.inputs.size()) return false;
+   out.assign(inputs.size(), Cell{0, none_mark});
    for (std::size_t i = 0; i < inputs.size(); ++i) {
-      Cell& cell = registers_[code_.inputs[i].reg];
-      if (!inputs[i]) {
-         cell = {0, none_mark};
-         continue;
-      }
+      if (!inputs[i]) continue;
       const Value& v = *inputs[i];
+      Cell& cell = out[i];
       switch (v.kind) {
-         case ValueKind::none: cell = {0, none_mark}; break;
+         case ValueKind::none: break;
          case ValueKind::bool_: cell = {v.flag ? 1 : 0, 0}; break;
          case ValueKind::int_:
-            // an int given for a decimal input widens
-            cell = {v.integer, lang::TypeKind::int_ == code_.inputs[i].type.kind ? 0 : 1};
-            break;
          case ValueKind::date:
          case ValueKind::enum_: cell = {v.integer, 0}; break;
          case ValueKind::decimal:
          case ValueKind::money:
-         case ValueKind::duration:
-            if (!v.number.small_parts(cell.a, cell.b)) return false;
+         case ValueKind::duration: {
+            Ratio x;
+            if (!v.number.small_parts(x.num, x.den)) return false;
+            // over a power of ten when it can be, as read from text, so results stay so
+            int places = 0;
+            if (!over_power_of_ten(x, places)) x = ratio::reduced(x);
+            cell = {x.num, x.den};
             break;
+         }
          default: return false;
       }
    }
+   for (std::size_t i = 0; i < inputs.size(); ++i) {
+      if (is_none(out[i]) && std::find(code.required.begin(), code.required.end(), code.inputs[i].reg) != code.required.end()) return false;
+   }
    return true;
+}
+
+std::vector<std::optional<Value>> Machine::values_of(const Code& code, const std::vector<Cell>& cells)
+{
+   std::vector<std::optional<Value>> out(cells.size());
+   for (std::size_t i = 0; i < cells.size(); ++i) {
+      const Cell& c = cells[i];
+      if (is_none(c)) continue;  // absent: lowered code has no input that tells absent from null
+      const auto& t = code.inputs[i].type;
+      switch (t.kind) {
+         case lang::TypeKind::bool_: out[i] = Value::boolean(c.a != 0); break;
+         case lang::TypeKind::int_: out[i] = Value::int_(c.a); break;
+         case lang::TypeKind::date: out[i] = Value::date(Date::from_days(static_cast<std::int32_t>(c.a))); break;
+         case lang::TypeKind::enum_: out[i] = Value::enum_(t.id, c.a); break;
+         case lang::TypeKind::decimal: out[i] = Value::decimal(Decimal::ratio(c.ratio().num, c.ratio().den)); break;
+         case lang::TypeKind::money: out[i] = Value::money(Decimal::ratio(c.ratio().num, c.ratio().den)); break;
+         case lang::TypeKind::duration: out[i] = Value::duration(Decimal::ratio(c.ratio().num, c.ratio().den), t.unit); break;
+         default: break;
+      }
+   }
+   return out;
+}
+
+void Machine::load(const std::vector<Cell>& cells)
+{
+   for (std::size_t i = 0; i < cells.size(); ++i) registers_[code_.inputs[i].reg] = cells[i];
 }
 
 bool Machine::write_output(std::size_t i, std::string& out) const
@@ -349,7 +405,7 @@ bool Machine::exact() const
 {
    for (const auto& o : code_.outputs) {
       const Cell& c = registers_[o.reg];
-      if (is_none(c)) continue;
+      if (!o.check || is_none(c)) continue;
       Ratio x = c.ratio();
       int places = 0;
       if (o.type.kind == lang::TypeKind::money && !whole_pence(x)) return false;
