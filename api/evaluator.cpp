@@ -1,5 +1,8 @@
 // pol::Evaluator: lowered register code for the records it covers, the general evaluator for
 // the rest.
+#include <array>
+#include <span>
+
 #include <fmt/format.h>
 
 #include "internal.hpp"
@@ -11,12 +14,44 @@ namespace pol {
 struct Record::Impl {
    const Policy* policy;
    bool lowered = false;
-   std::vector<interp::Cell> cells;
+   std::uint32_t count = 0;
+   std::array<interp::Cell, 8> small;  // the cells, when they fit here
+   std::vector<interp::Cell> large;    // else here
    std::vector<std::optional<interp::Value>> values;  // one per input slot, when not lowered
+   std::span<const interp::Cell> cells() const { return count <= small.size() ? std::span<const interp::Cell>(small.data(), count) : std::span<const interp::Cell>(large); }
 };
 
 Record::Record() = default;
 Record::~Record() = default;
+
+// The lowered records' cells side by side, so a batch reads one contiguous block.
+struct Records::Impl {
+   const Policy* policy = nullptr;
+   std::size_t width = 0;
+   std::vector<interp::Cell> cells;   // width per record; unused for records not lowered
+   std::vector<std::uint8_t> lowered;
+   std::vector<Record> records;       // for the general evaluator
+};
+
+Records::Records() : impl_(std::make_shared<Impl>()) {}
+Records::~Records() = default;
+std::size_t Records::size() const { return impl_->records.size(); }
+
+void Records::add(const Record& record)
+{
+   auto& s = *impl_;
+   if (!record.impl_) throw std::invalid_argument("an empty record");
+   if (!s.policy) {
+      s.policy = record.impl_->policy;
+      s.width = record.impl_->values.empty() ? record.impl_->cells().size() : record.impl_->values.size();
+   }
+   if (record.impl_->policy != s.policy) throw std::invalid_argument("the records were read for different policies");
+   const auto cells = record.impl_->cells();
+   s.lowered.push_back(record.impl_->lowered ? 1 : 0);
+   s.cells.insert(s.cells.end(), cells.begin(), cells.end());
+   s.cells.resize(s.records.size() * s.width + s.width);
+   s.records.push_back(record);
+}
 
 struct Evaluator::Impl {
    std::shared_ptr<const Policy> policy;
@@ -24,6 +59,12 @@ struct Evaluator::Impl {
    std::optional<interp::Machine> machine;
    Result last;               // the last result of the general evaluator
    bool last_lowered = false; // whether the last evaluate(record) ran as register code
+   // the last evaluate(records): outcomes, outputs of lowered records (record-major), and
+   // for each record its result from the general evaluator, if it took it
+   std::vector<Outcome> outcomes;
+   std::vector<interp::Cell> values;
+   std::vector<Result> general_results;
+   std::vector<std::int64_t> general_of;  // index into general_results, or -1
 
    Impl(std::shared_ptr<const Policy> p, const EvalOptions& o) : policy(std::move(p)), options(o)
    {
@@ -32,6 +73,24 @@ struct Evaluator::Impl {
          const auto as_of = date_option(options);
          machine.emplace(*inner.lowered(), inner.program(), as_of ? *as_of : interp::today());
       }
+   }
+
+   const interp::Code& code() const { return *policy->impl().policy.lowered(); }
+
+   void check(const Record& record) const
+   {
+      if (!record.impl_ || record.impl_->policy != policy.get()) throw std::invalid_argument("the record was read for another policy");
+   }
+
+   // A record's result from the general evaluator.
+   Result general_result(const Record& record) const
+   {
+      interp::EvalOptions o;
+      o.as_of = date_option(options);
+      o.explain = options.explain;
+      const auto& inner = policy->impl().policy;
+      auto values = record.impl_->lowered ? interp::Machine::values_of(*inner.lowered(), record.impl_->cells()) : record.impl_->values;
+      return ResultAccess::make(*policy, inner.evaluate(std::move(values), o), options);
    }
 
    Outcome general(Result r)
@@ -72,8 +131,13 @@ Record Evaluator::read(std::string_view json) const
       const auto& e = errors.front();
       throw std::invalid_argument(e.field.empty() ? e.message : fmt::format("{} (field {})", e.message, e.field));
    }
-   if (impl_->machine && interp::Machine::cells_of(*inner.lowered(), impl->values, impl->cells)) {
+   if (impl_->machine && interp::Machine::cells_of(*inner.lowered(), impl->values, impl->large)) {
       impl->lowered = true;
+      impl->count = static_cast<std::uint32_t>(impl->large.size());
+      if (impl->count <= impl->small.size()) {
+         std::copy(impl->large.begin(), impl->large.end(), impl->small.begin());
+         impl->large = {};
+      }
       impl->values.clear();
       impl->values.shrink_to_fit();
    }
@@ -84,22 +148,85 @@ Record Evaluator::read(std::string_view json) const
 
 Evaluator::Outcome Evaluator::evaluate(const Record& record)
 {
-   if (!record.impl_ || record.impl_->policy != impl_->policy.get()) throw std::invalid_argument("the record was read for another policy");
+   impl_->check(record);
    auto& m = impl_->machine;
    if (m && record.impl_->lowered) {
-      m->load(record.impl_->cells);
+      m->load(record.impl_->cells());
       if (m->run() && m->exact()) {
          impl_->last_lowered = true;
          return {};
       }
    }
-   interp::EvalOptions o;
-   o.as_of = date_option(impl_->options);
-   o.explain = impl_->options.explain;
-   const Policy& policy = *impl_->policy;
-   const auto& inner = policy.impl().policy;
-   auto values = record.impl_->lowered ? interp::Machine::values_of(*inner.lowered(), record.impl_->cells) : record.impl_->values;
-   return impl_->general(ResultAccess::make(policy, inner.evaluate(std::move(values), o), impl_->options));
+   return impl_->general(impl_->general_result(record));
+}
+
+const std::vector<Evaluator::Outcome>& Evaluator::evaluate(const Records& batch)
+{
+   auto& s = *impl_;
+   const auto& b = *batch.impl_;
+   const std::size_t n = b.records.size();
+   if (n > 0 && b.policy != s.policy.get()) throw std::invalid_argument("the records were read for another policy");
+   s.outcomes.assign(n, Outcome{});
+   s.general_results.clear();
+   s.general_of.assign(n, -1);
+   auto& m = s.machine;
+   const std::size_t width = m ? s.code().outputs.size() : 0;
+   s.values.resize(n * width);
+   const auto cells = [&](std::size_t k) { return std::span<const interp::Cell>(b.cells.data() + k * b.width, b.width); };
+   const auto take_general = [&](std::size_t k) {
+      s.general_of[k] = static_cast<std::int64_t>(s.general_results.size());
+      s.general_results.push_back(s.general_result(b.records[k]));
+   };
+   if (m && m->runs_lanes()) {
+      for (std::size_t base = 0; base < n; base += interp::lanes) {
+         const std::size_t count = std::min(interp::lanes, n - base);
+         std::uint64_t skip = 0;
+         for (std::size_t l = 0; l < count; ++l) {
+            if (b.lowered[base + l]) m->load_lane(l, cells(base + l));
+            else skip |= std::uint64_t{1} << l;
+         }
+         const std::uint64_t failed = m->run_lanes(count) | skip;
+         for (std::size_t l = 0; l < count; ++l) {
+            if ((failed >> l & 1) != 0 || !m->exact(l)) {
+               take_general(base + l);
+               continue;
+            }
+            for (std::size_t i = 0; i < width; ++i) s.values[(base + l) * width + i] = m->lane_output(l, i);
+         }
+      }
+   } else {
+      for (std::size_t k = 0; k < n; ++k) {
+         if (m && b.lowered[k]) {
+            m->load(cells(k));
+            if (m->run() && m->exact()) {
+               for (std::size_t i = 0; i < width; ++i) s.values[k * width + i] = m->output_value(i);
+               continue;
+            }
+         }
+         take_general(k);
+      }
+   }
+   for (std::size_t k = 0; k < n; ++k) {
+      if (s.general_of[k] < 0) continue;
+      const Result& r = s.general_results[static_cast<std::size_t>(s.general_of[k])];
+      s.outcomes[k] = r.ok() ? Outcome{true, r.violations.size(), nullptr} : Outcome{false, 0, &r.errors.front()};
+   }
+   return s.outcomes;
+}
+
+std::string Evaluator::output(std::size_t record, std::size_t i) const
+{
+   const auto& s = *impl_;
+   if (record >= s.general_of.size()) throw std::out_of_range(fmt::format("no record {} in the last evaluation", record));
+   if (s.general_of[record] >= 0) {
+      const auto& outputs = s.general_results[static_cast<std::size_t>(s.general_of[record])].outputs;
+      if (i >= outputs.size()) throw std::out_of_range(fmt::format("record {} has no output {}", record, i));
+      return outputs[i].second;
+   }
+   const std::size_t width = s.code().outputs.size();
+   std::string text;
+   if (i >= width || !s.machine->write_value(i, s.values[record * width + i], text)) throw std::out_of_range(fmt::format("no output {}", i));
+   return text;
 }
 
 std::string Evaluator::output(std::size_t i) const

@@ -91,6 +91,7 @@ public:
          reg_[slot] = temp();  // set by the reader: none when absent
          code_.registers[reg_[slot]] = {0, none_mark};
          code_.inputs.push_back({g.name, g.type, reg_[slot]});
+         code_.input_regs.push_back(reg_[slot]);
       }
       for (auto slot : p_.inputs) ensure(slot);
       for (auto slot : p_.inputs) {
@@ -110,6 +111,20 @@ public:
          for (const auto& req : m->requires_) assert_true(*req.condition);
       }
       emit({Op::halt});
+      code_.straight = std::all_of(code_.ins.begin(), code_.ins.end() - 1, [](const Ins& i) {
+         switch (i.op) {
+            case Op::halt:
+            case Op::bail:
+            case Op::jump:
+            case Op::jump_if:
+            case Op::jump_unless:
+            case Op::jump_if_none:
+            case Op::jump_if_some:
+            case Op::icmp_else:
+            case Op::ncmp_else: return false;
+            default: return true;
+         }
+      });
       return std::move(code_);
    }
 
@@ -209,9 +224,7 @@ private:
    void assert_true(const Expr& condition)
    {
       ensure_uses(condition);
-      const auto ok = jump(Op::jump_if, lower(condition));
-      bail();
-      land(ok);
+      emit({Op::check, 0, 0, lower(condition)});
    }
 
    // --- globals, in dependency order ---

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,34 +31,42 @@ struct Cell {
 inline constexpr std::int64_t none_mark = INT64_MIN;
 inline bool is_none(const Cell& c) { return c.b == none_mark; }
 
-enum class Op : std::uint8_t {
-   halt,          // done: the outputs are in their registers
-   bail,          // the general evaluator must answer
-   copy,          // d = a
-   jump,          // to c
-   jump_if,       // to c if a is true
-   jump_unless,   // to c if a is false
-   jump_if_none,  // to c if a is none
-   jump_if_some,  // to c if a is not none
-   not_,          // d = !a
-   iadd, isub, imul, ineg, iabs, imin, imax,  // ints (and dates for min/max); overflow bails
-   nadd, nsub, nmul, ndiv, nneg, nabs, nmin, nmax,  // exact ratios
-   to_int,        // d = the ratio a as an int; bails if it has a fraction
-   round,         // d = a rounded to a multiple of the ratio b, mode x
-   round_div,     // d = a / b rounded to a multiple of the ratio in register c, mode x
-   select,        // d = c ? a : b
-   icmp,          // d = a (x: CompareOp) b, over ints, dates, enums, bools
-   ncmp,          // the same over ratios
-   icmp_else,     // icmp, then to c if it is false
-   ncmp_else,     // ncmp, then to c if it is false
-   ocmp,          // the same where either may be none; c = 1 for ratios
-   move_date,     // d = the date a moved by the whole duration b, in months if x = 1 else days
-   add_months,    // d = the date a plus int b months (years are lowered to months)
-   add_days,
-   months_between, years_between,
-   make_date,     // d = date(a, b, c)
-   year, month, day, is_leap_year,
-};
+// The instructions, listed once for the enum and the machine. Control instructions steer;
+// data instructions compute d from a, b and sometimes register c, and may fail (bail).
+#define POL_CONTROL_OPS(X)                                                                         \
+   X(halt)           /* done: the outputs are in their registers */                                \
+   X(bail)           /* the general evaluator must answer */                                       \
+   X(check)          /* bail unless a is true (a require) */                                       \
+   X(jump)           /* to c */                                                                    \
+   X(jump_if)        /* to c if a is true */                                                       \
+   X(jump_unless)    /* to c if a is false */                                                      \
+   X(jump_if_none)   /* to c if a is none */                                                       \
+   X(jump_if_some)   /* to c if a is not none */                                                   \
+   X(icmp_else)      /* icmp, then to c if it is false */                                          \
+   X(ncmp_else)      /* ncmp, then to c if it is false */
+
+#define POL_DATA_OPS(X)                                                                            \
+   X(copy)           /* d = a */                                                                   \
+   X(not_)           /* d = !a */                                                                  \
+   X(iadd) X(isub) X(imul) X(ineg) X(iabs) X(imin) X(imax) /* ints, dates for min/max; overflow bails */ \
+   X(nadd) X(nsub) X(nmul) X(ndiv) X(nneg) X(nabs) X(nmin) X(nmax) /* exact ratios */              \
+   X(to_int)         /* d = the ratio a as an int; bails if it has a fraction */                   \
+   X(round)          /* d = a rounded to a multiple of the ratio b, mode x */                      \
+   X(round_div)      /* d = a / b rounded to a multiple of the ratio in register c, mode x */      \
+   X(select)         /* d = c ? a : b */                                                           \
+   X(icmp)           /* d = a (x: CompareOp) b, over ints, dates, enums, bools */                  \
+   X(ncmp)           /* the same over ratios */                                                    \
+   X(ocmp)           /* the same where either may be none; c = 1 for ratios */                     \
+   X(move_date)      /* d = the date a moved by the whole duration b, in months if x = 1 else days */ \
+   X(add_months)     /* d = the date a plus int b months (years are lowered to months) */          \
+   X(add_days)                                                                                     \
+   X(months_between) X(years_between)                                                              \
+   X(make_date)      /* d = date(a, b, c) */                                                       \
+   X(year) X(month) X(day) X(is_leap_year)
+
+#define POL_OP_NAME(name) name,
+enum class Op : std::uint8_t { POL_CONTROL_OPS(POL_OP_NAME) POL_DATA_OPS(POL_OP_NAME) };
+#undef POL_OP_NAME
 
 struct Ins {
    Op op;
@@ -83,10 +92,15 @@ struct Code {
    std::vector<Ins> ins;
    std::vector<Cell> registers;  // the initial register file: constants set, inputs none
    std::vector<CodeInput> inputs;    // in the program's input order
+   std::vector<std::uint16_t> input_regs;  // their registers, packed
    std::vector<std::uint16_t> required;  // registers of inputs that must be given (no default)
    std::vector<CodeOutput> outputs;  // in declaration order
    std::uint16_t as_of = 0;          // the evaluation date
+   bool straight = false;            // no jumps: it can run over many records at once
 };
+
+// Records run together by execute_lanes.
+inline constexpr std::size_t lanes = 32;
 
 // The lowered code of a checked program, or null when it uses what the code does not cover.
 // `literals` are the literal values, indexed by Expr::ref.index.
@@ -95,6 +109,11 @@ std::unique_ptr<Code> lower(const lang::Program& program, const std::vector<Valu
 // Runs the code over a register file made from code.registers with the inputs and the
 // evaluation date set. False when it bails.
 bool execute(const Code& code, Cell* registers);
+
+// Runs straight code over `count` (at most `lanes`) records at once, one instruction over all of
+// them before the next: registers are column-major, register k of record l at k * lanes + l.
+// Returns the records (as bits) that bailed.
+std::uint64_t execute_lanes(const Code& code, Cell* registers, std::size_t count);
 
 // One thread's evaluator over lowered code: it reads a record into its registers, runs the
 // code and writes the outputs, allocating nothing once warm. Each step returns false when the
@@ -108,16 +127,26 @@ public:
    // Typed input values (one per input, empty when absent) as the cells load() takes; false if
    // one is beyond the code or a required one is missing.
    static bool cells_of(const Code& code, const std::vector<std::optional<Value>>& inputs, std::vector<Cell>& out);
-   void load(const std::vector<Cell>& cells);
+   void load(std::span<const Cell> cells);
    // The typed values such cells stand for, for the general evaluator.
-   static std::vector<std::optional<Value>> values_of(const Code& code, const std::vector<Cell>& cells);
+   static std::vector<std::optional<Value>> values_of(const Code& code, std::span<const Cell> cells);
    bool run() { return execute(code_, registers_.data()); }
-   // Whether every output has its exact written form (money in whole pence, decimals finite).
-   bool exact() const;
+   // Whether every output has its exact written form (money in whole pence, decimals finite),
+   // after run() or, given a lane, after run_lanes().
+   static constexpr std::size_t no_lane = static_cast<std::size_t>(-1);
+   bool exact(std::size_t lane = no_lane) const;
+
+   // Straight code runs many records at once: load each into a lane, run them, read each lane.
+   bool runs_lanes() const { return code_.straight; }
+   void load_lane(std::size_t lane, std::span<const Cell> cells);
+   std::uint64_t run_lanes(std::size_t count);  // the lanes (as bits) that bailed
+   const Cell& lane_output(std::size_t lane, std::size_t i) const;
    // Appends {"outputs":{…},"violations":[]}, as the general evaluator's compact result.
    bool write_json(std::string& out) const;
-   // Appends one output's JSON text, after run().
+   // Appends one output's JSON text, after run(); or of a value of that output.
    bool write_output(std::size_t i, std::string& out) const;
+   bool write_value(std::size_t i, const Cell& value, std::string& out) const;
+   const Cell& output_value(std::size_t i) const { return registers_[code_.outputs[i].reg]; }
 
 private:
    bool read_scalar(std::size_t input, char kind, std::string_view token);
@@ -126,6 +155,7 @@ private:
    const Code& code_;
    const lang::Program& program_;
    std::vector<Cell> registers_;
+   std::vector<Cell> lane_registers_;  // column-major, for straight code
    std::size_t expected_ = 0;  // the input whose name is likely next
 };
 

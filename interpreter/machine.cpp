@@ -1,4 +1,6 @@
-// Runs lowered code: one switch per instruction over a flat register file.
+// Runs lowered code over flat register files: one record at a time, each instruction jumping
+// straight to the next one's handler (threaded code, a GNU extension); or straight code over
+// many records at once, each instruction over all of them before the next.
 #include "lowered.hpp"
 
 namespace pol::interp {
@@ -26,164 +28,195 @@ Cell date_cell(Date d) { return {d.days(), 0}; }
 
 Date date_of(const Cell& c) { return Date::from_days(static_cast<std::int32_t>(c.a)); }
 
+// c ? a : b without a branch: conditions vary from record to record, unpredictably.
+[[gnu::always_inline]] inline Cell pick(bool c, const Cell& a, const Cell& b)
+{
+   const std::int64_t mask = -static_cast<std::int64_t>(c);
+   return {(a.a & mask) | (b.a & ~mask), (a.b & mask) | (b.b & ~mask)};
+}
+
+// d = a op b over ratios, or false when the result does not fit.
+template <bool (*f)(Ratio, Ratio, Ratio&)>
+[[gnu::always_inline]] inline bool ratio_op(Cell& d, const Cell& a, const Cell& b)
+{
+   Ratio v;
+   if (!f(a.ratio(), b.ratio(), v)) return false;
+   d = {v.num, v.den};
+   return true;
+}
+
+// What one data instruction does to one record; false when it must bail. Date functions may
+// throw DateRangeError, which also bails.
+template <Op op>
+[[gnu::always_inline]] inline bool apply(const Ins& i, Cell& d, const Cell& a, const Cell& b, const Cell& c)
+{
+   std::int64_t v = 0;
+   if constexpr (op == Op::copy) d = a;
+   else if constexpr (op == Op::not_) d = word(a.a == 0 ? 1 : 0);
+   else if constexpr (op == Op::iadd) { if (__builtin_add_overflow(a.a, b.a, &v)) return false; d = word(v); }
+   else if constexpr (op == Op::isub) { if (__builtin_sub_overflow(a.a, b.a, &v)) return false; d = word(v); }
+   else if constexpr (op == Op::imul) { if (__builtin_mul_overflow(a.a, b.a, &v)) return false; d = word(v); }
+   else if constexpr (op == Op::ineg) { if (a.a == INT64_MIN) return false; d = word(-a.a); }
+   else if constexpr (op == Op::iabs) { if (a.a == INT64_MIN) return false; d = word(a.a < 0 ? -a.a : a.a); }
+   else if constexpr (op == Op::imin) d = pick(b.a < a.a, b, a);
+   else if constexpr (op == Op::imax) d = pick(b.a > a.a, b, a);
+   else if constexpr (op == Op::nadd) return ratio_op<ratio::add>(d, a, b);
+   else if constexpr (op == Op::nsub) return ratio_op<ratio::sub>(d, a, b);
+   else if constexpr (op == Op::nmul) return ratio_op<ratio::mul>(d, a, b);
+   else if constexpr (op == Op::ndiv) return ratio_op<ratio::div>(d, a, b);
+   else if constexpr (op == Op::nneg) { if (a.a == INT64_MIN) return false; d = {-a.a, a.b}; }
+   else if constexpr (op == Op::nabs) { if (a.a == INT64_MIN) return false; d = {a.a < 0 ? -a.a : a.a, a.b}; }
+   // the first wins a tie, as in the general evaluator
+   else if constexpr (op == Op::nmin) d = pick(ratio::compare(a.ratio(), b.ratio()) <= 0, a, b);
+   else if constexpr (op == Op::nmax) d = pick(ratio::compare(a.ratio(), b.ratio()) >= 0, a, b);
+   else if constexpr (op == Op::to_int) { if (!ratio::to_int(a.ratio(), v)) return false; d = word(v); }
+   else if constexpr (op == Op::round || op == Op::round_div) {
+      const Cell& inc = op == Op::round ? b : c;
+      if (inc.a <= 0) return false;  // the increment must be above zero
+      Ratio out;
+      const bool ok = op == Op::round ? ratio::round_to(a.ratio(), inc.ratio(), static_cast<Rounding>(i.x), out)
+                                      : ratio::round_div(a.ratio(), b.ratio(), inc.ratio(), static_cast<Rounding>(i.x), out);
+      if (!ok) return false;
+      d = {out.num, out.den};
+   }
+   else if constexpr (op == Op::select) d = pick(c.a != 0, a, b);
+   else if constexpr (op == Op::icmp) d = word(holds(i.x, compare_words(a.a, b.a)) ? 1 : 0);
+   else if constexpr (op == Op::ncmp) d = word(holds(i.x, ratio::compare(a.ratio(), b.ratio())) ? 1 : 0);
+   else if constexpr (op == Op::ocmp) {
+      bool ok;
+      if (is_none(a) || is_none(b)) {
+         const bool same = is_none(a) && is_none(b);
+         ok = static_cast<lang::CompareOp>(i.x) == lang::CompareOp::eq ? same : !same;
+      } else {
+         ok = holds(i.x, i.c ? ratio::compare(a.ratio(), b.ratio()) : compare_words(a.a, b.a));
+      }
+      d = word(ok ? 1 : 0);
+   }
+   else if constexpr (op == Op::move_date) {
+      if (!ratio::to_int(b.ratio(), v)) return false;  // a fraction of a day or month
+      d = date_cell(i.x ? date_of(a).add_months(v) : date_of(a).add_days(v));
+   }
+   else if constexpr (op == Op::add_months) d = date_cell(date_of(a).add_months(b.a));
+   else if constexpr (op == Op::add_days) d = date_cell(date_of(a).add_days(b.a));
+   else if constexpr (op == Op::months_between) d = word(months_between(date_of(a), date_of(b)));
+   else if constexpr (op == Op::years_between) d = word(years_between(date_of(a), date_of(b)));
+   else if constexpr (op == Op::make_date) {
+      const auto in_range = [](std::int64_t x) { return x >= -100000 && x <= 100000; };
+      if (!in_range(a.a) || !in_range(b.a) || !in_range(c.a)) return false;
+      const auto made = Date::from_civil(static_cast<int>(a.a), static_cast<int>(b.a), static_cast<int>(c.a));
+      if (!made) return false;
+      d = date_cell(*made);
+   }
+   else if constexpr (op == Op::year) d = word(date_of(a).year());
+   else if constexpr (op == Op::month) d = word(date_of(a).month());
+   else if constexpr (op == Op::day) d = word(date_of(a).day());
+   else if constexpr (op == Op::is_leap_year) d = word(is_leap_year(a.a) ? 1 : 0);
+   return true;
+}
+
 }  // namespace
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"  // labels as values
 
 bool execute(const Code& code, Cell* r)
 {
+#define POL_OP_LABEL(name) &&op_##name,
+   static const void* const handlers[] = {POL_CONTROL_OPS(POL_OP_LABEL) POL_DATA_OPS(POL_OP_LABEL)};
+#undef POL_OP_LABEL
    const Ins* const ins = code.ins.data();
-   std::size_t pc = 0;
+   const Ins* i = ins;
+#define DISPATCH goto* handlers[static_cast<int>(i->op)]
+#define NEXT  \
+   do {       \
+      ++i;    \
+      DISPATCH; \
+   } while (0)
+#define JUMP                  \
+   do {                       \
+      i = ins + i->c;         \
+      DISPATCH;               \
+   } while (0)
    try {
-      for (;;) {
-         const Ins& i = ins[pc++];
-         Cell& d = r[i.d];
-         const Cell& a = r[i.a];
-         const Cell& b = r[i.b];
-         switch (i.op) {
-            case Op::halt: return true;
-            case Op::bail: return false;
-            case Op::copy: d = a; break;
-            case Op::jump: pc = i.c; break;
-            case Op::jump_if:
-               if (a.a != 0) pc = i.c;
-               break;
-            case Op::jump_unless:
-               if (a.a == 0) pc = i.c;
-               break;
-            case Op::jump_if_none:
-               if (is_none(a)) pc = i.c;
-               break;
-            case Op::jump_if_some:
-               if (!is_none(a)) pc = i.c;
-               break;
-            case Op::not_: d = word(a.a == 0 ? 1 : 0); break;
-            case Op::iadd:
-               if (__builtin_add_overflow(a.a, b.a, &d.a)) return false;
-               d.b = 0;
-               break;
-            case Op::isub:
-               if (__builtin_sub_overflow(a.a, b.a, &d.a)) return false;
-               d.b = 0;
-               break;
-            case Op::imul:
-               if (__builtin_mul_overflow(a.a, b.a, &d.a)) return false;
-               d.b = 0;
-               break;
-            case Op::ineg:
-               if (a.a == INT64_MIN) return false;
-               d = word(-a.a);
-               break;
-            case Op::iabs:
-               if (a.a == INT64_MIN) return false;
-               d = word(a.a < 0 ? -a.a : a.a);
-               break;
-            case Op::imin: d = b.a < a.a ? b : a; break;
-            case Op::imax: d = b.a > a.a ? b : a; break;
-            case Op::nadd: {
-               Ratio out;
-               if (!ratio::add(a.ratio(), b.ratio(), out)) return false;
-               d = {out.num, out.den};
-               break;
-            }
-            case Op::nsub: {
-               Ratio out;
-               if (!ratio::sub(a.ratio(), b.ratio(), out)) return false;
-               d = {out.num, out.den};
-               break;
-            }
-            case Op::nmul: {
-               Ratio out;
-               if (!ratio::mul(a.ratio(), b.ratio(), out)) return false;
-               d = {out.num, out.den};
-               break;
-            }
-            case Op::ndiv: {
-               Ratio out;
-               if (!ratio::div(a.ratio(), b.ratio(), out)) return false;
-               d = {out.num, out.den};
-               break;
-            }
-            case Op::nneg:
-               if (a.a == INT64_MIN) return false;
-               d = {-a.a, a.b};
-               break;
-            case Op::nabs:
-               if (a.a == INT64_MIN) return false;
-               d = {a.a < 0 ? -a.a : a.a, a.b};
-               break;
-            // the first wins a tie, as in the general evaluator
-            case Op::nmin: d = ratio::compare(a.ratio(), b.ratio()) <= 0 ? a : b; break;
-            case Op::nmax: d = ratio::compare(a.ratio(), b.ratio()) >= 0 ? a : b; break;
-            case Op::to_int: {
-               std::int64_t v;
-               if (!ratio::to_int(a.ratio(), v)) return false;
-               d = word(v);
-               break;
-            }
-            case Op::round: {
-               if (b.a <= 0) return false;  // the increment must be above zero
-               Ratio out;
-               if (!ratio::round_to(a.ratio(), b.ratio(), static_cast<Rounding>(i.x), out)) return false;
-               d = {out.num, out.den};
-               break;
-            }
-            case Op::round_div: {
-               const Cell& inc = r[i.c];
-               if (inc.a <= 0) return false;
-               Ratio out;
-               if (!ratio::round_div(a.ratio(), b.ratio(), inc.ratio(), static_cast<Rounding>(i.x), out)) return false;
-               d = {out.num, out.den};
-               break;
-            }
-            case Op::select: d = r[i.c].a ? a : b; break;
-            case Op::icmp: d = word(holds(i.x, compare_words(a.a, b.a)) ? 1 : 0); break;
-            case Op::ncmp: d = word(holds(i.x, ratio::compare(a.ratio(), b.ratio())) ? 1 : 0); break;
-            case Op::icmp_else:
-               d = word(holds(i.x, compare_words(a.a, b.a)) ? 1 : 0);
-               if (d.a == 0) pc = i.c;
-               break;
-            case Op::ncmp_else:
-               d = word(holds(i.x, ratio::compare(a.ratio(), b.ratio())) ? 1 : 0);
-               if (d.a == 0) pc = i.c;
-               break;
-            case Op::ocmp: {
-               bool ok;
-               if (is_none(a) || is_none(b)) {
-                  const bool same = is_none(a) && is_none(b);
-                  ok = static_cast<lang::CompareOp>(i.x) == lang::CompareOp::eq ? same : !same;
-               } else {
-                  ok = holds(i.x, i.c ? ratio::compare(a.ratio(), b.ratio()) : compare_words(a.a, b.a));
-               }
-               d = word(ok ? 1 : 0);
-               break;
-            }
-            case Op::move_date: {
-               std::int64_t amount;
-               if (!ratio::to_int(b.ratio(), amount)) return false;  // a fraction of a day or month
-               d = date_cell(i.x ? date_of(a).add_months(amount) : date_of(a).add_days(amount));
-               break;
-            }
-            case Op::add_months: d = date_cell(date_of(a).add_months(b.a)); break;
-            case Op::add_days: d = date_cell(date_of(a).add_days(b.a)); break;
-            case Op::months_between: d = word(months_between(date_of(a), date_of(b))); break;
-            case Op::years_between: d = word(years_between(date_of(a), date_of(b))); break;
-            case Op::make_date: {
-               const Cell& day = r[i.c];
-               const auto ok = [](std::int64_t v) { return v >= -100000 && v <= 100000; };
-               if (!ok(a.a) || !ok(b.a) || !ok(day.a)) return false;
-               const auto made = Date::from_civil(static_cast<int>(a.a), static_cast<int>(b.a), static_cast<int>(day.a));
-               if (!made) return false;
-               d = date_cell(*made);
-               break;
-            }
-            case Op::year: d = word(date_of(a).year()); break;
-            case Op::month: d = word(date_of(a).month()); break;
-            case Op::day: d = word(date_of(a).day()); break;
-            case Op::is_leap_year: d = word(is_leap_year(a.a) ? 1 : 0); break;
-         }
-      }
+      DISPATCH;
+   op_halt:
+      return true;
+   op_bail:
+      return false;
+   op_check:
+      if (r[i->a].a == 0) return false;
+      NEXT;
+   op_jump:
+      JUMP;
+   op_jump_if:
+      if (r[i->a].a != 0) JUMP;
+      NEXT;
+   op_jump_unless:
+      if (r[i->a].a == 0) JUMP;
+      NEXT;
+   op_jump_if_none:
+      if (is_none(r[i->a])) JUMP;
+      NEXT;
+   op_jump_if_some:
+      if (!is_none(r[i->a])) JUMP;
+      NEXT;
+   op_icmp_else:
+      apply<Op::icmp>(*i, r[i->d], r[i->a], r[i->b], r[0]);
+      if (r[i->d].a == 0) JUMP;
+      NEXT;
+   op_ncmp_else:
+      apply<Op::ncmp>(*i, r[i->d], r[i->a], r[i->b], r[0]);
+      if (r[i->d].a == 0) JUMP;
+      NEXT;
+#define POL_OP_HANDLER(name)                                                   \
+   op_##name:                                                                  \
+      if (!apply<Op::name>(*i, r[i->d], r[i->a], r[i->b], r[i->c])) return false; \
+      NEXT;
+      POL_DATA_OPS(POL_OP_HANDLER)
+#undef POL_OP_HANDLER
    } catch (const DateRangeError&) {
       return false;
    }
+#undef DISPATCH
+#undef NEXT
+#undef JUMP
+}
+
+#pragma GCC diagnostic pop
+
+std::uint64_t execute_lanes(const Code& code, Cell* r, std::size_t count)
+{
+   const std::uint64_t all = count >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << count) - 1;
+   std::uint64_t failed = 0;
+   try {
+      for (const Ins& i : code.ins) {
+         Cell* d = r + i.d * lanes;
+         const Cell* a = r + i.a * lanes;
+         const Cell* b = r + i.b * lanes;
+         switch (i.op) {
+            case Op::halt: return failed;
+            case Op::check:
+               for (std::size_t l = 0; l < count; ++l) {
+                  if (a[l].a == 0) failed |= std::uint64_t{1} << l;
+               }
+               break;
+#define POL_OP_LANES(name)                                                                   \
+   case Op::name: {                                                                          \
+      const Cell* c = r + i.c * lanes;                                                       \
+      for (std::size_t l = 0; l < count; ++l) {                                              \
+         if (!apply<Op::name>(i, d[l], a[l], b[l], c[l])) failed |= std::uint64_t{1} << l;   \
+      }                                                                                      \
+      break;                                                                                 \
+   }
+               POL_DATA_OPS(POL_OP_LANES)
+#undef POL_OP_LANES
+            default: return all;  // jumps: not straight code
+         }
+      }
+   } catch (const DateRangeError&) {
+      return all;
+   }
+   return all;
 }
 
 }  // namespace pol::interp

@@ -77,9 +77,9 @@ inline bool div(Ratio a, Ratio b, Ratio& out)
    return make(n, d, out);
 }
 
+// Branch-free: which side wins varies from record to record, which a processor cannot predict.
 inline int compare(Ratio a, Ratio b)
 {
-   if (a.den == b.den) return (a.num > b.num) - (a.num < b.num);
    const Int128 l = static_cast<Int128>(a.num) * b.den, r = static_cast<Int128>(b.num) * a.den;
    return (l > r) - (l < r);
 }
@@ -114,7 +114,7 @@ inline bool round_quotient(Int128 n, Int128 d, Ratio inc, Rounding mode, Ratio& 
          case Rounding::half_down: up = half > 0 || (half == 0 && negative); break;
          case Rounding::half_even: up = half > 0 || (half == 0 && (w & 1) != 0); break;
       }
-      if (up) ++w;
+      w += up ? 1 : 0;
    }
    if (!fits(w)) return false;
    return make(w * inc.num, inc.den, out);

@@ -169,7 +169,20 @@ void append_two(std::string& out, int v)
 Machine::Machine(const Code& code, const lang::Program& program, Date as_of) : code_(code), program_(program), registers_(code.registers)
 {
    registers_[code.as_of] = {as_of.days(), 0};
+   if (code.straight) {
+      lane_registers_.resize(registers_.size() * lanes);
+      for (std::size_t k = 0; k < registers_.size(); ++k) std::fill_n(lane_registers_.begin() + static_cast<std::ptrdiff_t>(k * lanes), lanes, registers_[k]);
+   }
 }
+
+void Machine::load_lane(std::size_t lane, std::span<const Cell> cells)
+{
+   for (std::size_t i = 0; i < cells.size(); ++i) lane_registers_[code_.input_regs[i] * lanes + lane] = cells[i];
+}
+
+std::uint64_t Machine::run_lanes(std::size_t count) { return execute_lanes(code_, lane_registers_.data(), count); }
+
+const Cell& Machine::lane_output(std::size_t lane, std::size_t i) const { return lane_registers_[code_.outputs[i].reg * lanes + lane]; }
 
 bool Machine::read_scalar(std::size_t input, char kind, std::string_view token)
 {
@@ -326,7 +339,7 @@ bool Machine::cells_of(const Code& code, const std::vector<std::optional<Value>>
    return true;
 }
 
-std::vector<std::optional<Value>> Machine::values_of(const Code& code, const std::vector<Cell>& cells)
+std::vector<std::optional<Value>> Machine::values_of(const Code& code, std::span<const Cell> cells)
 {
    std::vector<std::optional<Value>> out(cells.size());
    for (std::size_t i = 0; i < cells.size(); ++i) {
@@ -347,15 +360,16 @@ std::vector<std::optional<Value>> Machine::values_of(const Code& code, const std
    return out;
 }
 
-void Machine::load(const std::vector<Cell>& cells)
+void Machine::load(std::span<const Cell> cells)
 {
-   for (std::size_t i = 0; i < cells.size(); ++i) registers_[code_.inputs[i].reg] = cells[i];
+   for (std::size_t i = 0; i < cells.size(); ++i) registers_[code_.input_regs[i]] = cells[i];
 }
 
-bool Machine::write_output(std::size_t i, std::string& out) const
+bool Machine::write_output(std::size_t i, std::string& out) const { return write_value(i, registers_[code_.outputs[i].reg], out); }
+
+bool Machine::write_value(std::size_t i, const Cell& c, std::string& out) const
 {
    const CodeOutput& o = code_.outputs[i];
-   const Cell& c = registers_[o.reg];
    if (is_none(c)) {
       out += "null";
       return true;
@@ -401,10 +415,10 @@ bool Machine::write_output(std::size_t i, std::string& out) const
    }
 }
 
-bool Machine::exact() const
+bool Machine::exact(std::size_t lane) const
 {
    for (const auto& o : code_.outputs) {
-      const Cell& c = registers_[o.reg];
+      const Cell& c = lane == no_lane ? registers_[o.reg] : lane_registers_[o.reg * lanes + lane];
       if (!o.check || is_none(c)) continue;
       Ratio x = c.ratio();
       int places = 0;

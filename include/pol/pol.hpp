@@ -168,8 +168,23 @@ public:
 
 private:
    friend class Evaluator;
+   friend class Records;
    struct Impl;
    std::shared_ptr<const Impl> impl_;
+};
+
+// Records read before, packed together so that many evaluate at once.
+class Records {
+public:
+   Records();
+   ~Records();
+   void add(const Record& record);
+   std::size_t size() const;
+
+private:
+   friend class Evaluator;
+   struct Impl;
+   std::shared_ptr<Impl> impl_;
 };
 
 // Evaluates records one after another on one thread, reusing its working storage. A policy of
@@ -199,6 +214,11 @@ public:
    Outcome evaluate(const Record& record);
    // The i-th output of the last evaluate(record), as JSON text ("\"25000.00\"").
    std::string output(std::size_t i) const;
+
+   // Evaluates many records read before, many at once where the policy allows: outcome k is
+   // record k's, and its outputs are output(k, i), until the next evaluation.
+   const std::vector<Outcome>& evaluate(const Records& records);
+   std::string output(std::size_t record, std::size_t i) const;
 
    // True when the policy runs as lowered register code.
    bool lowered() const;

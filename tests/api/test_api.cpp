@@ -88,3 +88,61 @@ TEST_CASE("explanations through the library")
    CHECK(r.explanation_text({"months"}).find("cap = 12") != std::string::npos);
    CHECK(r.explanation_json().find("\"name\":\"cap\"") != std::string::npos);
 }
+
+TEST_CASE("an Evaluator gives what evaluate_json gives, record after record")
+{
+   const auto policy = pol::Policy::compile_string("tariff.pol", policy_text);
+   pol::Evaluator evaluator(policy);
+   CHECK(evaluator.lowered());
+   const std::vector<std::string> records = {
+      R"({"scheme": "VR", "years": 10, "pay": 30000})",        // lowered code
+      R"({"scheme": "CR", "years": 30, "pay": "£30,000.50"})",  // money as text: the general reader
+      R"({"scheme": "CR", "years": 60, "pay": 1000})",         // a violation
+      R"({"scheme": "XX", "years": 1, "pay": 1000})",          // an error naming the field
+      R"({"scheme": "VE", "years": 7, "pay": 1000.10})",
+   };
+   for (const auto& r : records) {
+      INFO(r);
+      std::string out = "[";
+      const auto outcome = evaluator.evaluate_json(r, out);
+      const auto want = policy->evaluate_json(r);
+      CHECK(outcome.ok == want.ok());
+      if (want.ok()) {
+         CHECK(out == "[" + want.json());
+         CHECK(outcome.violations == want.violations.size());
+      } else {
+         CHECK(out == "[");
+         REQUIRE(outcome.error != nullptr);
+         CHECK(outcome.error->field == "scheme");
+      }
+   }
+}
+
+TEST_CASE("typed records, one at a time and many at once")
+{
+   const auto policy = pol::Policy::compile_string("tariff.pol", policy_text);
+   pol::Evaluator evaluator(policy);
+   const auto vr = evaluator.read(R"({"scheme": "VR", "years": 10, "pay": 30000})");
+   const auto big = evaluator.read(R"({"scheme": "CR", "years": 60, "pay": 1000})");
+   CHECK_THROWS_WITH(evaluator.read(R"({"scheme": "VR", "years": "ten", "pay": 1})"), Catch::Contains("years"));
+
+   const auto one = evaluator.evaluate(vr);
+   CHECK(one.ok);
+   CHECK(evaluator.output(0) == "10");
+   CHECK(evaluator.output(1) == "\"25000.00\"");
+
+   pol::Records batch;
+   for (int i = 0; i < 150; ++i) batch.add(i % 3 == 2 ? big : vr);
+   const auto& outcomes = evaluator.evaluate(batch);
+   REQUIRE(outcomes.size() == 150);
+   for (std::size_t k = 0; k < 150; ++k) {
+      INFO(k);
+      CHECK(outcomes[k].ok);
+      CHECK(outcomes[k].violations == (k % 3 == 2 ? 1u : 0u));
+      CHECK(evaluator.output(k, 0) == (k % 3 == 2 ? "12" : "10"));
+      CHECK(evaluator.output(k, 1) == (k % 3 == 2 ? "\"1000.00\"" : "\"25000.00\""));
+   }
+   pol::Records other;
+   other.add(pol::Evaluator(pol::Policy::compile_string("other.pol", policy_text)).read(R"({"scheme": "VR", "years": 1, "pay": 1})"));
+   CHECK_THROWS(evaluator.evaluate(other));
+}

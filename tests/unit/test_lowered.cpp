@@ -209,3 +209,43 @@ TEST_CASE("policies with lists, records or text are not lowered")
    CHECK(test::checked("input name: text\noutput n = name == \"x\"\n").lowered() == nullptr);
    CHECK(test::checked("input a: int\noutput n = a + 1\n").lowered() != nullptr);
 }
+
+TEST_CASE("straight code gives the same over many records at once as one at a time")
+{
+   std::mt19937_64 rng(7);
+   std::size_t straight = 0;
+   for (const auto& file : policy_files()) {
+      auto c = interp::compile_file(file.string());
+      if (!c.ok()) continue;
+      const interp::Policy policy(std::move(c.program));
+      if (!policy.lowered() || !policy.lowered()->straight) continue;
+      ++straight;
+      const auto& code = *policy.lowered();
+      const auto as_of = *interp::Date::parse("2024-06-30");
+      interp::Machine single(code, policy.program(), as_of), many(code, policy.program(), as_of);
+      std::vector<std::vector<interp::Cell>> batch;
+      while (batch.size() < interp::lanes) {
+         std::vector<interp::RuntimeError> errors;
+         const auto values = policy.decode_inputs(interp::parse_json(random_record(policy.program(), rng)).value, errors);
+         std::vector<interp::Cell> cells;
+         if (errors.empty() && interp::Machine::cells_of(code, values, cells)) batch.push_back(cells);
+      }
+      for (std::size_t l = 0; l < batch.size(); ++l) many.load_lane(l, batch[l]);
+      const auto failed = many.run_lanes(batch.size());
+      for (std::size_t l = 0; l < batch.size(); ++l) {
+         INFO(file.string() << " lane " << l);
+         single.load(batch[l]);
+         const bool ok = single.run();
+         CHECK(ok == ((failed >> l & 1) == 0));
+         if (!ok) continue;
+         CHECK(single.exact() == many.exact(l));
+         for (std::size_t i = 0; i < code.outputs.size(); ++i) {
+            std::string a, b;
+            single.write_output(i, a);
+            many.write_value(i, many.lane_output(l, i), b);
+            CHECK(a == b);
+         }
+      }
+   }
+   CHECK(straight >= 3);
+}
