@@ -26,7 +26,7 @@ public:
    // (31 January + 1 month is 28 or 29 February).
    Date add_months(std::int64_t months) const;
    // n years later; 29 February becomes 28 February in a non-leap year.
-   Date add_years(std::int64_t years) const { return add_months(years * 12); }
+   Date add_years(std::int64_t years) const;
    Date add_days(std::int64_t days) const;
 
    auto operator<=>(const Date&) const = default;
@@ -48,5 +48,12 @@ std::int64_t years_between(Date from, Date to);
 struct DateRangeError {
    std::string message;
 };
+
+inline Date Date::add_years(std::int64_t years) const
+{
+   std::int64_t months;
+   if (__builtin_mul_overflow(years, 12, &months)) throw DateRangeError{"the date moves outside the years 0001 to 9999"};
+   return add_months(months);
+}
 
 }  // namespace pol::interp

@@ -53,3 +53,10 @@ TEST_CASE("leap years")
    CHECK(is_leap_year(2000));
    CHECK(days_in_month(2023, 2) == 28);
 }
+
+TEST_CASE("a date moved by a huge number of years is a range error, not an overflow")
+{
+   const auto d = *pol::interp::Date::from_civil(2000, 1, 1);
+   CHECK_THROWS_AS(d.add_years(3411192480352464371), pol::interp::DateRangeError);
+   CHECK_THROWS_AS(d.add_years(-3411192480352464371), pol::interp::DateRangeError);
+}
