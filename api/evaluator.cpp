@@ -40,12 +40,12 @@ std::size_t Records::size() const { return impl_->records.size(); }
 void Records::add(const Record& record)
 {
    auto& s = *impl_;
-   if (!record.impl_) throw std::invalid_argument("an empty record");
+   if (!record.impl_) throw std::invalid_argument("the record is empty: make records with Evaluator::read");
    if (!s.policy) {
       s.policy = record.impl_->policy;
       s.width = record.impl_->values.empty() ? record.impl_->cells().size() : record.impl_->values.size();
    }
-   if (record.impl_->policy != s.policy) throw std::invalid_argument("the records were read for different policies");
+   if (record.impl_->policy != s.policy) throw std::invalid_argument("the records were read for different policies: keep one Records per policy");
    const auto cells = record.impl_->cells();
    s.lowered.push_back(record.impl_->lowered ? 1 : 0);
    s.cells.insert(s.cells.end(), cells.begin(), cells.end());
@@ -53,9 +53,17 @@ void Records::add(const Record& record)
    s.records.push_back(record);
 }
 
+namespace {
+
+// What one evaluation gave, from its result.
+Evaluator::Outcome outcome_of(const Result& r) { return r.ok() ? Evaluator::Outcome{true, r.violations.size(), nullptr} : Evaluator::Outcome{false, 0, &r.errors.front()}; }
+
+}  // namespace
+
 struct Evaluator::Impl {
    std::shared_ptr<const Policy> policy;
    EvalOptions options;
+   interp::EvalOptions general_options;  // the same, as the general evaluator takes them
    std::optional<interp::Machine> machine;
    Result last;               // the last result of the general evaluator
    bool last_lowered = false; // whether the last evaluate(record) ran as register code
@@ -68,37 +76,32 @@ struct Evaluator::Impl {
 
    Impl(std::shared_ptr<const Policy> p, const EvalOptions& o) : policy(std::move(p)), options(o)
    {
+      general_options.as_of = date_option(options);
+      general_options.explain = options.explain;
       const auto& inner = policy->impl().policy;
-      if (inner.lowered() && !options.explain) {
-         const auto as_of = date_option(options);
-         machine.emplace(*inner.lowered(), inner.program(), as_of ? *as_of : interp::today());
-      }
+      if (inner.lowered() && !options.explain) machine.emplace(*inner.lowered(), inner.program(), general_options.as_of.value_or(interp::today()));
    }
 
    const interp::Code& code() const { return *policy->impl().policy.lowered(); }
 
    void check(const Record& record) const
    {
-      if (!record.impl_ || record.impl_->policy != policy.get()) throw std::invalid_argument("the record was read for another policy");
+      if (!record.impl_ || record.impl_->policy != policy.get()) throw std::invalid_argument("the record was read for another policy: read it with an Evaluator of this one");
    }
 
    // A record's result from the general evaluator.
    Result general_result(const Record& record) const
    {
-      interp::EvalOptions o;
-      o.as_of = date_option(options);
-      o.explain = options.explain;
       const auto& inner = policy->impl().policy;
       auto values = record.impl_->lowered ? interp::Machine::values_of(*inner.lowered(), record.impl_->cells()) : record.impl_->values;
-      return ResultAccess::make(*policy, inner.evaluate(std::move(values), o), options);
+      return ResultAccess::make(*policy, inner.evaluate(std::move(values), general_options), options);
    }
 
    Outcome general(Result r)
    {
       last = std::move(r);
       last_lowered = false;
-      if (!last.ok()) return {false, 0, &last.errors.front()};
-      return {true, last.violations.size(), nullptr};
+      return outcome_of(last);
    }
 };
 
@@ -165,7 +168,7 @@ const std::vector<Evaluator::Outcome>& Evaluator::evaluate(const Records& batch)
    auto& s = *impl_;
    const auto& b = *batch.impl_;
    const std::size_t n = b.records.size();
-   if (n > 0 && b.policy != s.policy.get()) throw std::invalid_argument("the records were read for another policy");
+   if (n > 0 && b.policy != s.policy.get()) throw std::invalid_argument("the records were read for another policy: read them with an Evaluator of this one");
    s.outcomes.assign(n, Outcome{});
    s.general_results.clear();
    s.general_of.assign(n, -1);
@@ -207,9 +210,7 @@ const std::vector<Evaluator::Outcome>& Evaluator::evaluate(const Records& batch)
       }
    }
    for (std::size_t k = 0; k < n; ++k) {
-      if (s.general_of[k] < 0) continue;
-      const Result& r = s.general_results[static_cast<std::size_t>(s.general_of[k])];
-      s.outcomes[k] = r.ok() ? Outcome{true, r.violations.size(), nullptr} : Outcome{false, 0, &r.errors.front()};
+      if (s.general_of[k] >= 0) s.outcomes[k] = outcome_of(s.general_results[static_cast<std::size_t>(s.general_of[k])]);
    }
    return s.outcomes;
 }
@@ -217,15 +218,16 @@ const std::vector<Evaluator::Outcome>& Evaluator::evaluate(const Records& batch)
 std::string Evaluator::output(std::size_t record, std::size_t i) const
 {
    const auto& s = *impl_;
-   if (record >= s.general_of.size()) throw std::out_of_range(fmt::format("no record {} in the last evaluation", record));
+   if (record >= s.general_of.size()) throw std::out_of_range(fmt::format("record {}: the last evaluation had {} records", record, s.general_of.size()));
    if (s.general_of[record] >= 0) {
       const auto& outputs = s.general_results[static_cast<std::size_t>(s.general_of[record])].outputs;
-      if (i >= outputs.size()) throw std::out_of_range(fmt::format("record {} has no output {}", record, i));
+      if (i >= outputs.size()) throw std::out_of_range(fmt::format("output {}: record {} has {} outputs", i, record, outputs.size()));
       return outputs[i].second;
    }
    const std::size_t width = s.code().outputs.size();
+   if (i >= width) throw std::out_of_range(fmt::format("output {}: the policy has {} outputs", i, width));
    std::string text;
-   if (i >= width || !s.machine->write_value(i, s.values[record * width + i], text)) throw std::out_of_range(fmt::format("no output {}", i));
+   s.machine->write_value(i, s.values[record * width + i], text);  // exact: checked when evaluated
    return text;
 }
 
@@ -233,7 +235,9 @@ std::string Evaluator::output(std::size_t i) const
 {
    std::string text;
    if (impl_->last_lowered) {
-      if (i >= impl_->policy->impl().policy.lowered()->outputs.size() || !impl_->machine->write_output(i, text)) throw std::out_of_range(fmt::format("no output {}", i));
+      const std::size_t width = impl_->code().outputs.size();
+      if (i >= width) throw std::out_of_range(fmt::format("output {}: the policy has {} outputs", i, width));
+      impl_->machine->write_output(i, text);  // exact: checked when evaluated
       return text;
    }
    if (i >= impl_->last.outputs.size()) throw std::out_of_range(fmt::format("output {}: the last evaluation has {} outputs", i, impl_->last.outputs.size()));

@@ -1,5 +1,7 @@
 #include "decimal.hpp"
 
+#include "ratio.hpp"
+
 #include <algorithm>
 #include <numeric>
 
@@ -7,22 +9,9 @@ namespace pol::interp {
 
 namespace {
 
-__extension__ typedef __int128 i128;
+using i128 = Int128;
 __extension__ typedef unsigned __int128 u128;
-
-i128 gcd128(i128 a, i128 b)
-{
-   if (a < 0) a = -a;
-   if (b < 0) b = -b;
-   while (b != 0) {
-      const i128 t = a % b;
-      a = b;
-      b = t;
-   }
-   return a;
-}
-
-bool fits(i128 v) { return v >= INT64_MIN && v <= INT64_MAX; }
+using ratio::fits;
 
 mpz_class to_mpz(i128 v)
 {
@@ -64,7 +53,7 @@ std::optional<std::pair<std::int64_t, std::int64_t>> reduce(i128 num, i128 den)
       if (g > 1) return std::make_pair(n / g, d / g);
       return std::make_pair(n, d);
    }
-   const i128 g = gcd128(num, den);
+   const i128 g = ratio::gcd(num, den);
    if (g > 1) {
       num /= g;
       den /= g;
@@ -111,9 +100,6 @@ Decimal Decimal::ratio(std::int64_t num, std::int64_t den)
 
 namespace {
 
-constexpr std::int64_t pow10_table[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000, 100000000000,
-                                        1000000000000, 10000000000000, 100000000000000, 1000000000000000, 10000000000000000, 100000000000000000};
-
 // Plain decimals of up to 17 digits ("-31250.07") without GMP: the common case for money.
 std::optional<Decimal> parse_small(std::string_view s)
 {
@@ -137,7 +123,7 @@ std::optional<Decimal> parse_small(std::string_view s)
       }
    }
    if (!any) return std::nullopt;
-   return Decimal::ratio(negative ? -digits : digits, pow10_table[scale]);
+   return Decimal::ratio(negative ? -digits : digits, ratio::powers_of_ten[scale]);
 }
 
 }  // namespace
@@ -161,9 +147,7 @@ std::optional<Decimal> Decimal::parse(std::string_view s)
    int chunk_len = 0;
    auto flush = [&] {
       if (chunk_len == 0) return;
-      static const std::uint64_t pow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000ull, 100000000000ull,
-                                            1000000000000ull, 10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull, 100000000000000000ull};
-      digits *= static_cast<unsigned long>(pow10[chunk_len]);
+      digits *= static_cast<unsigned long>(ratio::powers_of_ten[chunk_len]);
       digits += static_cast<unsigned long>(chunk);
       chunk = 0;
       chunk_len = 0;
@@ -305,33 +289,8 @@ Decimal Decimal::round_to(const Decimal& increment, Rounding mode) const
 {
    if (increment.sign() <= 0) throw ArithmeticError("the rounding increment must be above zero");
    const Decimal q = *this / increment;
-   const auto decide = [mode](int half, bool negative, bool odd) {  // true: round toward +infinity
-      switch (mode) {
-         case Rounding::floor: return false;
-         case Rounding::ceiling: return true;
-         case Rounding::down: return negative;  // toward zero
-         case Rounding::up: return !negative;   // away from zero
-         case Rounding::half_up: return half > 0 || (half == 0 && !negative);
-         case Rounding::half_down: return half > 0 || (half == 0 && negative);
-         case Rounding::half_even: return half > 0 || (half == 0 && odd);
-      }
-      return false;
-   };
-   if (!q.big_) {
-      // q = w + r/den with 0 <= r < den, all in 128 bits
-      const i128 n = q.num_, d = q.den_;
-      i128 w = n / d, r = n % d;
-      if (r < 0) {
-         --w;
-         r += d;
-      }
-      if (r != 0) {
-         const i128 twice = 2 * r;
-         const int half = twice > d ? 1 : (twice == d ? 0 : -1);
-         if (decide(half, n < 0, (w & 1) != 0)) ++w;
-      }
-      if (fits(w)) return Decimal(static_cast<std::int64_t>(w)) * increment;
-   }
+   Ratio whole_small;
+   if (!q.big_ && ratio::round_quotient(q.num_, q.den_, {1, 1}, mode, whole_small)) return Decimal(whole_small.num) * increment;
    // q = whole + frac, with whole = floor(q) and 0 <= frac < 1
    mpz_class whole;
    Decimal frac;
@@ -347,7 +306,7 @@ Decimal Decimal::round_to(const Decimal& increment, Rounding mode) const
    if (frac.sign() != 0) {
       const auto cmp_half = frac <=> Decimal::ratio(1, 2);
       const int half = cmp_half > 0 ? 1 : (cmp_half == 0 ? 0 : -1);
-      if (decide(half, q.sign() < 0, mpz_odd_p(whole.get_mpz_t()) != 0)) whole += 1;
+      if (ratio::rounds_up(mode, half, q.sign() < 0, mpz_odd_p(whole.get_mpz_t()) != 0)) whole += 1;
    }
    if (mpz_fits_int64(whole) && !increment.big_ && increment.den_ == 1) {
       std::int64_t r;
@@ -368,20 +327,11 @@ std::optional<std::string> Decimal::to_fixed(int min_places) const
 {
    if (!big_) {
       // the denominator must be 2^a * 5^b; then scale to a power of ten without GMP
-      std::int64_t d = den_;
-      int twos = 0, fives = 0;
-      while (d % 2 == 0) {
-         d /= 2;
-         ++twos;
-      }
-      while (d % 5 == 0) {
-         d /= 5;
-         ++fives;
-      }
-      if (d != 1) return std::nullopt;
-      const int places = std::max({twos, fives, min_places});
+      int needed = 0;
+      if (!ratio::decimal_places(den_, needed)) return std::nullopt;
+      const int places = std::max(needed, min_places);
       if (places <= 17) {
-         const i128 scaled = static_cast<i128>(num_) * (pow10_table[places] / den_);
+         const i128 scaled = static_cast<i128>(num_) * (ratio::powers_of_ten[places] / den_);
          const bool negative = scaled < 0;
          u128 u = static_cast<u128>(negative ? -scaled : scaled);
          char buffer[64];

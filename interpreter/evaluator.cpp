@@ -55,6 +55,9 @@ Value parse_literal(const Expr& e)
    }
 }
 
+
+}  // namespace
+
 bool is_literal(const Expr& e)
 {
    switch (e.kind) {
@@ -70,8 +73,6 @@ bool is_literal(const Expr& e)
       default: return false;
    }
 }
-
-}  // namespace
 
 Policy::Policy(std::unique_ptr<Program> program) : program_(std::move(program))
 {
@@ -437,19 +438,6 @@ int compare_values(const Value& l, const Value& r)
       case ValueKind::bool_: return static_cast<int>(l.flag) - static_cast<int>(r.flag);
       default: return 0;
    }
-}
-
-bool holds(lang::CompareOp op, int c)
-{
-   switch (op) {
-      case lang::CompareOp::eq: return c == 0;
-      case lang::CompareOp::ne: return c != 0;
-      case lang::CompareOp::lt: return c < 0;
-      case lang::CompareOp::le: return c <= 0;
-      case lang::CompareOp::gt: return c > 0;
-      case lang::CompareOp::ge: return c >= 0;
-   }
-   return false;
 }
 
 }  // namespace

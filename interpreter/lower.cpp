@@ -3,7 +3,6 @@
 // call. Lowering eagerly is safe because evaluation is pure and any error bails to the general
 // evaluator, which is lazy and has the last word.
 #include <algorithm>
-#include <map>
 
 #include "builtins.hpp"
 #include "lowered.hpp"
@@ -37,21 +36,6 @@ void require_scalar(const Type& t)
       case TypeKind::none:
       case TypeKind::never: return;
       default: throw Unsupported{};
-   }
-}
-
-bool is_literal(const Expr& e)
-{
-   switch (e.kind) {
-      case ExprKind::int_lit:
-      case ExprKind::decimal_lit:
-      case ExprKind::percent_lit:
-      case ExprKind::money_lit:
-      case ExprKind::date_lit:
-      case ExprKind::bool_lit:
-      case ExprKind::none_lit:
-      case ExprKind::duration_lit: return true;
-      default: return false;
    }
 }
 
@@ -111,20 +95,7 @@ public:
          for (const auto& req : m->requires_) assert_true(*req.condition);
       }
       emit({Op::halt});
-      code_.straight = std::all_of(code_.ins.begin(), code_.ins.end() - 1, [](const Ins& i) {
-         switch (i.op) {
-            case Op::halt:
-            case Op::bail:
-            case Op::jump:
-            case Op::jump_if:
-            case Op::jump_unless:
-            case Op::jump_if_none:
-            case Op::jump_if_some:
-            case Op::icmp_else:
-            case Op::ncmp_else: return false;
-            default: return true;
-         }
-      });
+      code_.straight = std::all_of(code_.ins.begin(), code_.ins.end() - 1, [](const Ins& i) { return is_data(i.op) || i.op == Op::check; });
       return std::move(code_);
    }
 
@@ -141,17 +112,10 @@ private:
    {
       const auto r = temp();
       code_.registers[r] = c;
-      constant_.resize(code_.registers.size());
-      constant_[r] = true;
-      if (c.b > 0) {
-         std::int64_t den = ratio::reduced({c.a, c.b}).den;
-         while (den % 2 == 0) den /= 2;
-         while (den % 5 == 0) den /= 5;
-         finite_[r] = den == 1;
-      }
+      int places = 0;
+      if (c.b > 0) finite_[r] = ratio::decimal_places(ratio::reduced({c.a, c.b}).den, places);
       return r;
    }
-   bool is_constant(std::uint16_t r) const { return r < constant_.size() && constant_[r]; }
    std::size_t emit(Ins i)
    {
       fresh_ = unmapped;
@@ -377,8 +341,7 @@ private:
          ensure_uses(*x.value);
       }
       if (decl.default_value) ensure_uses(*decl.default_value);
-      const auto top = std::count_if(decl.exceptions.begin(), decl.exceptions.end(), [](const lang::RuleException& x) { return x.parent.empty(); });
-      if (top == 1 && decl.exceptions.size() == 1) {
+      if (decl.exceptions.size() == 1 && decl.exceptions.front().parent.empty()) {
          // one exception, nothing refining it: if it applies, its value, else the default
          const auto& x = decl.exceptions.front();
          return choose(lower(*x.condition), *x.value, decl.default_value.get());
@@ -589,7 +552,6 @@ private:
          const Op op = e.op == BinaryOp::add ? Op::iadd : e.op == BinaryOp::sub ? Op::isub : Op::imul;
          return emit_to(op, lower(left), lower(right));
       }
-      const auto wide = Type::of(TypeKind::decimal);
       const auto l = lower(left), r = lower(right);
       const Op op = e.op == BinaryOp::add ? Op::nadd : e.op == BinaryOp::sub ? Op::nsub : e.op == BinaryOp::mul ? Op::nmul : Op::ndiv;
       return emit_to(op, l, r);
@@ -673,13 +635,10 @@ private:
             return emit_to(Op::isub, arg(1), from);
          }
          case Builtin::years_between:
-         case Builtin::age_on: {
-            const auto from = arg(0);
-            return emit_to(Op::years_between, from, arg(1));
-         }
+         case Builtin::age_on:
          case Builtin::months_between: {
             const auto from = arg(0);
-            return emit_to(Op::months_between, from, arg(1));
+            return emit_to(id == Builtin::months_between ? Op::months_between : Op::years_between, from, arg(1));
          }
          case Builtin::make_date: {
             const auto y = arg(0), m = arg(1), d = arg(2);
@@ -689,8 +648,8 @@ private:
          case Builtin::month: return emit_to(Op::month, arg(0));
          case Builtin::day: return emit_to(Op::day, arg(0));
          case Builtin::is_leap_year: return emit_to(Op::is_leap_year, arg(0));
-         case Builtin::to_decimal: return lower(*args[0]);
-         case Builtin::to_money: return lower(*args[0]);
+         case Builtin::to_decimal:
+         case Builtin::to_money: return arg(0);  // ints already read as ratios
          case Builtin::to_int:
             if (k0 == TypeKind::int_) return arg(0);
             return emit_to(Op::to_int, arg(0));
@@ -808,7 +767,6 @@ private:
    std::vector<std::uint8_t> state_;  // 0 not lowered, 1 lowering, 2 lowered
    std::vector<std::vector<std::uint16_t>> frames_;  // local slot to register, innermost last
    std::uint16_t true_ = 0, false_ = 0;
-   std::vector<bool> constant_;  // registers that hold constants
    std::vector<bool> finite_;    // registers whose values are certainly finite decimals
    std::size_t label_ = static_cast<std::size_t>(-1);  // the last place a jump lands
    std::uint16_t fresh_ = unmapped;  // the register the last instruction computed, seen by no one else yet

@@ -68,6 +68,8 @@ inline bool is_none(const Cell& c) { return c.b == none_mark; }
 enum class Op : std::uint8_t { POL_CONTROL_OPS(POL_OP_NAME) POL_DATA_OPS(POL_OP_NAME) };
 #undef POL_OP_NAME
 
+inline bool is_data(Op op) { return op >= Op::copy; }  // the first data instruction
+
 struct Ins {
    Op op;
    std::uint8_t x = 0;
@@ -101,6 +103,9 @@ struct Code {
 
 // Records run together by execute_lanes.
 inline constexpr std::size_t lanes = 32;
+
+// Whether e's value is in the literal table (built by interp::Policy, indexed by Expr::ref.index).
+bool is_literal(const lang::Expr& e);
 
 // The lowered code of a checked program, or null when it uses what the code does not cover.
 // `literals` are the literal values, indexed by Expr::ref.index.

@@ -7,18 +7,7 @@ namespace pol::interp {
 
 namespace {
 
-bool holds(std::uint8_t op, int c)
-{
-   switch (static_cast<lang::CompareOp>(op)) {
-      case lang::CompareOp::eq: return c == 0;
-      case lang::CompareOp::ne: return c != 0;
-      case lang::CompareOp::lt: return c < 0;
-      case lang::CompareOp::le: return c <= 0;
-      case lang::CompareOp::gt: return c > 0;
-      case lang::CompareOp::ge: return c >= 0;
-   }
-   return false;
-}
+bool holds(std::uint8_t op, int c) { return interp::holds(static_cast<lang::CompareOp>(op), c); }
 
 int compare_words(std::int64_t a, std::int64_t b) { return (a > b) - (a < b); }
 

@@ -20,6 +20,53 @@ struct Ratio {
 
 namespace ratio {
 
+inline constexpr std::int64_t powers_of_ten[] = {1,
+                                                 10,
+                                                 100,
+                                                 1000,
+                                                 10000,
+                                                 100000,
+                                                 1000000,
+                                                 10000000,
+                                                 100000000,
+                                                 1000000000,
+                                                 10000000000,
+                                                 100000000000,
+                                                 1000000000000,
+                                                 10000000000000,
+                                                 100000000000000,
+                                                 1000000000000000,
+                                                 10000000000000000,
+                                                 100000000000000000,
+                                                 1000000000000000000};
+
+// The decimal places a fraction over `den` (> 0, in lowest terms) needs: max(a, b) when den is
+// 2^a 5^b; false when its decimal form never ends.
+inline bool decimal_places(std::int64_t den, int& places)
+{
+   int twos = 0, fives = 0;
+   while (den % 2 == 0) den /= 2, ++twos;
+   while (den % 5 == 0) den /= 5, ++fives;
+   places = twos > fives ? twos : fives;
+   return den == 1;
+}
+
+// Whether a quotient rounds toward +infinity, given how its remainder compares with a half
+// (half: -1 below, 0 exactly, 1 above), its sign, and whether its whole part is odd.
+inline bool rounds_up(Rounding mode, int half, bool negative, bool odd)
+{
+   switch (mode) {
+      case Rounding::floor: return false;
+      case Rounding::ceiling: return true;
+      case Rounding::down: return negative;  // toward zero
+      case Rounding::up: return !negative;   // away from zero
+      case Rounding::half_up: return half > 0 || (half == 0 && !negative);
+      case Rounding::half_down: return half > 0 || (half == 0 && negative);
+      case Rounding::half_even: return half > 0 || (half == 0 && odd);
+   }
+   return false;
+}
+
 inline bool fits(Int128 v) { return v >= INT64_MIN && v <= INT64_MAX; }
 
 inline Int128 gcd(Int128 a, Int128 b)
@@ -103,18 +150,7 @@ inline bool round_quotient(Int128 n, Int128 d, Ratio inc, Rounding mode, Ratio& 
    if (r != 0) {
       const Int128 twice = 2 * r;
       const int half = twice > d ? 1 : (twice == d ? 0 : -1);
-      const bool negative = n < 0;
-      bool up = false;
-      switch (mode) {
-         case Rounding::floor: up = false; break;
-         case Rounding::ceiling: up = true; break;
-         case Rounding::down: up = negative; break;
-         case Rounding::up: up = !negative; break;
-         case Rounding::half_up: up = half > 0 || (half == 0 && !negative); break;
-         case Rounding::half_down: up = half > 0 || (half == 0 && negative); break;
-         case Rounding::half_even: up = half > 0 || (half == 0 && (w & 1) != 0); break;
-      }
-      w += up ? 1 : 0;
+      w += rounds_up(mode, half, n < 0, (w & 1) != 0) ? 1 : 0;
    }
    if (!fits(w)) return false;
    return make(w * inc.num, inc.den, out);

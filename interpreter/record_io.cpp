@@ -11,25 +11,7 @@ namespace pol::interp {
 
 namespace {
 
-constexpr std::int64_t powers_of_ten[] = {1,
-                                          10,
-                                          100,
-                                          1000,
-                                          10000,
-                                          100000,
-                                          1000000,
-                                          10000000,
-                                          100000000,
-                                          1000000000,
-                                          10000000000,
-                                          100000000000,
-                                          1000000000000,
-                                          10000000000000,
-                                          100000000000000,
-                                          1000000000000000,
-                                          10000000000000000,
-                                          100000000000000000,
-                                          1000000000000000000};
+using ratio::powers_of_ten;
 
 // "-12.375" as -12375/1000, when it fits 64 bits with at most 18 places; no exponent.
 bool parse_ratio(std::string_view s, Ratio& out)
@@ -93,16 +75,10 @@ bool over_power_of_ten(Ratio& x, int& places)
          return true;
       }
    }
-   // a finite decimal needs a denominator of 2^p 5^q: scale it to 10^max(p, q)
+   // else scale it to the power of ten its decimal form needs
    if (x.den <= 0) return false;
    x = ratio::reduced(x);
-   std::int64_t rest = x.den;
-   int twos = 0, fives = 0;
-   while (rest % 2 == 0) rest /= 2, ++twos;
-   while (rest % 5 == 0) rest /= 5, ++fives;
-   if (rest != 1) return false;
-   places = std::max(twos, fives);
-   if (places > 18) return false;
+   if (!ratio::decimal_places(x.den, places) || places > 18) return false;
    const Int128 scaled = static_cast<Int128>(x.num) * (powers_of_ten[places] / x.den);
    if (!ratio::fits(scaled)) return false;
    x = {static_cast<std::int64_t>(scaled), powers_of_ten[places]};
@@ -238,7 +214,7 @@ bool Machine::read_scalar(std::size_t input, char kind, std::string_view token)
 
 bool Machine::read_json(std::string_view text)
 {
-   for (const auto& in : code_.inputs) registers_[in.reg] = {0, none_mark};
+   for (auto reg : code_.input_regs) registers_[reg] = {0, none_mark};
    const char* p = text.data();
    const char* const end = p + text.size();
    skip_space(p, end);
@@ -351,9 +327,14 @@ std::vector<std::optional<Value>> Machine::values_of(const Code& code, std::span
          case lang::TypeKind::int_: out[i] = Value::int_(c.a); break;
          case lang::TypeKind::date: out[i] = Value::date(Date::from_days(static_cast<std::int32_t>(c.a))); break;
          case lang::TypeKind::enum_: out[i] = Value::enum_(t.id, c.a); break;
-         case lang::TypeKind::decimal: out[i] = Value::decimal(Decimal::ratio(c.ratio().num, c.ratio().den)); break;
-         case lang::TypeKind::money: out[i] = Value::money(Decimal::ratio(c.ratio().num, c.ratio().den)); break;
-         case lang::TypeKind::duration: out[i] = Value::duration(Decimal::ratio(c.ratio().num, c.ratio().den), t.unit); break;
+         case lang::TypeKind::decimal:
+         case lang::TypeKind::money:
+         case lang::TypeKind::duration: {
+            const Ratio q = c.ratio();
+            Decimal n = Decimal::ratio(q.num, q.den);
+            out[i] = t.kind == lang::TypeKind::decimal ? Value::decimal(n) : t.kind == lang::TypeKind::money ? Value::money(n) : Value::duration(n, t.unit);
+            break;
+         }
          default: break;
       }
    }

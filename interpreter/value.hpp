@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "ast.hpp"
 #include "date.hpp"
 #include "decimal.hpp"
 #include "types.hpp"
@@ -46,5 +47,19 @@ struct Value {
 };
 
 bool operator==(const Value& a, const Value& b);
+
+// Whether a comparison holds, given c < 0, 0 or > 0 as the left side is below, equal or above.
+inline bool holds(lang::CompareOp op, int c)
+{
+   switch (op) {
+      case lang::CompareOp::eq: return c == 0;
+      case lang::CompareOp::ne: return c != 0;
+      case lang::CompareOp::lt: return c < 0;
+      case lang::CompareOp::le: return c <= 0;
+      case lang::CompareOp::gt: return c > 0;
+      case lang::CompareOp::ge: return c >= 0;
+   }
+   return false;
+}
 
 }  // namespace pol::interp

@@ -146,3 +146,16 @@ TEST_CASE("typed records, one at a time and many at once")
    other.add(pol::Evaluator(pol::Policy::compile_string("other.pol", policy_text)).read(R"({"scheme": "VR", "years": 1, "pay": 1})"));
    CHECK_THROWS(evaluator.evaluate(other));
 }
+
+TEST_CASE("a lowered record whose output has no exact decimal form gets the general evaluator's error")
+{
+   const auto policy = pol::Policy::compile_string("thirds.pol", "input a: decimal\noutput third = a / 3\n");
+   pol::Evaluator evaluator(policy);
+   REQUIRE(evaluator.lowered());
+   const auto outcome = evaluator.evaluate(evaluator.read(R"({"a": 1})"));
+   CHECK_FALSE(outcome.ok);
+   REQUIRE(outcome.error != nullptr);
+   CHECK(outcome.error->code == "R0301");
+   CHECK(evaluator.evaluate(evaluator.read(R"({"a": 3})")).ok);
+   CHECK(evaluator.output(0) == "\"1\"");
+}
