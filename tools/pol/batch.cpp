@@ -1,13 +1,14 @@
 // pol batch POLICY --input FILE: one evaluation per JSONL line or CSV row, on all cores, streamed in
 // chunks so memory stays flat; output is in input order, one line per input line.
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <chrono>
-#include <atomic>
 #include <filesystem>
-#include <future>
-#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -15,23 +16,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "batch_stream.hpp"
 #include "commands.hpp"
 
 namespace pol::cli {
 
 namespace {
-
-enum class Data { jsonl, csv };
-
-struct Totals {
-   std::size_t records = 0, errors = 0, violations = 0;
-};
-
-// One input record: its first line in the file, and its text (a JSON line or a CSV row).
-struct Record {
-   std::size_t line = 0;
-   std::string text;
-};
 
 // Splits one CSV row (RFC 4180: quoted fields, "" for a quote) into its fields.
 std::vector<std::string> split_csv(std::string_view row)
@@ -106,15 +96,35 @@ public:
    {
    }
 
-   // Appends the result line for one record (without its line end).
-   void run(std::string_view text, std::size_t line, std::string& out, Totals& totals)
+   // Evaluates every record of a block into its results, one line each.
+   void run(Block& b)
    {
+      b.lines = for_each_record(b.text(), in_, [&](std::string_view record, std::size_t line) {
+         run(record, line, b);
+         b.out += '\n';
+      });
+   }
+
+   std::string csv_header() const
+   {
+      std::string h;
+      for (const auto& name : outputs_) h += csv_field(name) + ",";
+      return h + "violations,error";
+   }
+
+private:
+   // Appends the result line for one record (without its line end); `line` is within the block.
+   void run(std::string_view text, std::size_t line, Block& b)
+   {
+      std::string& out = b.out;
+      Totals& totals = b.totals;
+      ++totals.records;
       if (text.find_first_not_of(" \t") == std::string_view::npos) {
-         return error(line, R"({"code":"R0002","message":"the line is blank: expected a record of inputs"})", out, totals);
+         return error(line, R"({"code":"R0002","message":"the line is blank: expected a record of inputs"})", b);
       }
       if (in_ == Data::jsonl && out_ == Data::jsonl) {
          const auto outcome = evaluator_.evaluate_json(text, out);
-         if (!outcome.ok) return error(line, outcome.error->json, out, totals);
+         if (!outcome.ok) return error(line, outcome.error->json, b);
          totals.violations += outcome.violations;
          return;
       }
@@ -124,10 +134,10 @@ public:
       } else {
          std::string problem;
          auto inputs = csv_record(inputs_, header_, text, problem);
-         if (!inputs) return error(line, nlohmann::ordered_json{{"code", "R0003"}, {"message", problem}}.dump(), out, totals);
+         if (!inputs) return error(line, nlohmann::ordered_json{{"code", "R0003"}, {"message", problem}}.dump(), b);
          result = policy_->evaluate(*inputs, options_);
       }
-      if (!result.ok()) return error(line, result.errors.front().json, out, totals);
+      if (!result.ok()) return error(line, result.errors.front().json, b);
       totals.violations += result.violations.size();
       if (out_ == Data::jsonl) {
          out += result.json();
@@ -144,24 +154,27 @@ public:
       out += csv_field(fmt::format("{}", fmt::join(messages, "; "))) + ",";
    }
 
-   std::string csv_header() const
+   // The error object, or CSV row, for a record; the writer puts in its line number.
+   void error(std::size_t line, const std::string& error_json, Block& b) const
    {
-      std::string h;
-      for (const auto& name : outputs_) h += csv_field(name) + ",";
-      return h + "violations,error";
-   }
-
-private:
-   void error(std::size_t line, const std::string& error_json, std::string& out, Totals& totals) const
-   {
-      ++totals.errors;
+      ++b.totals.errors;
       if (out_ == Data::csv) {
          const auto e = nlohmann::json::parse(error_json);
          const std::string field = e.contains("field") ? fmt::format(" (field {})", e["field"].get<std::string>()) : "";
-         out += std::string(outputs_.size() + 1, ',') + csv_field(fmt::format("line {}: {}{}", line, e["message"].get<std::string>(), field));
+         // digits need no quoting, so the number can go into the quoted cell as it is
+         const std::string cell = csv_field(fmt::format("line : {}{}", e["message"].get<std::string>(), field));
+         const std::size_t number_at = cell.find(':');
+         b.out += std::string(outputs_.size() + 1, ',');
+         b.out.append(cell, 0, number_at);
+         b.mark_line(line);
+         b.out.append(cell, number_at);
          return;
       }
-      out += fmt::format("{{\"line\":{},\"error\":{}}}", line, error_json);
+      b.out += "{\"line\":";
+      b.mark_line(line);
+      b.out += ",\"error\":";
+      b.out += error_json;
+      b.out += '}';
    }
 
    std::shared_ptr<const Policy> policy_;
@@ -180,80 +193,6 @@ Data format_of(const std::string& chosen, const std::string& path, Data fallback
    if (path.ends_with(".csv")) return Data::csv;
    return fallback;
 }
-
-// A block of the input, cut into records: a JSON line, or a CSV row whose quoted fields may
-// span lines. Each record has its first line's number and its text, without the line end (LF
-// or CRLF); the input may start with a byte-order mark and end without a line end.
-struct Chunk {
-   std::string text;
-   struct Span {
-      std::size_t line, begin, size;
-   };
-   std::vector<Span> records;
-   std::string_view record(std::size_t i) const { return std::string_view(text).substr(records[i].begin, records[i].size); }
-};
-
-class ChunkReader {
-public:
-   ChunkReader(std::istream& in, Data format) : in_(in), format_(format) {}
-
-   // The next block of about `bytes`, cut at a record's end; empty at the end of the input.
-   Chunk next(std::size_t bytes = 4 << 20)
-   {
-      Chunk c;
-      c.text = std::move(rest_);
-      rest_.clear();
-      while (!eof_ && c.text.size() < bytes) {
-         const std::size_t had = c.text.size();
-         c.text.resize(had + bytes);
-         in_.read(c.text.data() + had, static_cast<std::streamsize>(bytes));
-         c.text.resize(had + static_cast<std::size_t>(in_.gcount()));
-         if (!in_) eof_ = true;
-      }
-      if (first_ && c.text.starts_with("\xEF\xBB\xBF")) c.text.erase(0, 3);
-      first_ = false;
-      std::size_t begin = 0, line = line_;
-      bool quoted = false;
-      for (std::size_t i = 0; i < c.text.size(); ++i) {
-         const char ch = c.text[i];
-         if (ch == '"' && format_ == Data::csv) quoted = !quoted;
-         if (ch != '\n') continue;
-         ++line_;
-         if (quoted) continue;  // a line end inside a quoted CSV field
-         add(c, line, begin, i);
-         begin = i + 1;
-         line = line_;
-      }
-      if (eof_) {
-         if (begin < c.text.size()) {  // a last record without a line end
-            ++line_;
-            add(c, line, begin, c.text.size());
-         }
-      } else {
-         rest_ = c.text.substr(begin);
-         line_ = line;
-         c.text.resize(begin);
-      }
-      done_ += c.text.size();
-      return c;
-   }
-
-   std::uintmax_t bytes_done() const { return done_; }
-
-private:
-   static void add(Chunk& c, std::size_t line, std::size_t begin, std::size_t end)
-   {
-      if (end > begin && c.text[end - 1] == '\r') --end;
-      c.records.push_back({line + 1, begin, end - begin});
-   }
-
-   std::istream& in_;
-   Data format_;
-   std::string rest_;  // an unfinished record, carried to the next block
-   std::size_t line_ = 0;  // lines before the next record
-   bool eof_ = false, first_ = true;
-   std::atomic<std::uintmax_t> done_ = 0;
-};
 
 // A progress line on stderr, when it is a terminal.
 void show_progress(std::size_t records, double seconds, std::uintmax_t done, std::uintmax_t total)
@@ -286,6 +225,7 @@ Runner add_batch(CLI::App& app)
       unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
       bool fail_on_error = false;
       std::vector<std::string> path;
+      std::size_t block_bytes = 1 << 20;
    };
    auto o = std::make_shared<Options>();
    cmd->add_option("policy", o->policy, "The policy file (.pol)")->required();
@@ -297,6 +237,8 @@ Runner add_batch(CLI::App& app)
    cmd->add_option("--jobs,-j", o->jobs, "Threads to evaluate with (default: all cores)")->check(CLI::Range(1u, 256u));
    cmd->add_flag("--fail-on-error", o->fail_on_error, "Exit with status 1 when any line had an error (for CI)");
    cmd->add_option("--path", o->path, "Extra folders to search for imported files");
+   // blocks are read, evaluated and written whole; tests make them small to cross many edges
+   cmd->add_option("--block-bytes", o->block_bytes)->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30))->group("");
    return [o] {
       if (!as_of_ok(o->as_of)) return exit_usage;
       EvalOptions options;
@@ -304,44 +246,17 @@ Runner add_batch(CLI::App& app)
       int status = exit_ok;
       const auto loaded = load_policy(o->policy, o->path, false, status);
       if (!loaded) return status;
-      std::ifstream file_in;
-      std::istream* in = &std::cin;
-      if (o->input != "-") {
-         file_in.open(o->input, std::ios::binary);
-         if (!file_in) {
-            std::cerr << fmt::format("error: cannot read the input file {}\n", o->input);
-            return exit_usage;
-         }
-         in = &file_in;
+      int in_fd = STDIN_FILENO, out_fd = STDOUT_FILENO;
+      if (o->input != "-" && (in_fd = ::open(o->input.c_str(), O_RDONLY | O_CLOEXEC)) < 0) {
+         std::cerr << fmt::format("error: cannot read the input file {}: {}\n", o->input, std::strerror(errno));
+         return exit_usage;
       }
-      std::ofstream file_out;
-      std::ostream* out = &std::cout;
-      if (o->output != "-") {
-         file_out.open(o->output, std::ios::binary);
-         if (!file_out) {
-            std::cerr << fmt::format("error: cannot write {}\n", o->output);
-            return exit_usage;
-         }
-         out = &file_out;
+      if (o->output != "-" && (out_fd = ::open(o->output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+         std::cerr << fmt::format("error: cannot write {}: {}\n", o->output, std::strerror(errno));
+         return exit_usage;
       }
       const Data in_format = format_of(o->input_format, o->input, Data::jsonl);
       const Data out_format = format_of(o->output_format, o->output, in_format);
-      ChunkReader reader(*in, in_format);
-      Chunk chunk = reader.next();
-      std::size_t first = 0;
-      std::vector<std::string> header;
-      if (in_format == Data::csv) {
-         if (chunk.records.empty()) {
-            std::cerr << "error: the CSV input has no header row\n";
-            return exit_usage;
-         }
-         header = split_csv(chunk.record(0));
-         first = 1;
-      }
-      const unsigned jobs = o->jobs;
-      std::vector<std::unique_ptr<Worker>> workers;
-      for (unsigned j = 0; j < jobs; ++j) workers.push_back(std::make_unique<Worker>(loaded, options, in_format, out_format, header));
-      if (out_format == Data::csv) *out << workers.front()->csv_header() << '\n';
       const bool progress = isatty(STDERR_FILENO) != 0;
       std::uintmax_t input_size = 0;
       if (progress && o->input != "-") {
@@ -350,48 +265,44 @@ Runner add_batch(CLI::App& app)
       }
       const auto start = std::chrono::steady_clock::now();
       Totals totals;
-      // Each thread writes its contiguous share of a chunk into its own buffer; the buffers are
-      // written in order. Reading the next chunk and writing the last overlap with evaluating.
-      std::vector<std::string> results(jobs), written(jobs);
-      std::future<Chunk> reading = std::async(std::launch::async, [&] { return reader.next(); });
-      std::future<void> writing;
-      while (chunk.records.size() > first) {
-         const std::size_t count = chunk.records.size() - first;
-         std::vector<Totals> part(jobs);
-         auto work = [&](unsigned j) {
-            const std::size_t from = first + count * j / jobs, to = first + count * (j + 1) / jobs;
-            std::string& buffer = results[j];
-            buffer.clear();
-            for (std::size_t i = from; i < to; ++i) {
-               workers[j]->run(chunk.record(i), chunk.records[i].line, buffer, part[j]);
-               buffer += '\n';
+      try {
+         BlockReader reader(in_fd, in_format, o->block_bytes);
+         std::vector<std::string> header;
+         std::size_t header_lines = 0;
+         if (in_format == Data::csv) {
+            const auto row = reader.first_record(header_lines);
+            if (!row) {
+               std::cerr << "error: the CSV input has no header row\n";
+               return exit_usage;
             }
-         };
-         std::vector<std::thread> threads;
-         for (unsigned j = 1; j < jobs; ++j) threads.emplace_back(work, j);
-         work(0);
-         for (auto& t : threads) t.join();
-         for (const auto& t : part) {
-            totals.errors += t.errors;
-            totals.violations += t.violations;
+            header = split_csv(*row);
          }
-         totals.records += count;
-         if (writing.valid()) writing.get();
-         std::swap(results, written);
-         writing = std::async(std::launch::async, [&] {
-            for (const auto& block : written) out->write(block.data(), static_cast<std::streamsize>(block.size()));
-         });
-         chunk = reading.get();
-         first = 0;
-         if (!chunk.records.empty()) reading = std::async(std::launch::async, [&] { return reader.next(); });
-         if (progress) {
-            show_progress(totals.records, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), reader.bytes_done(), input_size);
-         }
+         std::vector<std::unique_ptr<Worker>> workers;
+         for (unsigned j = 0; j < o->jobs; ++j) workers.push_back(std::make_unique<Worker>(loaded, options, in_format, out_format, header));
+         BlockWriter writer(out_fd, header_lines);
+         if (out_format == Data::csv) writer.write(workers.front()->csv_header() + "\n");
+         auto shown = start;
+         totals = run_blocks(
+            reader, writer, o->jobs, [&](Block& b, unsigned job) { workers[job]->run(b); },
+            [&](const Totals& so_far) {
+               const auto now = std::chrono::steady_clock::now();
+               if (!progress || now - shown < std::chrono::milliseconds(100)) return;
+               shown = now;
+               show_progress(so_far.records, std::chrono::duration<double>(now - start).count(), reader.bytes_read(), input_size);
+            });
+      } catch (const std::system_error& e) {
+         if (progress) std::cerr << "\n";
+         std::cerr << fmt::format("error: {}\n", e.what());
+         return exit_failed;
       }
-      if (writing.valid()) writing.get();
-      if (reading.valid()) reading.get();
-      if (progress) std::cerr << "\n";
-      out->flush();
+      if (progress) {
+         show_progress(totals.records, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), input_size, input_size);
+         std::cerr << "\n";
+      }
+      if (out_fd != STDOUT_FILENO && ::close(out_fd) != 0) {
+         std::cerr << fmt::format("error: cannot write {}: {}\n", o->output, std::strerror(errno));
+         return exit_failed;
+      }
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       std::cerr << fmt::format("{} records, {} errors, {} violations in {:.2f} s ({:.0f} records/s)\n", totals.records, totals.errors, totals.violations, seconds,
                                seconds > 0 ? static_cast<double>(totals.records) / seconds : 0.0);

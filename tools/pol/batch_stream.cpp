@@ -1,0 +1,209 @@
+#include "batch_stream.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <system_error>
+#include <thread>
+
+namespace pol::cli {
+
+std::size_t BlockReader::fill(char* to, std::size_t room)
+{
+   std::size_t got = 0;
+   while (got < room && !eof_) {
+      const ssize_t n = ::read(fd_, to + got, room - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw std::system_error(errno, std::generic_category(), "cannot read the input");
+      if (n == 0) eof_ = true;
+      got += static_cast<std::size_t>(n);
+   }
+   bytes_read_ += got;
+   return got;
+}
+
+std::size_t BlockReader::record_end(std::string_view text) const
+{
+   if (format_ == Data::jsonl) {
+      const auto nl = text.rfind('\n');
+      return nl == std::string_view::npos ? 0 : nl + 1;
+   }
+   // CSV: the last line end outside quotes, which only a scan from the start can tell
+   std::size_t end = 0;
+   bool quoted = false;
+   for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '"') quoted = !quoted;
+      else if (text[i] == '\n' && !quoted) end = i + 1;
+   }
+   return end;
+}
+
+bool BlockReader::next(Block& b)
+{
+   if (eof_ && carry_.empty()) return false;
+   if (b.capacity < block_bytes_ + carry_.size()) {
+      b.capacity = block_bytes_ + carry_.size();
+      b.buffer = std::make_unique_for_overwrite<char[]>(b.capacity);
+   }
+   std::size_t size = carry_.size();
+   std::memcpy(b.buffer.get(), carry_.data(), size);
+   carry_.clear();
+   std::size_t cut = 0;
+   for (;;) {
+      size += fill(b.buffer.get() + size, b.capacity - size);
+      cut = eof_ ? size : record_end({b.buffer.get(), size});
+      if (cut > 0) break;
+      // one record longer than the block: grow it, keeping what was read
+      auto bigger = std::make_unique_for_overwrite<char[]>(b.capacity * 2);
+      std::memcpy(bigger.get(), b.buffer.get(), size);
+      b.buffer = std::move(bigger);
+      b.capacity *= 2;
+   }
+   carry_.assign(b.buffer.get() + cut, size - cut);
+   b.begin = 0;
+   b.end = cut;
+   if (first_) {
+      first_ = false;
+      if (b.text().starts_with("\xEF\xBB\xBF")) b.begin = 3;
+   }
+   return b.end > b.begin;
+}
+
+std::optional<std::string> BlockReader::first_record(std::size_t& lines)
+{
+   Block b;
+   if (!next(b)) return std::nullopt;
+   std::optional<std::string> first;
+   std::size_t rest = b.end;
+   lines = 0;
+   // the first record's end: stop at the second record
+   std::size_t seen = 0;
+   for_each_record(b.text(), format_, [&](std::string_view record, std::size_t line) {
+      if (seen++ == 0) {
+         first = std::string(record);
+      } else if (seen == 2) {
+         rest = static_cast<std::size_t>(record.data() - b.buffer.get());
+         lines = line;
+      }
+   });
+   if (seen == 1) lines = for_each_record(b.text(), format_, [](std::string_view, std::size_t) {});
+   carry_.insert(0, b.buffer.get() + rest, b.end - rest);
+   return first;
+}
+
+void BlockWriter::write(std::string_view text)
+{
+   while (!text.empty()) {
+      const ssize_t n = ::write(fd_, text.data(), text.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw std::system_error(errno, std::generic_category(), "cannot write the results");
+      text.remove_prefix(static_cast<std::size_t>(n));
+   }
+}
+
+void BlockWriter::write(const Block& b)
+{
+   std::string_view out = b.out;
+   if (!b.marks.empty()) {  // rare: records with errors name their line
+      scratch_.clear();
+      std::size_t from = 0;
+      for (const auto& m : b.marks) {
+         scratch_.append(out.substr(from, m.at - from));
+         char digits[24];
+         scratch_.append(digits, std::to_chars(digits, digits + sizeof digits, lines_ + m.line + 1).ptr);
+         from = m.at;
+      }
+      scratch_.append(out.substr(from));
+      out = scratch_;
+   }
+   write(out);
+   lines_ += b.lines;
+}
+
+Totals run_blocks(BlockReader& reader, BlockWriter& writer, unsigned jobs, const std::function<void(Block&, unsigned)>& process,
+                  const std::function<void(const Totals&)>& after_write)
+{
+   enum class State { free, busy, done };
+   std::vector<Block> blocks(jobs * 2 + 1);
+   std::vector<State> state(blocks.size(), State::free);
+   std::size_t next_read = 0, next_write = 0;
+   bool writing = false, stop = false;
+   std::exception_ptr failure;
+   Totals totals;
+   std::mutex read_mutex, mutex;  // the reader; and the states, counters and failure
+   std::condition_variable freed;
+
+   const auto fail = [&](std::exception_ptr e) {
+      std::lock_guard lock(mutex);
+      if (!failure) failure = e;
+      stop = true;
+      freed.notify_all();
+   };
+   // Writes every finished block that is next in order; only one thread writes at a time.
+   const auto write_ready = [&](std::unique_lock<std::mutex>& lock) {
+      if (writing) return;  // the thread that is writing will take it
+      writing = true;
+      while (!stop && state[next_write % blocks.size()] == State::done) {
+         Block& b = blocks[next_write % blocks.size()];
+         lock.unlock();
+         try {
+            writer.write(b);
+         } catch (...) {
+            lock.lock();
+            writing = false;
+            lock.unlock();
+            throw;
+         }
+         lock.lock();
+         totals.add(b.totals);
+         state[next_write % blocks.size()] = State::free;
+         ++next_write;
+         freed.notify_all();
+         if (after_write) after_write(totals);
+      }
+      writing = false;
+   };
+   const auto work = [&](unsigned job) {
+      try {
+         for (;;) {
+            Block* b = nullptr;
+            {
+               std::lock_guard read_lock(read_mutex);
+               std::size_t slot;
+               {
+                  std::unique_lock lock(mutex);
+                  freed.wait(lock, [&] { return stop || state[next_read % blocks.size()] == State::free; });
+                  if (stop) return;
+                  slot = next_read % blocks.size();
+               }
+               b = &blocks[slot];
+               if (!reader.next(*b)) return;
+               std::lock_guard lock(mutex);
+               state[slot] = State::busy;
+               ++next_read;
+            }
+            b->out.clear();
+            b->marks.clear();
+            b->totals = {};
+            process(*b, job);
+            std::unique_lock lock(mutex);
+            state[static_cast<std::size_t>(b - blocks.data())] = State::done;
+            write_ready(lock);
+         }
+      } catch (...) {
+         fail(std::current_exception());
+      }
+   };
+   std::vector<std::thread> threads;
+   for (unsigned j = 1; j < jobs; ++j) threads.emplace_back(work, j);
+   work(0);
+   for (auto& t : threads) t.join();
+   if (failure) std::rethrow_exception(failure);
+   return totals;
+}
+
+}  // namespace pol::cli

@@ -1,0 +1,129 @@
+// The streaming part of pol batch: the input read in blocks cut at record ends, blocks
+// evaluated on every thread, and the results written in input order, in constant memory.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pol::cli {
+
+enum class Data { jsonl, csv };
+
+struct Totals {
+   std::size_t records = 0, errors = 0, violations = 0;
+   void add(const Totals& t)
+   {
+      records += t.records;
+      errors += t.errors;
+      violations += t.violations;
+   }
+};
+
+// A block of the input, whole records only, and what evaluating them wrote.
+struct Block {
+   std::unique_ptr<char[]> buffer;
+   std::size_t capacity = 0, begin = 0, end = 0;  // the text is buffer[begin, end)
+   std::string out;
+   // Result text can name its record's line before the lines of earlier blocks are counted:
+   // it marks the place and the line within this block, and the writer puts the number in.
+   struct LineMark {
+      std::size_t at, line;
+   };
+   std::vector<LineMark> marks;
+   std::size_t lines = 0;  // line ends in the text
+   Totals totals;
+
+   std::string_view text() const { return {buffer.get() + begin, end - begin}; }
+   void mark_line(std::size_t line) { marks.push_back({out.size(), line}); }
+};
+
+// Calls f(record, line) for each record of a block's text, in order, `line` counting from 0
+// within the block: a JSON line, or a CSV row whose quoted fields may span lines. Records come
+// without their line end (LF or CRLF); the last may have none. Returns the line ends seen.
+template <class F>
+std::size_t for_each_record(std::string_view text, Data format, F&& f)
+{
+   std::size_t line = 0, pos = 0;
+   const auto emit = [&](std::size_t end, std::size_t first_line) {
+      std::string_view record = text.substr(pos, end - pos);
+      if (!record.empty() && record.back() == '\r') record.remove_suffix(1);
+      f(record, first_line);
+   };
+   if (format == Data::jsonl) {
+      while (pos < text.size()) {
+         const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);
+         const std::size_t end = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - text.data()) : text.size();
+         emit(end, line);
+         if (!nl) break;
+         ++line;
+         pos = end + 1;
+      }
+      return line;
+   }
+   bool quoted = false;
+   std::size_t first_line = 0;
+   for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '"') quoted = !quoted;
+      if (text[i] != '\n') continue;
+      ++line;
+      if (quoted) continue;  // a line end inside a quoted field
+      emit(i, first_line);
+      pos = i + 1;
+      first_line = line;
+   }
+   if (pos < text.size()) emit(text.size(), first_line);
+   return line;
+}
+
+// Reads a file descriptor in blocks of about `block_bytes`, each cut at a record's end (a
+// longer record gets a block of its own). Drops a byte-order mark. Not thread-safe.
+class BlockReader {
+public:
+   BlockReader(int fd, Data format, std::size_t block_bytes) : fd_(fd), format_(format), block_bytes_(block_bytes) {}
+
+   // The next block into b; false at the end of the input. Throws std::system_error.
+   bool next(Block& b);
+   // Takes the first record (a CSV header) off the input, and its line ends; nullopt if empty.
+   std::optional<std::string> first_record(std::size_t& lines);
+   std::size_t bytes_read() const { return bytes_read_; }  // may be asked from any thread
+
+private:
+   std::size_t fill(char* to, std::size_t room);  // reads until full or the end
+   std::size_t record_end(std::string_view text) const;  // after the last whole record, or 0
+
+   int fd_;
+   Data format_;
+   std::size_t block_bytes_;
+   std::string carry_;  // the start of a record cut by the previous block
+   bool eof_ = false, first_ = true;
+   std::atomic<std::size_t> bytes_read_ = 0;
+};
+
+// Writes blocks' results to a file descriptor, in order, putting in the line numbers.
+class BlockWriter {
+public:
+   explicit BlockWriter(int fd, std::size_t first_line = 0) : fd_(fd), lines_(first_line) {}
+   void write(const Block& b);  // throws std::system_error
+   void write(std::string_view text);
+
+private:
+   int fd_;
+   std::size_t lines_;  // line ends before the next block
+   std::string scratch_;
+};
+
+// Evaluates every block of the reader on `jobs` threads, each calling process(block, job) to
+// fill block.out, and writes them in input order. At most `jobs` * 2 + 1 blocks are held at
+// once. after_write(totals so far) runs after each block is written. Rethrows the first error
+// of any thread (reading, processing or writing), after the others stop.
+Totals run_blocks(BlockReader& reader, BlockWriter& writer, unsigned jobs, const std::function<void(Block&, unsigned)>& process,
+                  const std::function<void(const Totals&)>& after_write);
+
+}  // namespace pol::cli
