@@ -185,16 +185,24 @@ const std::vector<Evaluator::Outcome>& Evaluator::evaluate(const Records& batch)
          const std::size_t count = std::min(interp::lanes, n - base);
          std::uint64_t skip = 0;
          for (std::size_t l = 0; l < count; ++l) {
-            if (b.lowered[base + l]) m->load_lane(l, cells(base + l));
-            else skip |= std::uint64_t{1} << l;
+            if (!b.lowered[base + l] || !m->load_lane(l, cells(base + l))) skip |= std::uint64_t{1} << l;
          }
          const std::uint64_t failed = m->run_lanes(count) | skip;
          for (std::size_t l = 0; l < count; ++l) {
-            if ((failed >> l & 1) != 0 || !m->exact(l)) {
-               take_general(base + l);
+            const std::size_t k = base + l;
+            if ((failed >> l & 1) == 0 && m->exact(l)) {
+               for (std::size_t i = 0; i < width; ++i) s.values[k * width + i] = m->lane_output(l, i);
                continue;
             }
-            for (std::size_t i = 0; i < width; ++i) s.values[(base + l) * width + i] = m->lane_output(l, i);
+            // the fixed-point code bailed or does not fit: the ratio code, then the general evaluator
+            if (b.lowered[k] && m->has_fixed()) {
+               m->load(cells(k));
+               if (m->run_ratio() && m->exact()) {
+                  for (std::size_t i = 0; i < width; ++i) s.values[k * width + i] = m->output_value(i);
+                  continue;
+               }
+            }
+            take_general(k);
          }
       }
    } else {

@@ -74,7 +74,7 @@ public:
          require_scalar(g.type);
          reg_[slot] = temp();  // set by the reader: none when absent
          code_.registers[reg_[slot]] = {0, none_mark};
-         code_.inputs.push_back({g.name, g.type, reg_[slot]});
+         code_.inputs.push_back({g.name, g.type, reg_[slot], input_scale(g.type)});
          code_.input_regs.push_back(reg_[slot]);
       }
       for (auto slot : p_.inputs) ensure(slot);
@@ -777,7 +777,9 @@ private:
 std::unique_ptr<Code> lower(const lang::Program& program, const std::vector<Value>& literals)
 {
    try {
-      return std::make_unique<Code>(Lowering(program, literals).run());
+      auto code = std::make_unique<Code>(Lowering(program, literals).run());
+      code->fixed = to_fixed(*code);
+      return code;
    } catch (const Unsupported&) {
       return nullptr;
    }

@@ -62,7 +62,11 @@ inline bool is_none(const Cell& c) { return c.b == none_mark; }
    X(add_days)                                                                                     \
    X(months_between) X(years_between)                                                              \
    X(make_date)      /* d = date(a, b, c) */                                                       \
-   X(year) X(month) X(day) X(is_leap_year)
+   X(year) X(month) X(day) X(is_leap_year)                                                        \
+   /* fixed-point code (fixed.cpp): a number of scale s is its value times 10^s, as an int */      \
+   X(scale_up)       /* d = a * 10^x; none stays none */                                           \
+   X(unscale)        /* d = a / 10^x; bails if that has a fraction */                              \
+   X(fround_div)     /* d = a / (b * c) rounded to a whole number by mode x, times c */
 
 #define POL_OP_NAME(name) name,
 enum class Op : std::uint8_t { POL_CONTROL_OPS(POL_OP_NAME) POL_DATA_OPS(POL_OP_NAME) };
@@ -81,13 +85,20 @@ struct CodeInput {
    std::string name;
    lang::Type type;
    std::uint16_t reg;
+   // Numbers are read over 10^scale when they have no more places (so the fixed-point code
+   // takes them as they are); -1 for inputs that are not numbers.
+   int scale = -1;
 };
+
+// The scale a number input is read at: pence for money, four places for other numbers.
+int input_scale(const lang::Type& t);
 
 struct CodeOutput {
    std::string name;
    lang::Type type;
    std::uint16_t reg;
    bool check = true;  // whether its exact written form must be checked (Machine::exact)
+   int scale = -1;     // in fixed-point code, a number's scale: its value is reg / 10^scale
 };
 
 struct Code {
@@ -99,6 +110,8 @@ struct Code {
    std::vector<CodeOutput> outputs;  // in declaration order
    std::uint16_t as_of = 0;          // the evaluation date
    bool straight = false;            // no jumps: it can run over many records at once
+   // The same code over fixed-point numbers, tried first when there is one (to_fixed).
+   std::unique_ptr<Code> fixed;
 };
 
 // Records run together by execute_lanes.
@@ -110,6 +123,10 @@ bool is_literal(const lang::Expr& e);
 // The lowered code of a checked program, or null when it uses what the code does not cover.
 // `literals` are the literal values, indexed by Expr::ref.index.
 std::unique_ptr<Code> lower(const lang::Program& program, const std::vector<Value>& literals);
+
+// The code over fixed-point numbers, with the same inputs and outputs (read and written as
+// ratios); null when a step has no fixed scale (an exact division). lower() sets Code::fixed.
+std::unique_ptr<Code> to_fixed(const Code& code);
 
 // Runs the code over a register file made from code.registers with the inputs and the
 // evaluation date set. False when it bails.
@@ -126,16 +143,23 @@ std::uint64_t execute_lanes(const Code& code, Cell* registers, std::size_t count
 class Machine {
 public:
    Machine(const Code& code, const lang::Program& program, Date as_of);
+   Machine(const Machine&) = delete;  // it points into its own registers
+   Machine& operator=(const Machine&) = delete;
 
-   // A flat JSON object of scalar inputs, numbers read exactly from their text.
+   // A flat JSON object of scalar inputs, numbers read exactly from their text: into the
+   // registers, or into cells as load() takes them (one per input).
    bool read_json(std::string_view text);
+   bool read_json(std::string_view text, std::span<Cell> cells) const;
    // Typed input values (one per input, empty when absent) as the cells load() takes; false if
    // one is beyond the code or a required one is missing.
    static bool cells_of(const Code& code, const std::vector<std::optional<Value>>& inputs, std::vector<Cell>& out);
    void load(std::span<const Cell> cells);
    // The typed values such cells stand for, for the general evaluator.
    static std::vector<std::optional<Value>> values_of(const Code& code, std::span<const Cell> cells);
-   bool run() { return execute(code_, registers_.data()); }
+   // Runs the fixed-point code if there is one, and the ratio code if that bails; or only the
+   // ratio code (for a record that bailed in lanes of fixed-point code).
+   bool run();
+   bool run_ratio();
    // Whether every output has its exact written form (money in whole pence, decimals finite),
    // after run() or, given a lane, after run_lanes().
    static constexpr std::size_t no_lane = static_cast<std::size_t>(-1);
@@ -143,25 +167,38 @@ public:
 
    // Straight code runs many records at once: load each into a lane, run them, read each lane.
    bool runs_lanes() const { return code_.straight; }
-   void load_lane(std::size_t lane, std::span<const Cell> cells);
+   bool has_fixed() const { return fixed_ != nullptr; }
+   bool answered_fixed() const { return fixed_ && answered_ == fixed_; }  // the last run()
+   // False when the record's numbers do not fit the fixed-point code that runs in lanes: run
+   // it alone, with load() and run_ratio().
+   bool load_lane(std::size_t lane, std::span<const Cell> cells);
    std::uint64_t run_lanes(std::size_t count);  // the lanes (as bits) that bailed
-   const Cell& lane_output(std::size_t lane, std::size_t i) const;
+   Cell lane_output(std::size_t lane, std::size_t i) const;
    // Appends {"outputs":{…},"violations":[]}, as the general evaluator's compact result.
    bool write_json(std::string& out) const;
    // Appends one output's JSON text, after run(); or of a value of that output.
    bool write_output(std::size_t i, std::string& out) const;
    bool write_value(std::size_t i, const Cell& value, std::string& out) const;
-   const Cell& output_value(std::size_t i) const { return registers_[code_.outputs[i].reg]; }
+   Cell output_value(std::size_t i) const { return output_cell(answered_->outputs[i], answer_[answered_->outputs[i].reg]); }
 
 private:
-   bool read_scalar(std::size_t input, char kind, std::string_view token);
-   bool given() const;  // every required input has a value
+   // An output's value as a ratio cell, from its register (fixed-point numbers have a scale).
+   static Cell output_cell(const CodeOutput& o, const Cell& c) { return o.scale < 0 || is_none(c) ? c : Cell{c.a, ratio::powers_of_ten[o.scale]}; }
+   // Whether cells of a record's inputs suit the fixed-point code: numbers over 10^scale.
+   bool fits_fixed(std::span<const Cell> cells) const;
 
-   const Code& code_;
+   const Code& code_;                // over ratios
+   const Code* fixed_;               // over fixed-point numbers, if it can be
+   const Code& lane_code_;           // what runs in lanes: the fixed code if there is one
    const lang::Program& program_;
-   std::vector<Cell> registers_;
+   std::vector<Cell> registers_, fixed_registers_;
+   const Code* answered_ = &code_;   // the code that answered the last run(), and its registers
+   const Cell* answer_;
+   bool fixed_fits_ = false;         // whether the loaded record suits the fixed-point code
    std::vector<Cell> lane_registers_;  // column-major, for straight code
-   std::size_t expected_ = 0;  // the input whose name is likely next
+   std::vector<std::string> quoted_names_;  // each input's name and closing quote, as in JSON
+   std::vector<std::size_t> required_inputs_;  // inputs that must be given (no default)
+   std::vector<Cell> cells_;  // a record read by read_json(text)
 };
 
 }  // namespace pol::interp

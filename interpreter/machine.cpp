@@ -100,6 +100,28 @@ template <Op op>
    else if constexpr (op == Op::month) d = word(date_of(a).month());
    else if constexpr (op == Op::day) d = word(date_of(a).day());
    else if constexpr (op == Op::is_leap_year) d = word(is_leap_year(a.a) ? 1 : 0);
+   else if constexpr (op == Op::scale_up) {
+      if (is_none(a)) d = a;
+      else if (__builtin_mul_overflow(a.a, ratio::powers_of_ten[i.x], &v)) return false;
+      else d = word(v);
+   }
+   else if constexpr (op == Op::unscale) {
+      const std::int64_t unit = ratio::powers_of_ten[i.x];
+      if (a.a % unit != 0) return false;
+      d = word(a.a / unit);
+   }
+   else if constexpr (op == Op::fround_div) {
+      if (c.a <= 0) return false;  // the increment must be above zero
+      std::int64_t num = a.a, den;
+      if (__builtin_mul_overflow(b.a, c.a, &den) || den == 0) return false;  // division by zero: the general evaluator says so
+      if (den < 0) {
+         if (num == INT64_MIN || den == INT64_MIN) return false;
+         num = -num;
+         den = -den;
+      }
+      if (__builtin_mul_overflow(ratio::round_whole(num, den, static_cast<Rounding>(i.x)), c.a, &v)) return false;
+      d = word(v);
+   }
    return true;
 }
 

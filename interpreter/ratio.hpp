@@ -131,28 +131,44 @@ inline int compare(Ratio a, Ratio b)
    return (l > r) - (l < r);
 }
 
+// n / d (d > 0) rounded to a whole number by the mode.
+inline std::int64_t round_whole(std::int64_t n, std::int64_t d, Rounding mode)
+{
+   std::int64_t q = n / d, r = n % d;
+   if (r < 0) {
+      --q;
+      r += d;
+   }
+   if (r != 0) q += rounds_up(mode, (r > d - r) - (r < d - r), n < 0, (q & 1) != 0) ? 1 : 0;
+   return q;
+}
+
 // Rounds n / d (d > 0) to a whole number by the mode, then scales it by inc.
 inline bool round_quotient(Int128 n, Int128 d, Ratio inc, Rounding mode, Ratio& out)
 {
-   Int128 w, r;
-   if (fits(n) && fits(d)) {  // 64-bit division is far cheaper
-      const auto n64 = static_cast<std::int64_t>(n), d64 = static_cast<std::int64_t>(d);
-      w = n64 / d64;
-      r = n64 % d64;
+   Int128 w;
+   if (fits(n) && fits(d)) [[likely]] {  // 64-bit division is far cheaper
+      const std::int64_t q = round_whole(static_cast<std::int64_t>(n), static_cast<std::int64_t>(d), mode);
+      std::int64_t v;
+      if (!__builtin_mul_overflow(q, inc.num, &v)) {
+         out = {v, inc.den};
+         return true;
+      }
+      w = q;
    } else {
       w = n / d;
-      r = n % d;
+      Int128 r = n % d;
+      if (r < 0) {
+         --w;
+         r += d;
+      }
+      if (r != 0) {
+         const Int128 twice = 2 * r;
+         const int half = twice > d ? 1 : (twice == d ? 0 : -1);
+         w += rounds_up(mode, half, n < 0, (w & 1) != 0) ? 1 : 0;
+      }
+      if (!fits(w)) return false;
    }
-   if (r < 0) {
-      --w;
-      r += d;
-   }
-   if (r != 0) {
-      const Int128 twice = 2 * r;
-      const int half = twice > d ? 1 : (twice == d ? 0 : -1);
-      w += rounds_up(mode, half, n < 0, (w & 1) != 0) ? 1 : 0;
-   }
-   if (!fits(w)) return false;
    return make(w * inc.num, inc.den, out);
 }
 

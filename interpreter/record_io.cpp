@@ -4,6 +4,7 @@
 // every error its message, takes the record.
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 
 #include "lowered.hpp"
 
@@ -14,7 +15,7 @@ namespace {
 using ratio::powers_of_ten;
 
 // "-12.375" as -12375/1000, when it fits 64 bits with at most 18 places; no exponent.
-bool parse_ratio(std::string_view s, Ratio& out)
+bool parse_ratio(std::string_view s, Ratio& out, int* places_out = nullptr)
 {
    std::size_t i = 0;
    const bool negative = !s.empty() && s[0] == '-';
@@ -22,12 +23,14 @@ bool parse_ratio(std::string_view s, Ratio& out)
    if (i == s.size() || s[i] < '0' || s[i] > '9') return false;
    if (s[i] == '0' && i + 1 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '9') return false;  // leading zeros
    std::int64_t num = 0;
-   int places = 0;
+   int places = 0, digits = 0;
    bool point = false;
    for (; i < s.size(); ++i) {
       const char c = s[i];
       if (c >= '0' && c <= '9') {
-         if (__builtin_mul_overflow(num, 10, &num) || __builtin_add_overflow(num, c - '0', &num)) return false;
+         // 18 digits always fit; past them, check
+         if (++digits <= 18) num = num * 10 + (c - '0');
+         else if (__builtin_mul_overflow(num, 10, &num) || __builtin_add_overflow(num, c - '0', &num)) return false;
          if (point && ++places > 18) return false;
       } else if (c == '.' && !point && i + 1 < s.size()) {
          point = true;
@@ -36,7 +39,37 @@ bool parse_ratio(std::string_view s, Ratio& out)
       }
    }
    out = {negative ? -num : num, powers_of_ten[places]};
+   if (places_out) *places_out = places;
    return true;
+}
+
+// Whether n bytes at a and b are equal; short names are compared without calling memcmp.
+inline bool same_bytes(const char* a, const char* b, std::size_t n)
+{
+   if (n >= 8 && n <= 16) {
+      std::uint64_t x0, y0, x1, y1;
+      std::memcpy(&x0, a, 8);
+      std::memcpy(&y0, b, 8);
+      std::memcpy(&x1, a + n - 8, 8);
+      std::memcpy(&y1, b + n - 8, 8);
+      return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+   }
+   if (n > 16) return std::memcmp(a, b, n) == 0;
+   for (std::size_t i = 0; i < n; ++i) {
+      if (a[i] != b[i]) return false;
+   }
+   return true;
+}
+
+inline bool same_text(std::string_view a, std::string_view b) { return a.size() == b.size() && same_bytes(a.data(), b.data(), a.size()); }
+
+// A number over 10^places as its input's cell: over 10^scale when it has no more places and
+// still fits, as the fixed-point code reads it; else as it is.
+Cell number_cell(Ratio r, int places, int scale)
+{
+   std::int64_t scaled;
+   if (places <= scale && !__builtin_mul_overflow(r.num, powers_of_ten[scale - places], &scaled)) return {scaled, powers_of_ten[scale]};
+   return {r.num, r.den};
 }
 
 void skip_space(const char*& p, const char* end)
@@ -142,66 +175,148 @@ void append_two(std::string& out, int v)
 
 }  // namespace
 
-Machine::Machine(const Code& code, const lang::Program& program, Date as_of) : code_(code), program_(program), registers_(code.registers)
+Machine::Machine(const Code& code, const lang::Program& program, Date as_of)
+   : code_(code), fixed_(code.fixed.get()), lane_code_(code.fixed ? *code.fixed : code), program_(program), registers_(code.registers)
 {
    registers_[code.as_of] = {as_of.days(), 0};
+   if (fixed_) {
+      fixed_registers_ = fixed_->registers;
+      fixed_registers_[fixed_->as_of] = registers_[code.as_of];
+   }
+   answer_ = registers_.data();
+   cells_.resize(code.inputs.size());
+   for (std::size_t i = 0; i < code.inputs.size(); ++i) {
+      quoted_names_.push_back(code.inputs[i].name + '"');
+      if (std::find(code.required.begin(), code.required.end(), code.inputs[i].reg) != code.required.end()) required_inputs_.push_back(i);
+   }
    if (code.straight) {
-      lane_registers_.resize(registers_.size() * lanes);
-      for (std::size_t k = 0; k < registers_.size(); ++k) std::fill_n(lane_registers_.begin() + static_cast<std::ptrdiff_t>(k * lanes), lanes, registers_[k]);
+      const auto& first = fixed_ ? fixed_registers_ : registers_;
+      lane_registers_.resize(first.size() * lanes);
+      for (std::size_t k = 0; k < first.size(); ++k) std::fill_n(lane_registers_.begin() + static_cast<std::ptrdiff_t>(k * lanes), lanes, first[k]);
    }
 }
 
-void Machine::load_lane(std::size_t lane, std::span<const Cell> cells)
+bool Machine::fits_fixed(std::span<const Cell> cells) const
 {
-   for (std::size_t i = 0; i < cells.size(); ++i) lane_registers_[code_.input_regs[i] * lanes + lane] = cells[i];
+   for (std::size_t i = 0; i < cells.size(); ++i) {
+      const int scale = code_.inputs[i].scale;
+      if (scale >= 0 && cells[i].b != ratio::powers_of_ten[scale] && !is_none(cells[i])) return false;
+   }
+   return true;
 }
 
-std::uint64_t Machine::run_lanes(std::size_t count) { return execute_lanes(code_, lane_registers_.data(), count); }
-
-const Cell& Machine::lane_output(std::size_t lane, std::size_t i) const { return lane_registers_[code_.outputs[i].reg * lanes + lane]; }
-
-bool Machine::read_scalar(std::size_t input, char kind, std::string_view token)
+bool Machine::load_lane(std::size_t lane, std::span<const Cell> cells)
 {
-   const auto& in = code_.inputs[input];
-   Cell& cell = registers_[in.reg];
-   if (kind == 'n') {  // null
+   if (fixed_ && !fits_fixed(cells)) return false;
+   for (std::size_t i = 0; i < cells.size(); ++i) lane_registers_[code_.input_regs[i] * lanes + lane] = cells[i];
+   return true;
+}
+
+bool Machine::run()
+{
+   if (fixed_ && fixed_fits_ && execute(*fixed_, fixed_registers_.data())) {
+      answered_ = fixed_;
+      answer_ = fixed_registers_.data();
+      return true;
+   }
+   return run_ratio();
+}
+
+bool Machine::run_ratio()
+{
+   answered_ = &code_;
+   answer_ = registers_.data();
+   return execute(code_, registers_.data());
+}
+
+std::uint64_t Machine::run_lanes(std::size_t count) { return execute_lanes(lane_code_, lane_registers_.data(), count); }
+
+Cell Machine::lane_output(std::size_t lane, std::size_t i) const
+{
+   const CodeOutput& o = lane_code_.outputs[i];
+   return output_cell(o, lane_registers_[o.reg * lanes + lane]);
+}
+
+namespace {
+
+// A JSON scalar's kind and text: 's' a string's contents, 'b' true or false, 'n' null, '1' a
+// number (checked as it is read).
+struct Token {
+   char kind;
+   std::string_view text;
+};
+
+bool read_token(const char*& p, const char* end, Token& t)
+{
+   if (p == end) return false;
+   const char* start = p;
+   switch (*p) {
+      case '"':
+         ++p;
+         t.kind = 's';
+         return plain_string(p, end, t.text);
+      case 't':
+      case 'f':
+      case 'n': {
+         const std::string_view rest(p, static_cast<std::size_t>(end - p));
+         for (const std::string_view word : {std::string_view("true"), std::string_view("false"), std::string_view("null")}) {
+            if (rest.starts_with(word)) {
+               p += word.size();
+               t = {word[0] == 'n' ? 'n' : 'b', word};
+               return true;
+            }
+         }
+         return false;
+      }
+      default:
+         while (p < end && ((*p >= '0' && *p <= '9') || *p == '-' || *p == '.')) ++p;
+         t = {'1', std::string_view(start, static_cast<std::size_t>(p - start))};
+         return true;  // the delimiter after it is checked by the caller
+   }
+}
+
+// A scalar as the input's cell; false if it is not of the input's type.
+bool read_scalar(const lang::Program& program, const CodeInput& in, const Token& token, Cell& cell)
+{
+   if (token.kind == 'n') {  // null
       if (!in.type.optional) return false;
       cell = {0, none_mark};
       return true;
    }
    switch (in.type.kind) {
       case lang::TypeKind::bool_:
-         if (kind != 'b') return false;
-         cell = {token == "true" ? 1 : 0, 0};
+         if (token.kind != 'b') return false;
+         cell = {token.text == "true" ? 1 : 0, 0};
          return true;
       case lang::TypeKind::int_: {
-         if (kind != '1' && kind != 's') return false;
+         if (token.kind != '1' && token.kind != 's') return false;
          Ratio r;
-         if (!parse_ratio(token, r) || r.den != 1) return false;
+         if (!parse_ratio(token.text, r) || r.den != 1) return false;
          cell = {r.num, 0};
          return true;
       }
       case lang::TypeKind::decimal:
       case lang::TypeKind::money:
       case lang::TypeKind::duration: {
-         if (kind != '1' && kind != 's') return false;
+         if (token.kind != '1' && token.kind != 's') return false;
          Ratio r;
-         if (!parse_ratio(token, r)) return false;
-         cell = {r.num, r.den};
+         int places = 0;
+         if (!parse_ratio(token.text, r, &places)) return false;
+         cell = number_cell(r, places, in.scale);
          return true;
       }
       case lang::TypeKind::date: {
-         if (kind != 's') return false;
-         const auto d = Date::parse(token);
+         if (token.kind != 's') return false;
+         const auto d = Date::parse(token.text);
          if (!d) return false;
          cell = {d->days(), 0};
          return true;
       }
       case lang::TypeKind::enum_: {
-         if (kind != 's') return false;
-         const auto& e = program_.enums[static_cast<std::size_t>(in.type.id)];
+         if (token.kind != 's') return false;
+         const auto& e = program.enums[static_cast<std::size_t>(in.type.id)];
          for (std::size_t v = 0; v < e.variants.size(); ++v) {
-            if (e.variants[v] == token || e.labels[v] == token) {
+            if (same_text(e.variants[v], token.text) || same_text(e.labels[v], token.text)) {
                cell = {static_cast<std::int64_t>(v), 0};
                return true;
             }
@@ -212,9 +327,14 @@ bool Machine::read_scalar(std::size_t input, char kind, std::string_view token)
    }
 }
 
-bool Machine::read_json(std::string_view text)
+}  // namespace
+
+bool Machine::read_json(std::string_view text) { return read_json(text, cells_) && (load(cells_), true); }
+
+bool Machine::read_json(std::string_view text, std::span<Cell> cells) const
 {
-   for (auto reg : code_.input_regs) registers_[reg] = {0, none_mark};
+   const auto& inputs = code_.inputs;
+   std::fill(cells.begin(), cells.end(), Cell{0, none_mark});
    const char* p = text.data();
    const char* const end = p + text.size();
    skip_space(p, end);
@@ -223,41 +343,31 @@ bool Machine::read_json(std::string_view text)
    if (p < end && *p == '}') {
       ++p;
    } else {
+      std::size_t expected = 0;  // records usually list the inputs in order: try the next one first
       for (;;) {
-         std::string_view key, token;
-         if (p == end || *p++ != '"' || !plain_string(p, end, key)) return false;
-         skip_space(p, end);
-         if (p == end || *p++ != ':') return false;
-         skip_space(p, end);
-         if (p == end) return false;
-         char kind;
-         if (*p == '"') {
-            ++p;
-            if (!plain_string(p, end, token)) return false;
-            kind = 's';
-         } else {
-            const char* start = p;
-            while (p < end && *p != ',' && *p != '}' && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') ++p;
-            token = std::string_view(start, static_cast<std::size_t>(p - start));
-            if (token == "true" || token == "false") kind = 'b';
-            else if (token == "null") kind = 'n';
-            else kind = '1';  // a number, checked as it is read
-         }
-         // records usually list the inputs in order: try the expected one first
-         const auto& inputs = code_.inputs;
+         if (p == end || *p++ != '"') return false;
          std::size_t found = inputs.size();
-         if (expected_ < inputs.size() && inputs[expected_].name == key) {
-            found = expected_;
+         const std::string& name = quoted_names_[expected < inputs.size() ? expected : 0];
+         if (expected < inputs.size() && static_cast<std::size_t>(end - p) >= name.size() && same_bytes(p, name.data(), name.size())) {
+            found = expected;
+            p += name.size();
          } else {
+            std::string_view key;
+            if (!plain_string(p, end, key)) return false;
             for (std::size_t i = 0; i < inputs.size(); ++i) {
                if (inputs[i].name == key) {
                   found = i;
                   break;
                }
             }
+            if (found == inputs.size()) return false;
          }
-         if (found == inputs.size() || !read_scalar(found, kind, token)) return false;
-         expected_ = found + 1;
+         skip_space(p, end);
+         if (p == end || *p++ != ':') return false;
+         skip_space(p, end);
+         Token token;
+         if (!read_token(p, end, token) || !read_scalar(program_, inputs[found], token, cells[found])) return false;
+         expected = found + 1;
          skip_space(p, end);
          if (p == end) return false;
          if (*p == '}') {
@@ -268,15 +378,10 @@ bool Machine::read_json(std::string_view text)
          skip_space(p, end);
       }
    }
-   expected_ = 0;
    skip_space(p, end);
-   return p == end && given();
-}
-
-bool Machine::given() const
-{
-   for (auto reg : code_.required) {
-      if (is_none(registers_[reg])) return false;
+   if (p != end) return false;
+   for (const auto i : required_inputs_) {
+      if (is_none(cells[i])) return false;
    }
    return true;
 }
@@ -302,8 +407,8 @@ bool Machine::cells_of(const Code& code, const std::vector<std::optional<Value>>
             if (!v.number.small_parts(x.num, x.den)) return false;
             // over a power of ten when it can be, as read from text, so results stay so
             int places = 0;
-            if (!over_power_of_ten(x, places)) x = ratio::reduced(x);
-            cell = {x.num, x.den};
+            if (over_power_of_ten(x, places)) cell = number_cell(x, places, code.inputs[i].scale);
+            else x = ratio::reduced(x), cell = {x.num, x.den};
             break;
          }
          default: return false;
@@ -344,9 +449,13 @@ std::vector<std::optional<Value>> Machine::values_of(const Code& code, std::span
 void Machine::load(std::span<const Cell> cells)
 {
    for (std::size_t i = 0; i < cells.size(); ++i) registers_[code_.input_regs[i]] = cells[i];
+   fixed_fits_ = fixed_ && fits_fixed(cells);
+   if (fixed_fits_) {
+      for (std::size_t i = 0; i < cells.size(); ++i) fixed_registers_[code_.input_regs[i]] = cells[i];
+   }
 }
 
-bool Machine::write_output(std::size_t i, std::string& out) const { return write_value(i, registers_[code_.outputs[i].reg], out); }
+bool Machine::write_output(std::size_t i, std::string& out) const { return write_value(i, output_value(i), out); }
 
 bool Machine::write_value(std::size_t i, const Cell& c, std::string& out) const
 {
@@ -398,9 +507,12 @@ bool Machine::write_value(std::size_t i, const Cell& c, std::string& out) const
 
 bool Machine::exact(std::size_t lane) const
 {
-   for (const auto& o : code_.outputs) {
-      const Cell& c = lane == no_lane ? registers_[o.reg] : lane_registers_[o.reg * lanes + lane];
-      if (!o.check || is_none(c)) continue;
+   const Code& code = lane == no_lane ? *answered_ : lane_code_;
+   for (std::size_t i = 0; i < code.outputs.size(); ++i) {
+      const CodeOutput& o = code.outputs[i];
+      if (!o.check) continue;
+      const Cell c = lane == no_lane ? output_value(i) : lane_output(lane, i);
+      if (is_none(c)) continue;
       Ratio x = c.ratio();
       int places = 0;
       if (o.type.kind == lang::TypeKind::money && !whole_pence(x)) return false;

@@ -26,8 +26,9 @@ struct Totals {
    }
 };
 
-// A block of the input, whole records only, and what evaluating them wrote.
-struct Block {
+// A block of the input, whole records only, and what evaluating them wrote. Blocks are side by
+// side and written by different threads record after record: each has its own cache lines.
+struct alignas(128) Block {
    std::unique_ptr<char[]> buffer;
    std::size_t capacity = 0, begin = 0, end = 0;  // the text is buffer[begin, end)
    std::string out;
