@@ -197,6 +197,7 @@ private:
    bool fixed_fits_ = false;         // whether the loaded record suits the fixed-point code
    std::vector<Cell> lane_registers_;  // column-major, for straight code
    std::vector<std::string> quoted_names_;  // each input's name and closing quote, as in JSON
+   std::vector<std::string> output_keys_;   // what write_json puts before each output's value
    std::vector<std::size_t> required_inputs_;  // inputs that must be given (no default)
    std::vector<Cell> cells_;  // a record read by read_json(text)
 };

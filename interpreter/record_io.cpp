@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cstring>
 
+#include <fmt/format.h>
+
 #include "lowered.hpp"
 
 namespace pol::interp {
@@ -14,33 +16,48 @@ namespace {
 
 using ratio::powers_of_ten;
 
-// "-12.375" as -12375/1000, when it fits 64 bits with at most 18 places; no exponent.
-bool parse_ratio(std::string_view s, Ratio& out, int* places_out = nullptr)
+// Reads the number at p ("-12.375" as -12375/1000, over 10^places), consuming every character
+// of it and any stray '-' or '.'; false unless it is a plain JSON number that fits 64 bits with
+// at most 18 places (no exponent: the caller finds the 'e' where a delimiter should be).
+bool scan_number(const char*& p, const char* end, Ratio& out, int& places)
 {
-   std::size_t i = 0;
-   const bool negative = !s.empty() && s[0] == '-';
-   if (negative) ++i;
-   if (i == s.size() || s[i] < '0' || s[i] > '9') return false;
-   if (s[i] == '0' && i + 1 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '9') return false;  // leading zeros
+   const auto digit = [&] { return p < end && *p >= '0' && *p <= '9'; };
+   const auto rest = [&] {  // consume what is left of a bad number
+      while (p < end && ((*p >= '0' && *p <= '9') || *p == '-' || *p == '.')) ++p;
+      return false;
+   };
+   const bool negative = p < end && *p == '-';
+   if (negative) ++p;
+   if (!digit()) return rest();
+   if (*p == '0' && p + 1 < end && p[1] >= '0' && p[1] <= '9') return rest();  // leading zeros
    std::int64_t num = 0;
-   int places = 0, digits = 0;
+   int digits = 0;
+   places = 0;
    bool point = false;
-   for (; i < s.size(); ++i) {
-      const char c = s[i];
+   for (; p < end; ++p) {
+      const char c = *p;
       if (c >= '0' && c <= '9') {
          // 18 digits always fit; past them, check
          if (++digits <= 18) num = num * 10 + (c - '0');
-         else if (__builtin_mul_overflow(num, 10, &num) || __builtin_add_overflow(num, c - '0', &num)) return false;
-         if (point && ++places > 18) return false;
-      } else if (c == '.' && !point && i + 1 < s.size()) {
+         else if (__builtin_mul_overflow(num, 10, &num) || __builtin_add_overflow(num, c - '0', &num)) return rest();
+         if (point && ++places > 18) return rest();
+      } else if (c == '.' && !point && p + 1 < end && p[1] >= '0' && p[1] <= '9') {
          point = true;
+      } else if (c == '.' || c == '-') {
+         return rest();
       } else {
-         return false;
+         break;
       }
    }
    out = {negative ? -num : num, powers_of_ten[places]};
-   if (places_out) *places_out = places;
    return true;
+}
+
+// The whole of s as a number, as scan_number reads it.
+bool parse_ratio(std::string_view s, Ratio& out, int& places)
+{
+   const char* p = s.data();
+   return scan_number(p, p + s.size(), out, places) && p == s.data() + s.size();
 }
 
 // Whether n bytes at a and b are equal; short names are compared without calling memcmp.
@@ -152,18 +169,21 @@ bool append_decimal(std::string& out, Ratio x, int min_places)
       frac /= 10;
       --places;
    }
-   if (negative) out += '-';
-   char buffer[24];
-   out.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, whole).ptr);
-   if (places == 0 && min_places == 0) return true;
-   out += '.';
-   char digits[20];
-   for (int k = places - 1; k >= 0; --k) {
-      digits[k] = static_cast<char>('0' + frac % 10);
-      frac /= 10;
+   // the text is built in place, then appended at once
+   char text[48];
+   char* t = text;
+   if (negative) *t++ = '-';
+   t = std::to_chars(t, text + sizeof text, whole).ptr;
+   if (places > 0 || min_places > 0) {
+      *t++ = '.';
+      for (int k = places - 1; k >= 0; --k) {
+         t[k] = static_cast<char>('0' + frac % 10);
+         frac /= 10;
+      }
+      t += places;
+      for (int k = places; k < min_places; ++k) *t++ = '0';
    }
-   out.append(digits, static_cast<std::size_t>(places));
-   for (int k = places; k < min_places; ++k) out += '0';
+   out.append(text, t);
    return true;
 }
 
@@ -185,6 +205,7 @@ Machine::Machine(const Code& code, const lang::Program& program, Date as_of)
    }
    answer_ = registers_.data();
    cells_.resize(code.inputs.size());
+   for (const auto& o : code.outputs) output_keys_.push_back(fmt::format("{}\"{}\":", output_keys_.empty() ? "{\"outputs\":{" : ",", o.name));
    for (std::size_t i = 0; i < code.inputs.size(); ++i) {
       quoted_names_.push_back(code.inputs[i].name + '"');
       if (std::find(code.required.begin(), code.required.end(), code.inputs[i].reg) != code.required.end()) required_inputs_.push_back(i);
@@ -244,6 +265,9 @@ namespace {
 struct Token {
    char kind;
    std::string_view text;
+   Ratio number;      // a number's value, read as it was scanned
+   int places = 0;
+   bool number_ok = false;
 };
 
 bool read_token(const char*& p, const char* end, Token& t)
@@ -262,15 +286,17 @@ bool read_token(const char*& p, const char* end, Token& t)
          for (const std::string_view word : {std::string_view("true"), std::string_view("false"), std::string_view("null")}) {
             if (rest.starts_with(word)) {
                p += word.size();
-               t = {word[0] == 'n' ? 'n' : 'b', word};
+               t.kind = word[0] == 'n' ? 'n' : 'b';
+            t.text = word;
                return true;
             }
          }
          return false;
       }
       default:
-         while (p < end && ((*p >= '0' && *p <= '9') || *p == '-' || *p == '.')) ++p;
-         t = {'1', std::string_view(start, static_cast<std::size_t>(p - start))};
+         t.kind = '1';
+         t.number_ok = scan_number(p, end, t.number, t.places);
+         t.text = std::string_view(start, static_cast<std::size_t>(p - start));
          return true;  // the delimiter after it is checked by the caller
    }
 }
@@ -288,21 +314,17 @@ bool read_scalar(const lang::Program& program, const CodeInput& in, const Token&
          if (token.kind != 'b') return false;
          cell = {token.text == "true" ? 1 : 0, 0};
          return true;
-      case lang::TypeKind::int_: {
-         if (token.kind != '1' && token.kind != 's') return false;
-         Ratio r;
-         if (!parse_ratio(token.text, r) || r.den != 1) return false;
-         cell = {r.num, 0};
-         return true;
-      }
+      case lang::TypeKind::int_:
       case lang::TypeKind::decimal:
       case lang::TypeKind::money:
       case lang::TypeKind::duration: {
-         if (token.kind != '1' && token.kind != 's') return false;
-         Ratio r;
-         int places = 0;
-         if (!parse_ratio(token.text, r, &places)) return false;
-         cell = number_cell(r, places, in.scale);
+         // a number, or a string of one
+         Ratio r = token.number;
+         int places = token.places;
+         if (token.kind == '1' ? !token.number_ok : token.kind != 's' || !parse_ratio(token.text, r, places)) return false;
+         if (in.type.kind != lang::TypeKind::int_) cell = number_cell(r, places, in.scale);
+         else if (places == 0) cell = {r.num, 0};
+         else return false;
          return true;
       }
       case lang::TypeKind::date: {
@@ -524,12 +546,9 @@ bool Machine::exact(std::size_t lane) const
 bool Machine::write_json(std::string& out) const
 {
    const std::size_t start = out.size();
-   out += "{\"outputs\":{";
+   if (output_keys_.empty()) out += "{\"outputs\":{";  // the first key starts the object
    for (std::size_t i = 0; i < code_.outputs.size(); ++i) {
-      if (i) out += ',';
-      out += '"';
-      out += code_.outputs[i].name;
-      out += "\":";
+      out += output_keys_[i];
       if (!write_output(i, out)) {
          out.resize(start);
          return false;
