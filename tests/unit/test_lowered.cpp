@@ -249,6 +249,8 @@ TEST_CASE("fixed-point code: scales, and the ratio code where they do not suffic
       }
    }
    CHECK(run("input a: decimal\ninput n: int\noutput x = round(a / n, 0.01)\n", R"({"a": 1, "n": 0})", fixed) == "bailed");
+   // no outputs at all: an empty object
+   CHECK(run("input a: decimal\nrequire a > 0 else \"a must be positive\"\n", R"({"a": 1})", fixed) == R"({"outputs":{},"violations":[]})");
 }
 
 TEST_CASE("policies with lists, records or text are not lowered")
