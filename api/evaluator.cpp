@@ -73,6 +73,7 @@ struct Evaluator::Impl {
    std::vector<interp::Cell> values;
    std::vector<Result> general_results;
    std::vector<std::int64_t> general_of;  // index into general_results, or -1
+   std::vector<interp::Cell> lane_cells;  // records read for the lanes, `inputs` cells each
 
    Impl(std::shared_ptr<const Policy> p, const EvalOptions& o) : policy(std::move(p)), options(o)
    {
@@ -119,6 +120,31 @@ Evaluator::Outcome Evaluator::evaluate_json(std::string_view record, std::string
    Outcome o = impl_->general(impl_->policy->evaluate_json(record, impl_->options));
    if (o.ok) out += impl_->last.json();
    return o;
+}
+
+void Evaluator::evaluate_json(std::span<const std::string_view> records, std::string& out, const std::function<void(std::size_t, const Outcome&)>& done)
+{
+   auto& m = impl_->machine;
+   if (!m || !m->runs_lanes()) {
+      for (std::size_t k = 0; k < records.size(); ++k) done(k, evaluate_json(records[k], out));
+      return;
+   }
+   const std::size_t width = impl_->code().inputs.size();
+   impl_->lane_cells.resize(interp::lanes * width);
+   for (std::size_t base = 0; base < records.size(); base += interp::lanes) {
+      const std::size_t count = std::min(interp::lanes, records.size() - base);
+      std::uint64_t skip = 0;
+      for (std::size_t l = 0; l < count; ++l) {
+         const std::span<interp::Cell> cells(impl_->lane_cells.data() + l * width, width);
+         if (!m->read_json(records[base + l], cells) || !m->load_lane(l, cells)) skip |= std::uint64_t{1} << l;
+      }
+      const std::uint64_t failed = m->run_lanes(count) | skip;
+      for (std::size_t l = 0; l < count; ++l) {
+         // a record the lanes could not answer goes alone: the ratio code, then the general evaluator
+         if ((failed >> l & 1) == 0 && m->write_json(out, l)) done(base + l, Outcome{});
+         else done(base + l, evaluate_json(records[base + l], out));
+      }
+   }
 }
 
 Record Evaluator::read(std::string_view json) const

@@ -175,7 +175,7 @@ public:
    std::uint64_t run_lanes(std::size_t count);  // the lanes (as bits) that bailed
    Cell lane_output(std::size_t lane, std::size_t i) const;
    // Appends {"outputs":{…},"violations":[]}, as the general evaluator's compact result.
-   bool write_json(std::string& out) const;
+   bool write_json(std::string& out, std::size_t lane = no_lane) const;
    // Appends one output's JSON text, after run(); or of a value of that output.
    bool write_output(std::size_t i, std::string& out) const;
    bool write_value(std::size_t i, const Cell& value, std::string& out) const;

@@ -543,13 +543,13 @@ bool Machine::exact(std::size_t lane) const
    return true;
 }
 
-bool Machine::write_json(std::string& out) const
+bool Machine::write_json(std::string& out, std::size_t lane) const
 {
    const std::size_t start = out.size();
    if (output_keys_.empty()) out += "{\"outputs\":{";  // the first key starts the object
    for (std::size_t i = 0; i < code_.outputs.size(); ++i) {
       out += output_keys_[i];
-      if (!write_output(i, out)) {
+      if (!write_value(i, lane == no_lane ? output_value(i) : lane_output(lane, i), out)) {
          out.resize(start);
          return false;
       }

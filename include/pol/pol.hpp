@@ -11,6 +11,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -207,6 +209,10 @@ public:
    // Evaluates one JSON object of inputs and appends Result::json()'s compact text to `out`;
    // appends nothing when the record has errors.
    Outcome evaluate_json(std::string_view record, std::string& out);
+   // Evaluates JSON records in order, as evaluate_json does each, but many at once where the
+   // policy allows. After each record, done(k, outcome) is called: record k's result has just
+   // been appended to `out` (nothing is appended when it has errors).
+   void evaluate_json(std::span<const std::string_view> records, std::string& out, const std::function<void(std::size_t, const Outcome&)>& done);
 
    // Reads a JSON object of inputs once; throws std::invalid_argument with the first error.
    Record read(std::string_view json) const;

@@ -118,6 +118,47 @@ TEST_CASE("an Evaluator gives what evaluate_json gives, record after record")
    }
 }
 
+TEST_CASE("JSON records many at once give what they give one at a time, in order")
+{
+   // straight code over fixed-point numbers, which runs many records at once
+   const auto policy = pol::Policy::compile_string("tariff.pol", R"(enum Scheme { VE, VR, CR }
+input scheme: Scheme
+input years: int
+input pay: money
+let cap = if scheme == CR then 12 else 21
+output months = min(years, cap)
+output lump_sum = round(pay * months / 12, £0.01, half_up)
+require years < 50 else "check the service: {years} years"
+)");
+   pol::Evaluator many(policy), one(policy);
+   const std::vector<std::string> kinds = {
+      R"({"scheme": "VR", "years": 10, "pay": 30000})",        // the fixed-point code, in lanes
+      R"({"scheme": "CR", "years": 30, "pay": "£30,000.50"})",  // money as text: the general reader
+      R"({"scheme": "CR", "years": 60, "pay": 1000})",         // a violation
+      R"({"scheme": "XX", "years": 1, "pay": 1000})",          // an error naming the field
+      R"({"scheme": "VE", "years": 7, "pay": 1000.105})",      // finer than pence: the ratio code
+      R"({"scheme": "VE", "years": 49, "pay": 92233720368547758})",  // overflow at pence: the ratio code
+      R"({"scheme": "VE", "years": 3, "pay": 1000.10})",
+   };
+   std::vector<std::string> texts;
+   for (std::size_t i = 0; i < 100; ++i) texts.push_back(kinds[(i * 5 + i / 7) % kinds.size()]);
+   const std::vector<std::string_view> records(texts.begin(), texts.end());
+   std::string got, want;
+   std::size_t next = 0;
+   many.evaluate_json(records, got, [&](std::size_t k, const pol::Evaluator::Outcome& outcome) {
+      INFO(k << ": " << texts[k]);
+      CHECK(k == next++);
+      const auto expected = one.evaluate_json(texts[k], want);
+      CHECK(outcome.ok == expected.ok);
+      CHECK(outcome.violations == expected.violations);
+      if (!outcome.ok) CHECK(outcome.error->json == expected.error->json);
+      CHECK(got == want);  // the same text so far
+      got += '\n';
+      want += '\n';
+   });
+   CHECK(next == records.size());
+}
+
 TEST_CASE("typed records, one at a time and many at once")
 {
    const auto policy = pol::Policy::compile_string("tariff.pol", policy_text);

@@ -99,10 +99,27 @@ public:
    // Evaluates every record of a block into its results, one line each.
    void run(Block& b)
    {
+      if (in_ != Data::jsonl || out_ != Data::jsonl) {
+         b.lines = for_each_record(b.text(), in_, [&](std::string_view record, std::size_t line) {
+            run(record, line, b);
+            b.out += '\n';
+         });
+         return;
+      }
+      // JSON to JSON: runs of records between blank lines go to the evaluator together
+      records_.clear();
+      lines_.clear();
       b.lines = for_each_record(b.text(), in_, [&](std::string_view record, std::size_t line) {
+         if (!blank(record)) {
+            records_.push_back(record);
+            lines_.push_back(line);
+            return;
+         }
+         evaluate_pending(b);
          run(record, line, b);
          b.out += '\n';
       });
+      evaluate_pending(b);
    }
 
    std::string csv_header() const
@@ -113,13 +130,27 @@ public:
    }
 
 private:
+   static bool blank(std::string_view text) { return text.find_first_not_of(" \t") == std::string_view::npos; }
+
+   void evaluate_pending(Block& b)
+   {
+      evaluator_.evaluate_json(records_, b.out, [&](std::size_t k, const Evaluator::Outcome& outcome) {
+         ++b.totals.records;
+         if (outcome.ok) b.totals.violations += outcome.violations;
+         else error(lines_[k], outcome.error->json, b);
+         b.out += '\n';
+      });
+      records_.clear();
+      lines_.clear();
+   }
+
    // Appends the result line for one record (without its line end); `line` is within the block.
    void run(std::string_view text, std::size_t line, Block& b)
    {
       std::string& out = b.out;
       Totals& totals = b.totals;
       ++totals.records;
-      if (text.find_first_not_of(" \t") == std::string_view::npos) {
+      if (blank(text)) {
          return error(line, R"({"code":"R0002","message":"the line is blank: expected a record of inputs"})", b);
       }
       if (in_ == Data::jsonl && out_ == Data::jsonl) {
@@ -184,6 +215,8 @@ private:
    const EvalOptions& options_;
    Data in_, out_;
    const std::vector<std::string>& header_;
+   std::vector<std::string_view> records_;  // JSON records waiting to be evaluated together
+   std::vector<std::size_t> lines_;         // and their lines in the block
 };
 
 Data format_of(const std::string& chosen, const std::string& path, Data fallback)
