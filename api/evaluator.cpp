@@ -24,12 +24,15 @@ struct Record::Impl {
 Record::Record() = default;
 Record::~Record() = default;
 
-// The lowered records' cells side by side, so a batch reads one contiguous block.
+// The lowered records' cells side by side, so a batch reads one contiguous block; and again
+// as the lanes of the fixed-point code take them, so they load a column at a time.
 struct Records::Impl {
    const Policy* policy = nullptr;
    std::size_t width = 0;
    std::vector<interp::Cell> cells;   // width per record; unused for records not lowered
    std::vector<std::uint8_t> lowered;
+   std::vector<interp::Cell> columns;  // per group of `lanes` records, per input, a cell per record
+   std::vector<std::uint8_t> fits;     // lowered, and its numbers suit the fixed-point code
    std::vector<Record> records;       // for the general evaluator
 };
 
@@ -47,9 +50,17 @@ void Records::add(const Record& record)
    }
    if (record.impl_->policy != s.policy) throw std::invalid_argument("the records were read for different policies: keep one Records per policy");
    const auto cells = record.impl_->cells();
+   const std::size_t k = s.records.size();
    s.lowered.push_back(record.impl_->lowered ? 1 : 0);
    s.cells.insert(s.cells.end(), cells.begin(), cells.end());
-   s.cells.resize(s.records.size() * s.width + s.width);
+   s.cells.resize(k * s.width + s.width);
+   const auto* code = s.policy->impl().policy.lowered();
+   s.fits.push_back(record.impl_->lowered && (!code->fixed || interp::Machine::fits_fixed(*code, cells)) ? 1 : 0);
+   if (s.fits.back()) {
+      const std::size_t group = k / interp::lanes * s.width * interp::lanes;
+      s.columns.resize(group + s.width * interp::lanes);
+      for (std::size_t i = 0; i < cells.size(); ++i) s.columns[group + i * interp::lanes + k % interp::lanes] = cells[i];
+   }
    s.records.push_back(record);
 }
 
@@ -211,9 +222,11 @@ const std::vector<Evaluator::Outcome>& Evaluator::evaluate(const Records& batch)
          const std::size_t count = std::min(interp::lanes, n - base);
          std::uint64_t skip = 0;
          for (std::size_t l = 0; l < count; ++l) {
-            if (!b.lowered[base + l] || !m->load_lane(l, cells(base + l))) skip |= std::uint64_t{1} << l;
+            if (!b.fits[base + l]) skip |= std::uint64_t{1} << l;
          }
-         const std::uint64_t failed = m->run_lanes(count) | skip;
+         const std::uint64_t all = count == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << count) - 1;
+         if (skip != all) m->load_columns(b.columns.data() + base * b.width);
+         const std::uint64_t failed = (skip == all ? all : m->run_lanes(count)) | skip;
          for (std::size_t l = 0; l < count; ++l) {
             const std::size_t k = base + l;
             if ((failed >> l & 1) == 0 && m->exact(l)) {

@@ -779,6 +779,7 @@ std::unique_ptr<Code> lower(const lang::Program& program, const std::vector<Valu
    try {
       auto code = std::make_unique<Code>(Lowering(program, literals).run());
       code->fixed = to_fixed(*code);
+      for (const auto& in : code->inputs) code->fixed_dens.push_back(in.scale >= 0 ? ratio::powers_of_ten[in.scale] : 0);
       return code;
    } catch (const Unsupported&) {
       return nullptr;

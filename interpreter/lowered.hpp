@@ -110,8 +110,10 @@ struct Code {
    std::vector<CodeOutput> outputs;  // in declaration order
    std::uint16_t as_of = 0;          // the evaluation date
    bool straight = false;            // no jumps: it can run over many records at once
-   // The same code over fixed-point numbers, tried first when there is one (to_fixed).
+   // The same code over fixed-point numbers, tried first when there is one (to_fixed), and per
+   // input the denominator it reads numbers over (10^scale), or 0 for an input not a number.
    std::unique_ptr<Code> fixed;
+   std::vector<std::int64_t> fixed_dens;
 };
 
 // Records run together by execute_lanes.
@@ -172,6 +174,11 @@ public:
    // False when the record's numbers do not fit the fixed-point code that runs in lanes: run
    // it alone, with load() and run_ratio().
    bool load_lane(std::size_t lane, std::span<const Cell> cells);
+   // Loads all lanes at once from `lanes` cells of each input in turn (records that suit the
+   // code the lanes run: see fits_fixed).
+   void load_columns(const Cell* columns);
+   // Whether a record's cells suit the fixed-point code: numbers over 10^scale.
+   static bool fits_fixed(const Code& code, std::span<const Cell> cells);
    std::uint64_t run_lanes(std::size_t count);  // the lanes (as bits) that bailed
    Cell lane_output(std::size_t lane, std::size_t i) const;
    // Appends {"outputs":{…},"violations":[]}, as the general evaluator's compact result.
@@ -184,8 +191,6 @@ public:
 private:
    // An output's value as a ratio cell, from its register (fixed-point numbers have a scale).
    static Cell output_cell(const CodeOutput& o, const Cell& c) { return o.scale < 0 || is_none(c) ? c : Cell{c.a, ratio::powers_of_ten[o.scale]}; }
-   // Whether cells of a record's inputs suit the fixed-point code: numbers over 10^scale.
-   bool fits_fixed(std::span<const Cell> cells) const;
 
    const Code& code_;                // over ratios
    const Code* fixed_;               // over fixed-point numbers, if it can be
@@ -200,6 +205,7 @@ private:
    std::vector<std::string> output_keys_;   // what write_json puts before each output's value
    std::vector<std::size_t> required_inputs_;  // inputs that must be given (no default)
    std::vector<Cell> cells_;  // a record read by read_json(text)
+   bool any_check_ = false;   // whether any output's exact form must be checked
 };
 
 }  // namespace pol::interp

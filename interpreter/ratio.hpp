@@ -131,16 +131,30 @@ inline int compare(Ratio a, Ratio b)
    return (l > r) - (l < r);
 }
 
-// n / d (d > 0) rounded to a whole number by the mode.
-inline std::int64_t round_whole(std::int64_t n, std::int64_t d, Rounding mode)
+// n / d (d > 0) rounded to a whole number by the mode; with the mode known when compiled, the
+// rounding is a few flag operations (it varies from record to record, unpredictably).
+template <Rounding mode>
+inline std::int64_t round_whole(std::int64_t n, std::int64_t d)
 {
    std::int64_t q = n / d, r = n % d;
-   if (r < 0) {
-      --q;
-      r += d;
+   const std::int64_t below = r < 0 ? 1 : 0;  // to the floor
+   q -= below;
+   r += d & -below;
+   return q + ((r != 0 && rounds_up(mode, (r > d - r) - (r < d - r), n < 0, (q & 1) != 0)) ? 1 : 0);
+}
+
+inline std::int64_t round_whole(std::int64_t n, std::int64_t d, Rounding mode)
+{
+   switch (mode) {
+      case Rounding::floor: return round_whole<Rounding::floor>(n, d);
+      case Rounding::ceiling: return round_whole<Rounding::ceiling>(n, d);
+      case Rounding::down: return round_whole<Rounding::down>(n, d);
+      case Rounding::up: return round_whole<Rounding::up>(n, d);
+      case Rounding::half_up: return round_whole<Rounding::half_up>(n, d);
+      case Rounding::half_down: return round_whole<Rounding::half_down>(n, d);
+      case Rounding::half_even: return round_whole<Rounding::half_even>(n, d);
    }
-   if (r != 0) q += rounds_up(mode, (r > d - r) - (r < d - r), n < 0, (q & 1) != 0) ? 1 : 0;
-   return q;
+   return round_whole<Rounding::floor>(n, d);
 }
 
 // Rounds n / d (d > 0) to a whole number by the mode, then scales it by inc.

@@ -17,6 +17,16 @@ output months = min(years, cap)
 output lump_sum = round(pay / 12 * months, £0.01, half_up)
 require years < 50 else "check the service: {years} years"
 )";
+// Straight code over fixed-point numbers, which runs many records at once.
+const char* straight_text = R"(enum Scheme { VE, VR, CR }
+input scheme: Scheme
+input years: int
+input pay: money
+let cap = if scheme == CR then 12 else 21
+output months = min(years, cap)
+output lump_sum = round(pay * months / 12, £0.01, half_up)
+require years < 50 else "check the service: {years} years"
+)";
 }
 
 TEST_CASE("compile once, evaluate with JSON or typed inputs")
@@ -120,16 +130,7 @@ TEST_CASE("an Evaluator gives what evaluate_json gives, record after record")
 
 TEST_CASE("JSON records many at once give what they give one at a time, in order")
 {
-   // straight code over fixed-point numbers, which runs many records at once
-   const auto policy = pol::Policy::compile_string("tariff.pol", R"(enum Scheme { VE, VR, CR }
-input scheme: Scheme
-input years: int
-input pay: money
-let cap = if scheme == CR then 12 else 21
-output months = min(years, cap)
-output lump_sum = round(pay * months / 12, £0.01, half_up)
-require years < 50 else "check the service: {years} years"
-)");
+   const auto policy = pol::Policy::compile_string("tariff.pol", straight_text);
    pol::Evaluator many(policy), one(policy);
    const std::vector<std::string> kinds = {
       R"({"scheme": "VR", "years": 10, "pay": 30000})",        // the fixed-point code, in lanes
@@ -186,6 +187,34 @@ TEST_CASE("typed records, one at a time and many at once")
    pol::Records other;
    other.add(pol::Evaluator(pol::Policy::compile_string("other.pol", policy_text)).read(R"({"scheme": "VR", "years": 1, "pay": 1})"));
    CHECK_THROWS(evaluator.evaluate(other));
+}
+
+TEST_CASE("typed records many at once, in lanes or not, give what they give one at a time")
+{
+   const auto policy = pol::Policy::compile_string("tariff.pol", straight_text);
+   pol::Evaluator many(policy), one(policy);
+   const std::vector<pol::Record> kinds = {
+      many.read(R"({"scheme": "VR", "years": 10, "pay": 30000})"),        // fixed-point, in lanes
+      many.read(R"({"scheme": "VE", "years": 7, "pay": 1000.105})"),      // finer than pence: the ratio code
+      many.read(R"({"scheme": "CR", "years": 60, "pay": 1000})"),         // a violation
+      many.read(R"({"scheme": "VE", "years": 49, "pay": 92233720368547758})"),  // overflow: the general evaluator
+      many.read(R"({"scheme": "CR", "years": 3, "pay": 1000.10})"),
+   };
+   pol::Records batch;
+   std::vector<std::size_t> kind_of;
+   for (std::size_t k = 0; k < 150; ++k) {
+      kind_of.push_back(k < 40 ? 1 : (k * 3 + k / 11) % kinds.size());  // a first group with none in lanes
+      batch.add(kinds[kind_of.back()]);
+   }
+   const auto outcomes = many.evaluate(batch);
+   REQUIRE(outcomes.size() == 150);
+   for (std::size_t k = 0; k < 150; ++k) {
+      INFO(k);
+      const auto want = one.evaluate(kinds[kind_of[k]]);
+      CHECK(outcomes[k].ok == want.ok);
+      CHECK(outcomes[k].violations == want.violations);
+      for (std::size_t i = 0; i < 2; ++i) CHECK(many.output(k, i) == one.output(i));
+   }
 }
 
 TEST_CASE("a lowered record whose output has no exact decimal form gets the general evaluator's error")
