@@ -2,7 +2,9 @@
 // no name lookups and no allocation per evaluation. It covers scalar policies (numbers, money,
 // dates, enums, booleans; rules, params, tables and functions over them). Anything outside
 // that, and every runtime error, makes the code give up ("bail"), and the general evaluator
-// answers instead, so the two always agree and every message comes from one place.
+// answers instead, so the two always agree and every message comes from one place. Numbers are
+// exact ratios of two int64s; where the code allows, a second form of it (fixed.cpp) holds them
+// as int64s at one scale per register, and is tried first, the ratio code taking what it bails on.
 #pragma once
 
 #include <cstdint>
