@@ -1,5 +1,6 @@
 #include "batch_stream.hpp"
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,18 +13,22 @@
 
 namespace pol::cli {
 
-std::size_t BlockReader::fill(char* to, std::size_t room)
+std::size_t BlockReader::read_some(char* to, std::size_t room)
 {
-   std::size_t got = 0;
-   while (got < room && !eof_) {
-      const ssize_t n = ::read(fd_, to + got, room - got);
+   for (;;) {
+      const ssize_t n = ::read(fd_, to, room);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) throw std::system_error(errno, std::generic_category(), "cannot read the input");
       if (n == 0) eof_ = true;
-      got += static_cast<std::size_t>(n);
+      bytes_read_ += static_cast<std::size_t>(n);
+      return static_cast<std::size_t>(n);
    }
-   bytes_read_ += got;
-   return got;
+}
+
+bool BlockReader::more_ready() const
+{
+   pollfd p{fd_, POLLIN, 0};
+   return ::poll(&p, 1, 0) > 0;  // a file always is; a pipe when something is waiting in it
 }
 
 std::size_t BlockReader::record_end(std::string_view text) const
@@ -52,11 +57,19 @@ bool BlockReader::next(Block& b)
    std::size_t size = carry_.size();
    std::memcpy(b.buffer.get(), carry_.data(), size);
    carry_.clear();
+   // Fill the block; but when the input is a pipe with nothing more waiting, evaluate what has
+   // come (whole records) at once, so a program feeding records one by one gets its answers.
    std::size_t cut = 0;
    for (;;) {
-      size += fill(b.buffer.get() + size, b.capacity - size);
-      cut = eof_ ? size : record_end({b.buffer.get(), size});
+      size += read_some(b.buffer.get() + size, b.capacity - size);
+      if (eof_) {
+         cut = size;
+         break;
+      }
+      if (size < b.capacity && more_ready()) continue;
+      cut = record_end({b.buffer.get(), size});
       if (cut > 0) break;
+      if (size < b.capacity) continue;
       // one record longer than the block: grow it, keeping what was read
       auto bigger = std::make_unique_for_overwrite<char[]>(b.capacity * 2);
       std::memcpy(bigger.get(), b.buffer.get(), size);

@@ -96,7 +96,8 @@ public:
    std::size_t bytes_read() const { return bytes_read_; }  // may be asked from any thread
 
 private:
-   std::size_t fill(char* to, std::size_t room);  // reads until full or the end
+   std::size_t read_some(char* to, std::size_t room);  // one read; sets eof_ at the end
+   bool more_ready() const;  // whether a read would not wait
    std::size_t record_end(std::string_view text) const;  // after the last whole record, or 0
 
    int fd_;
