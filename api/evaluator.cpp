@@ -4,6 +4,7 @@
 #include <span>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "internal.hpp"
 
@@ -85,6 +86,7 @@ struct Evaluator::Impl {
    std::vector<Result> general_results;
    std::vector<std::int64_t> general_of;  // index into general_results, or -1
    std::vector<interp::Cell> lane_cells;  // records read for the lanes, `inputs` cells each
+   std::vector<InputInfo> inputs;          // the policy's, for reading fields
 
    Impl(std::shared_ptr<const Policy> p, const EvalOptions& o) : policy(std::move(p)), options(o)
    {
@@ -92,6 +94,7 @@ struct Evaluator::Impl {
       general_options.explain = options.explain;
       const auto& inner = policy->impl().policy;
       if (inner.lowered() && !options.explain) machine.emplace(*inner.lowered(), inner.program(), general_options.as_of.value_or(interp::today()));
+      inputs = policy->inputs();
    }
 
    const interp::Code& code() const { return *policy->impl().policy.lowered(); }
@@ -276,6 +279,51 @@ std::string Evaluator::output(std::size_t record, std::size_t i) const
    std::string text;
    s.machine->write_value(i, s.values[record * width + i], text);  // exact: checked when evaluated
    return text;
+}
+
+Evaluator::Outcome Evaluator::evaluate_fields(std::span<const std::string_view> names, std::span<const std::string_view> fields)
+{
+   if (names.size() != fields.size()) throw std::invalid_argument(fmt::format("{} names for {} fields: give each field its input's name", names.size(), fields.size()));
+   auto& m = impl_->machine;
+   if (m && m->read_fields(names, fields) && m->run() && m->exact()) {
+      impl_->last_lowered = true;
+      return {};
+   }
+   // the general evaluator, from the same fields as typed inputs
+   Inputs inputs;
+   for (std::size_t k = 0; k < fields.size(); ++k) {
+      if (fields[k].empty()) continue;
+      const auto info = std::find_if(impl_->inputs.begin(), impl_->inputs.end(), [&](const InputInfo& in) { return in.name == names[k]; });
+      const InputShape shape = info == impl_->inputs.end() ? InputShape::scalar : info->shape;
+      if (shape == InputShape::structured) {
+         try {
+            inputs.set_json(names[k], fields[k]);
+         } catch (const std::invalid_argument&) {
+            const std::string message = fmt::format("input {} is not valid JSON: write a list or record as JSON", names[k]);
+            Result r;
+            r.errors.push_back({"R0003", message, std::string(names[k]), "", "", {}, message,
+                                nlohmann::ordered_json{{"code", "R0003"}, {"message", message}, {"field", names[k]}}.dump()});
+            return impl_->general(std::move(r));
+         }
+      } else if (shape == InputShape::boolean && (fields[k] == "true" || fields[k] == "false")) {
+         inputs.set_bool(names[k], fields[k] == "true");
+      } else {
+         inputs.set_text(names[k], fields[k]);
+      }
+   }
+   return impl_->general(impl_->policy->evaluate(inputs, impl_->options));
+}
+
+const std::vector<Violation>& Evaluator::violations() const
+{
+   static const std::vector<Violation> none;
+   return impl_->last_lowered ? none : impl_->last.violations;
+}
+
+void Evaluator::write_json(std::string& out) const
+{
+   if (!impl_->last_lowered) out += impl_->last.json();
+   else if (!impl_->machine->write_json(out)) throw std::logic_error("lowered outputs are checked when evaluated");
 }
 
 std::string Evaluator::output(std::size_t i) const

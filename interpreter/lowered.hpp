@@ -154,6 +154,9 @@ public:
    // registers, or into cells as load() takes them (one per input).
    bool read_json(std::string_view text);
    bool read_json(std::string_view text, std::span<Cell> cells) const;
+   // Named text fields (a CSV row under its header) into the registers, each read by its
+   // input's type; an empty field is absent.
+   bool read_fields(std::span<const std::string_view> names, std::span<const std::string_view> fields);
    // Typed input values (one per input, empty when absent) as the cells load() takes; false if
    // one is beyond the code or a required one is missing.
    static bool cells_of(const Code& code, const std::vector<std::optional<Value>>& inputs, std::vector<Cell>& out);

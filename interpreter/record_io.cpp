@@ -269,7 +269,7 @@ namespace {
 // A JSON scalar's kind and text: 's' a string's contents, 'b' true or false, 'n' null, '1' a
 // number (checked as it is read).
 struct Token {
-   char kind;
+   char kind = 's';
    std::string_view text;
    Ratio number;      // a number's value, read as it was scanned
    int places = 0;
@@ -356,6 +356,34 @@ bool read_scalar(const lang::Program& program, const CodeInput& in, const Token&
 }
 
 }  // namespace
+
+bool Machine::read_fields(std::span<const std::string_view> names, std::span<const std::string_view> fields)
+{
+   const auto& inputs = code_.inputs;
+   std::fill(cells_.begin(), cells_.end(), Cell{0, none_mark});
+   for (std::size_t k = 0; k < fields.size(); ++k) {
+      if (fields[k].empty()) continue;
+      // a header usually lists the inputs in order
+      std::size_t found = k < inputs.size() && same_text(inputs[k].name, names[k]) ? k : inputs.size();
+      for (std::size_t i = 0; found == inputs.size() && i < inputs.size(); ++i) {
+         if (same_text(inputs[i].name, names[k])) found = i;
+      }
+      if (found == inputs.size()) return false;
+      Token token;
+      token.kind = 's';
+      token.text = fields[k];
+      if (inputs[found].type.kind == lang::TypeKind::bool_) {
+         if (fields[k] != "true" && fields[k] != "false") return false;
+         token.kind = 'b';
+      }
+      if (!read_scalar(program_, inputs[found], token, cells_[found])) return false;
+   }
+   for (const auto i : required_inputs_) {
+      if (is_none(cells_[i])) return false;
+   }
+   load(cells_);
+   return true;
+}
 
 bool Machine::read_json(std::string_view text) { return read_json(text, cells_) && (load(cells_), true); }
 

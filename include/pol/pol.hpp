@@ -214,6 +214,15 @@ public:
    // been appended to `out` (nothing is appended when it has errors).
    void evaluate_json(std::span<const std::string_view> records, std::string& out, const std::function<void(std::size_t, const Outcome&)>& done);
 
+   // Evaluates a record given as named text fields, as a CSV row under its header: each field
+   // is read by its input's declared type ("25000.00" stays exact; true or false for a yes-no
+   // input; JSON for lists and records), and an empty field is an absent input. Outputs are
+   // then output(i), violations violations(); write_json appends the compact result.
+   Outcome evaluate_fields(std::span<const std::string_view> names, std::span<const std::string_view> fields);
+   // After evaluate_fields or evaluate(record): the violations, and the compact result JSON.
+   const std::vector<Violation>& violations() const;
+   void write_json(std::string& out) const;
+
    // Reads a JSON object of inputs once; throws std::invalid_argument with the first error.
    Record read(std::string_view json) const;
    // Evaluates a record read before; its outputs are then output(i).

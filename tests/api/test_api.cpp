@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "pol/pol.hpp"
 
 namespace {
@@ -158,6 +160,80 @@ TEST_CASE("JSON records many at once give what they give one at a time, in order
       want += '\n';
    });
    CHECK(next == records.size());
+}
+
+TEST_CASE("records as text fields, as CSV rows give them, read by the declared types")
+{
+   const auto policy = pol::Policy::compile_string("fields.pol", R"(enum Scheme { VE, VR, CR }
+input scheme: Scheme
+input years: int
+input pay: money
+input part_time: bool = false
+input start: date = 2000-01-01
+input absences: list of int = []
+let cap = if scheme == CR then 12 else 21
+output months = min(years, cap)
+output lump_sum = round(pay * months / 12, £0.01, half_up)
+output absent = count(absences)
+require years < 50 else "check the service: {years} years"
+)");
+   pol::Evaluator evaluator(policy);
+   const std::vector<std::string_view> names = {"scheme", "years", "pay", "part_time", "start", "absences"};
+   const auto fields = [&](std::vector<std::string_view> f) {
+      f.resize(names.size());
+      return f;
+   };
+   const auto as_json = [&](const std::vector<std::string_view>& f) {
+      pol::Evaluator::Outcome o = evaluator.evaluate_fields(names, f);
+      std::string out;
+      if (o.ok) evaluator.write_json(out);
+      return std::pair(o, out);
+   };
+   // the same as the JSON record with those values, numbers exact
+   auto [ok, text] = as_json(fields({"VR", "10", "30000.10", "true", "2001-02-03", "[1, 2]"}));
+   CHECK(ok.ok);
+   CHECK(text == policy->evaluate_json(R"({"scheme": "VR", "years": 10, "pay": "30000.10", "part_time": true, "start": "2001-02-03", "absences": [1, 2]})").json());
+   CHECK(evaluator.output(1) == "\"25000.08\"");
+   // empty fields are absent inputs: their defaults
+   std::tie(ok, text) = as_json(fields({"CR", "5", "1200"}));
+   CHECK(text == R"({"outputs":{"months":5,"lump_sum":"500.00","absent":0},"violations":[]})");
+   // a violation, with its message
+   std::tie(ok, text) = as_json(fields({"CR", "60", "1200"}));
+   CHECK(ok.violations == 1);
+   REQUIRE(evaluator.violations().size() == 1);
+   CHECK(evaluator.violations()[0].message == "check the service: 60 years");
+   // errors name the field
+   std::tie(ok, text) = as_json(fields({"VX", "5", "1200"}));
+   REQUIRE_FALSE(ok.ok);
+   CHECK(ok.error->field == "scheme");
+   std::tie(ok, text) = as_json(fields({"VR", "5", "1200", "yes"}));
+   REQUIRE_FALSE(ok.ok);
+   CHECK(ok.error->field == "part_time");
+   std::tie(ok, text) = as_json(fields({"VR", "5", "1200", "", "", "[1,"}));
+   REQUIRE_FALSE(ok.ok);
+   CHECK(ok.error->code == "R0003");
+   CHECK(ok.error->field == "absences");
+   CHECK(ok.error->json == R"({"code":"R0003","message":"input absences is not valid JSON: write a list or record as JSON","field":"absences"})");
+   CHECK_THROWS_AS(evaluator.evaluate_fields(names, std::vector<std::string_view>{"VR"}), std::invalid_argument);
+}
+
+TEST_CASE("straight policies read fields in lowered code, with the general evaluator's answers")
+{
+   const auto policy = pol::Policy::compile_string("tariff.pol", straight_text);
+   pol::Evaluator evaluator(policy);
+   REQUIRE(evaluator.lowered());
+   const std::vector<std::string_view> names = {"pay", "scheme", "years"};  // any order
+   for (const auto& row : std::vector<std::vector<std::string_view>>{{"30000", "VR", "10"}, {"1000.105", "VE", "7"}, {"£1,000.10", "CR", "3"}, {"1000", "CR", "60"}, {"1000", "CR", ""}}) {
+      INFO(row[0] << " " << row[1] << " " << row[2]);
+      const auto o = evaluator.evaluate_fields(names, row);
+      std::string out;
+      if (o.ok) evaluator.write_json(out);
+      const std::string json = fmt::format(R"({{"pay": "{}", "scheme": "{}"{}}})", row[0], row[1], row[2].empty() ? "" : fmt::format(R"(, "years": {})", row[2]));
+      const auto want = policy->evaluate_json(json);
+      CHECK(o.ok == want.ok());
+      if (want.ok()) CHECK(out == want.json());
+      else CHECK(o.error->json == want.errors.front().json);
+   }
 }
 
 TEST_CASE("typed records, one at a time and many at once")

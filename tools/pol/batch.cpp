@@ -23,30 +23,45 @@ namespace pol::cli {
 
 namespace {
 
-// Splits one CSV row (RFC 4180: quoted fields, "" for a quote) into its fields.
-std::vector<std::string> split_csv(std::string_view row)
+// Splits one CSV row (RFC 4180: quoted fields, "" for a quote) into its fields, reusing their
+// storage from row to row.
+void split_csv(std::string_view row, std::vector<std::string>& fields, std::size_t& count)
 {
-   std::vector<std::string> fields(1);
+   count = 1;
+   const auto field = [&]() -> std::string& {
+      if (fields.size() < count) fields.emplace_back();
+      return fields[count - 1];
+   };
+   field().clear();
    bool quoted = false;
    for (std::size_t i = 0; i < row.size(); ++i) {
       const char c = row[i];
       if (quoted) {
          if (c == '"' && i + 1 < row.size() && row[i + 1] == '"') {
-            fields.back() += '"';
+            field() += '"';
             ++i;
          } else if (c == '"') {
             quoted = false;
          } else {
-            fields.back() += c;
+            field() += c;
          }
       } else if (c == '"') {
          quoted = true;
       } else if (c == ',') {
-         fields.emplace_back();
+         ++count;
+         field().clear();
       } else {
-         fields.back() += c;
+         field() += c;
       }
    }
+}
+
+std::vector<std::string> split_csv(std::string_view row)
+{
+   std::vector<std::string> fields;
+   std::size_t count = 0;
+   split_csv(row, fields, count);
+   fields.resize(count);
    return fields;
 }
 
@@ -58,41 +73,29 @@ std::string csv_field(const std::string& s)
    return out + "\"";
 }
 
-// A CSV row as the inputs it stands for: cells are read by the declared types, so "25000.00"
-// stays exact; an empty cell is an absent input; lists and records are written as JSON.
-std::optional<Inputs> csv_record(const std::vector<InputInfo>& info, const std::vector<std::string>& header, std::string_view row, std::string& error)
+// A cell for an output's JSON text: strings without their quotes, null as nothing.
+void append_cell(std::string& out, std::string_view json)
 {
-   const auto cells = split_csv(row);
-   if (cells.size() != header.size()) {
-      error = fmt::format("the row has {} cells, but the header has {} columns", cells.size(), header.size());
-      return std::nullopt;
+   if (json == "null") return;
+   if (json.empty() || json.front() != '"') {
+      out += json;
+      return;
    }
-   Inputs inputs;
-   for (std::size_t i = 0; i < cells.size(); ++i) {
-      if (cells[i].empty()) continue;
-      auto it = std::find_if(info.begin(), info.end(), [&](const InputInfo& in) { return in.name == header[i]; });
-      const InputShape shape = it == info.end() ? InputShape::scalar : it->shape;
-      if (shape == InputShape::structured) {
-         try {
-            inputs.set_json(header[i], cells[i]);
-         } catch (const std::invalid_argument& e) {
-            error = fmt::format("column {} is not valid JSON", header[i]);
-            return std::nullopt;
-         }
-      } else if (shape == InputShape::boolean && (cells[i] == "true" || cells[i] == "false")) {
-         inputs.set_bool(header[i], cells[i] == "true");
-      } else {
-         inputs.set_text(header[i], cells[i]);
-      }
-   }
-   return inputs;
+   out += csv_field(json.find('\\') == std::string_view::npos ? std::string(json.substr(1, json.size() - 2)) : nlohmann::json::parse(json).get<std::string>());
+}
+
+void append_violations(std::string& out, const std::vector<Violation>& violations)
+{
+   std::vector<std::string> messages;
+   for (const auto& v : violations) messages.push_back(v.message);
+   out += csv_field(fmt::format("{}", fmt::join(messages, "; ")));
 }
 
 // One thread's share of a batch: its own evaluator, reused record after record.
 class Worker {
 public:
    Worker(std::shared_ptr<const Policy> policy, const EvalOptions& options, Data in, Data out, const std::vector<std::string>& header)
-      : policy_(policy), evaluator_(policy, options), inputs_(policy->inputs()), outputs_(policy->outputs()), options_(options), in_(in), out_(out), header_(header)
+      : policy_(policy), evaluator_(policy, options), outputs_(policy->outputs()), options_(options), in_(in), out_(out), header_(header), names_(header.begin(), header.end())
    {
    }
 
@@ -159,30 +162,39 @@ private:
          totals.violations += outcome.violations;
          return;
       }
-      Result result;
-      if (in_ == Data::jsonl) {
-         result = policy_->evaluate_json(text, options_);
-      } else {
-         std::string problem;
-         auto inputs = csv_record(inputs_, header_, text, problem);
-         if (!inputs) return error(line, nlohmann::ordered_json{{"code", "R0003"}, {"message", problem}}.dump(), b);
-         result = policy_->evaluate(*inputs, options_);
-      }
+      if (in_ == Data::csv) return run_csv(text, line, b);
+      // JSON in, CSV out
+      const Result result = policy_->evaluate_json(text, options_);
       if (!result.ok()) return error(line, result.errors.front().json, b);
       totals.violations += result.violations.size();
-      if (out_ == Data::jsonl) {
-         out += result.json();
-         return;
-      }
       for (const auto& [name, json] : result.outputs) {
-         std::string cell = json;
-         if (json == "null") cell.clear();
-         else if (!json.empty() && json.front() == '"') cell = nlohmann::json::parse(json).get<std::string>();
-         out += csv_field(cell) + ",";
+         append_cell(out, json);
+         out += ',';
       }
-      std::vector<std::string> messages;
-      for (const auto& v : result.violations) messages.push_back(v.message);
-      out += csv_field(fmt::format("{}", fmt::join(messages, "; "))) + ",";
+      append_violations(out, result.violations);
+      out += ',';
+   }
+
+   // A CSV row: its cells are the inputs the header names.
+   void run_csv(std::string_view text, std::size_t line, Block& b)
+   {
+      std::size_t count = 0;
+      split_csv(text, cells_, count);
+      if (count != header_.size()) {
+         const std::string problem = fmt::format("the row has {} cells, but the header has {} columns", count, header_.size());
+         return error(line, nlohmann::ordered_json{{"code", "R0003"}, {"message", problem}}.dump(), b);
+      }
+      views_.assign(cells_.begin(), cells_.begin() + static_cast<std::ptrdiff_t>(count));
+      const auto outcome = evaluator_.evaluate_fields(names_, views_);
+      if (!outcome.ok) return error(line, outcome.error->json, b);
+      b.totals.violations += outcome.violations;
+      if (out_ == Data::jsonl) return evaluator_.write_json(b.out);
+      for (std::size_t i = 0; i < outputs_.size(); ++i) {
+         append_cell(b.out, evaluator_.output(i));
+         b.out += ',';
+      }
+      append_violations(b.out, evaluator_.violations());
+      b.out += ',';
    }
 
    // The error object, or CSV row, for a record; the writer puts in its line number.
@@ -210,11 +222,13 @@ private:
 
    std::shared_ptr<const Policy> policy_;
    Evaluator evaluator_;
-   std::vector<InputInfo> inputs_;
    std::vector<std::string> outputs_;
    const EvalOptions& options_;
    Data in_, out_;
    const std::vector<std::string>& header_;
+   std::vector<std::string_view> names_;    // the CSV header, as evaluate_fields takes it
+   std::vector<std::string> cells_;         // a CSV row's cells, their storage reused
+   std::vector<std::string_view> views_;
    std::vector<std::string_view> records_;  // JSON records waiting to be evaluated together
    std::vector<std::size_t> lines_;         // and their lines in the block
 };
