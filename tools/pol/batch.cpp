@@ -95,7 +95,7 @@ void append_violations(std::string& out, const std::vector<Violation>& violation
 class Worker {
 public:
    Worker(std::shared_ptr<const Policy> policy, const EvalOptions& options, Data in, Data out, const std::vector<std::string>& header)
-      : policy_(policy), evaluator_(policy, options), outputs_(policy->outputs()), options_(options), in_(in), out_(out), header_(header), names_(header.begin(), header.end())
+      : policy_(policy), evaluator_(policy, options), outputs_(policy->outputs()), options_(options), in_(in), out_(out), names_(header.begin(), header.end())
    {
    }
 
@@ -156,14 +156,8 @@ private:
       if (blank(text)) {
          return error(line, R"({"code":"R0002","message":"the line is blank: expected a record of inputs"})", b);
       }
-      if (in_ == Data::jsonl && out_ == Data::jsonl) {
-         const auto outcome = evaluator_.evaluate_json(text, out);
-         if (!outcome.ok) return error(line, outcome.error->json, b);
-         totals.violations += outcome.violations;
-         return;
-      }
       if (in_ == Data::csv) return run_csv(text, line, b);
-      // JSON in, CSV out
+      // JSON in, CSV out (JSON to JSON goes many records at a time: evaluate_pending)
       const Result result = policy_->evaluate_json(text, options_);
       if (!result.ok()) return error(line, result.errors.front().json, b);
       totals.violations += result.violations.size();
@@ -180,8 +174,8 @@ private:
    {
       std::size_t count = 0;
       split_csv(text, cells_, count);
-      if (count != header_.size()) {
-         const std::string problem = fmt::format("the row has {} cells, but the header has {} columns", count, header_.size());
+      if (count != names_.size()) {
+         const std::string problem = fmt::format("the row has {} cells, but the header has {} columns", count, names_.size());
          return error(line, nlohmann::ordered_json{{"code", "R0003"}, {"message", problem}}.dump(), b);
       }
       views_.assign(cells_.begin(), cells_.begin() + static_cast<std::ptrdiff_t>(count));
@@ -225,8 +219,7 @@ private:
    std::vector<std::string> outputs_;
    const EvalOptions& options_;
    Data in_, out_;
-   const std::vector<std::string>& header_;
-   std::vector<std::string_view> names_;    // the CSV header, as evaluate_fields takes it
+   std::vector<std::string_view> names_;    // the CSV header, as evaluate_fields takes it (the caller keeps it)
    std::vector<std::string> cells_;         // a CSV row's cells, their storage reused
    std::vector<std::string_view> views_;
    std::vector<std::string_view> records_;  // JSON records waiting to be evaluated together
