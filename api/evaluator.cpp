@@ -216,6 +216,10 @@ const std::vector<Evaluator::Outcome>& Evaluator::evaluate(const Records& batch)
    const std::size_t width = m ? s.code().outputs.size() : 0;
    s.values.resize(n * width);
    const auto cells = [&](std::size_t k) { return std::span<const interp::Cell>(b.cells.data() + k * b.width, b.width); };
+   // record k's outputs, from the last run() or from a lane of the last run_lanes()
+   const auto keep = [&](std::size_t k, std::size_t lane) {
+      for (std::size_t i = 0; i < width; ++i) s.values[k * width + i] = m->output_value(i, lane);
+   };
    const auto take_general = [&](std::size_t k) {
       s.general_of[k] = static_cast<std::int64_t>(s.general_results.size());
       s.general_results.push_back(s.general_result(b.records[k]));
@@ -233,14 +237,14 @@ const std::vector<Evaluator::Outcome>& Evaluator::evaluate(const Records& batch)
          for (std::size_t l = 0; l < count; ++l) {
             const std::size_t k = base + l;
             if ((failed >> l & 1) == 0 && m->exact(l)) {
-               for (std::size_t i = 0; i < width; ++i) s.values[k * width + i] = m->lane_output(l, i);
+               keep(k, l);
                continue;
             }
             // the fixed-point code bailed or does not fit: the ratio code, then the general evaluator
             if (b.lowered[k] && m->has_fixed()) {
                m->load(cells(k));
                if (m->run_ratio() && m->exact()) {
-                  for (std::size_t i = 0; i < width; ++i) s.values[k * width + i] = m->output_value(i);
+                  keep(k, interp::Machine::no_lane);
                   continue;
                }
             }
@@ -252,7 +256,7 @@ const std::vector<Evaluator::Outcome>& Evaluator::evaluate(const Records& batch)
          if (m && b.lowered[k]) {
             m->load(cells(k));
             if (m->run() && m->exact()) {
-               for (std::size_t i = 0; i < width; ++i) s.values[k * width + i] = m->output_value(i);
+               keep(k, interp::Machine::no_lane);
                continue;
             }
          }

@@ -55,7 +55,6 @@ Value parse_literal(const Expr& e)
    }
 }
 
-
 }  // namespace
 
 bool is_literal(const Expr& e)

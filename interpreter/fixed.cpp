@@ -18,11 +18,6 @@ struct NotFixed {};
 
 constexpr int max_scale = 18;
 
-bool is_ratio_type(const lang::Type& t)
-{
-   return t.kind == lang::TypeKind::decimal || t.kind == lang::TypeKind::money || t.kind == lang::TypeKind::duration;
-}
-
 // The decimal places a constant needs (0.125 is 1/8: three), or NotFixed for one like 1/3.
 int places_of(const Cell& c)
 {
@@ -69,7 +64,7 @@ public:
       fixed_.straight = old_.straight;
       for (std::size_t r = 0; r < old_.registers.size(); ++r) fixed_.registers[r] = scaled_constant(old_.registers[r], scale_[r]);
       for (auto& o : fixed_.outputs) {
-         if (is_ratio_type(o.type)) o.scale = scale_[o.reg];
+         if (is_ratio(o.type.kind)) o.scale = scale_[o.reg];
       }
       std::vector<std::uint32_t> start(old_.ins.size());
       for (std::size_t k = 0; k < old_.ins.size(); ++k) {
@@ -227,7 +222,7 @@ private:
 
 int input_scale(const lang::Type& t)
 {
-   if (!is_ratio_type(t)) return -1;
+   if (!is_ratio(t.kind)) return -1;
    return t.kind == lang::TypeKind::money ? 2 : 4;
 }
 

@@ -21,8 +21,6 @@ struct Unsupported {};  // the program uses what the code does not cover
 
 constexpr std::uint16_t unmapped = 0xFFFF;
 
-bool is_ratio(TypeKind k) { return k == TypeKind::decimal || k == TypeKind::money || k == TypeKind::duration; }
-
 void require_scalar(const Type& t)
 {
    switch (t.kind) {
@@ -588,9 +586,7 @@ private:
                const auto places = literals_[static_cast<std::size_t>(args[1]->ref.index)].integer;
                if (k0 == TypeKind::int_) return arg(0);
                if (places < 0 || places > 18) throw Unsupported{};
-               std::int64_t den = 1;
-               for (std::int64_t i = 0; i < places; ++i) den *= 10;
-               return emit_to(Op::round, arg(0), constant({1, den}), mode);
+               return emit_to(Op::round, arg(0), constant({1, ratio::powers_of_ten[places]}), mode);
             }
             const Expr& x = *args[0];
             if (x.kind == ExprKind::binary && x.op == lang::BinaryOp::div) {

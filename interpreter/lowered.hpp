@@ -92,6 +92,9 @@ struct CodeInput {
    int scale = -1;
 };
 
+// Whether values of a type are numbers held as ratios: decimal, money and duration.
+inline bool is_ratio(lang::TypeKind k) { return k == lang::TypeKind::decimal || k == lang::TypeKind::money || k == lang::TypeKind::duration; }
+
 // The scale a number input is read at: pence for money, four places for other numbers.
 int input_scale(const lang::Type& t);
 
@@ -191,11 +194,17 @@ public:
    // Appends one output's JSON text, after run(); or of a value of that output.
    bool write_output(std::size_t i, std::string& out) const;
    bool write_value(std::size_t i, const Cell& value, std::string& out) const;
-   Cell output_value(std::size_t i) const { return output_cell(answered_->outputs[i], answer_[answered_->outputs[i].reg]); }
+   // An output's value after run(), or given a lane, after run_lanes().
+   Cell output_value(std::size_t i, std::size_t lane = no_lane) const
+   {
+      if (lane != no_lane) return lane_output(lane, i);
+      return output_cell(answered_->outputs[i], answer_[answered_->outputs[i].reg]);
+   }
 
 private:
    // An output's value as a ratio cell, from its register (fixed-point numbers have a scale).
    static Cell output_cell(const CodeOutput& o, const Cell& c) { return o.scale < 0 || is_none(c) ? c : Cell{c.a, ratio::powers_of_ten[o.scale]}; }
+   bool given(std::span<const Cell> cells) const;  // every required input has a value
 
    const Code& code_;                // over ratios
    const Code* fixed_;               // over fixed-point numbers, if it can be
@@ -207,7 +216,7 @@ private:
    bool fixed_fits_ = false;         // whether the loaded record suits the fixed-point code
    std::vector<Cell> lane_registers_;  // column-major, for straight code
    std::vector<std::string> quoted_names_;  // each input's name and closing quote, as in JSON
-   std::vector<std::string> output_keys_;   // what write_json puts before each output's value
+   std::vector<std::string> output_keys_;   // what write_json puts before each output's value: ,"name":
    std::vector<std::size_t> required_inputs_;  // inputs that must be given (no default)
    std::vector<Cell> cells_;  // a record read by read_json(text)
    bool any_check_ = false;   // whether any output's exact form must be checked

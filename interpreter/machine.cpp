@@ -34,9 +34,8 @@ template <bool (*f)(Ratio, Ratio, Ratio&)>
    return true;
 }
 
-// d = a / (b * c) rounded to a whole number by `round(n, d)`, times c; false when it must bail.
-template <class Round>
-[[gnu::always_inline]] inline bool fround_div(Cell& d, const Cell& a, const Cell& b, const Cell& c, Round round)
+// d = a / (b * c) rounded to a whole number by the mode, times c; false when it must bail.
+[[gnu::always_inline]] inline bool fround_div(Cell& d, const Cell& a, const Cell& b, const Cell& c, Rounding mode)
 {
    if (c.a <= 0) return false;  // the increment must be above zero
    std::int64_t num = a.a, den, v;
@@ -46,18 +45,9 @@ template <class Round>
       num = -num;
       den = -den;
    }
-   if (__builtin_mul_overflow(round(num, den), c.a, &v)) return false;
+   if (__builtin_mul_overflow(ratio::round_whole(num, den, mode), c.a, &v)) return false;
    d = word(v);
    return true;
-}
-
-// fround_div over many records, its rounding mode known when compiled.
-template <Rounding mode>
-void fround_div_lanes(Cell* d, const Cell* a, const Cell* b, const Cell* c, std::size_t count, std::uint64_t& failed)
-{
-   for (std::size_t l = 0; l < count; ++l) {
-      if (!fround_div(d[l], a[l], b[l], c[l], ratio::round_whole<mode>)) failed |= std::uint64_t{1} << l;
-   }
 }
 
 // What one data instruction does to one record; false when it must bail. Date functions may
@@ -136,27 +126,8 @@ template <Op op>
       if (a.a % unit != 0) return false;
       d = word(a.a / unit);
    }
-   else if constexpr (op == Op::fround_div) return fround_div(d, a, b, c, [&](std::int64_t n, std::int64_t m) { return ratio::round_whole(n, m, static_cast<Rounding>(i.x)); });
+   else if constexpr (op == Op::fround_div) return fround_div(d, a, b, c, static_cast<Rounding>(i.x));
    return true;
-}
-
-// One data instruction over many records.
-template <Op op>
-void data_lanes(const Ins& i, Cell* d, const Cell* a, const Cell* b, const Cell* c, std::size_t count, std::uint64_t& failed)
-{
-   if constexpr (op == Op::fround_div) {
-      switch (static_cast<Rounding>(i.x)) {
-#define POL_ROUNDING_LANES(mode) \
-   case Rounding::mode: fround_div_lanes<Rounding::mode>(d, a, b, c, count, failed); break;
-         POL_ROUNDING_LANES(floor) POL_ROUNDING_LANES(ceiling) POL_ROUNDING_LANES(down) POL_ROUNDING_LANES(up)
-         POL_ROUNDING_LANES(half_up) POL_ROUNDING_LANES(half_down) POL_ROUNDING_LANES(half_even)
-#undef POL_ROUNDING_LANES
-      }
-   } else {
-      for (std::size_t l = 0; l < count; ++l) {
-         if (!apply<op>(i, d[l], a[l], b[l], c[l])) failed |= std::uint64_t{1} << l;
-      }
-   }
 }
 
 }  // namespace
@@ -245,8 +216,14 @@ std::uint64_t execute_lanes(const Code& code, Cell* r, std::size_t count)
                   if (a[l].a == 0) failed |= std::uint64_t{1} << l;
                }
                break;
-#define POL_OP_LANES(name) \
-   case Op::name: data_lanes<Op::name>(i, d, a, b, r + i.c * lanes, count, failed); break;
+#define POL_OP_LANES(name)                                                                   \
+   case Op::name: {                                                                          \
+      const Cell* c = r + i.c * lanes;                                                       \
+      for (std::size_t l = 0; l < count; ++l) {                                              \
+         if (!apply<Op::name>(i, d[l], a[l], b[l], c[l])) failed |= std::uint64_t{1} << l;   \
+      }                                                                                      \
+      break;                                                                                 \
+   }
                POL_DATA_OPS(POL_OP_LANES)
 #undef POL_OP_LANES
             default: return all;  // jumps: not straight code

@@ -131,30 +131,15 @@ inline int compare(Ratio a, Ratio b)
    return (l > r) - (l < r);
 }
 
-// n / d (d > 0) rounded to a whole number by the mode; with the mode known when compiled, the
-// rounding is a few flag operations (it varies from record to record, unpredictably).
-template <Rounding mode>
-inline std::int64_t round_whole(std::int64_t n, std::int64_t d)
+// n / d (d > 0) rounded to a whole number by the mode, in 64 or 128 bits.
+template <class I>
+inline I round_whole(I n, I d, Rounding mode)
 {
-   std::int64_t q = n / d, r = n % d;
-   const std::int64_t below = r < 0 ? 1 : 0;  // to the floor
+   I q = n / d, r = n % d;
+   const I below = r < 0 ? 1 : 0;  // to the floor, without a branch: the sign varies unpredictably
    q -= below;
    r += d & -below;
    return q + ((r != 0 && rounds_up(mode, (r > d - r) - (r < d - r), n < 0, (q & 1) != 0)) ? 1 : 0);
-}
-
-inline std::int64_t round_whole(std::int64_t n, std::int64_t d, Rounding mode)
-{
-   switch (mode) {
-      case Rounding::floor: return round_whole<Rounding::floor>(n, d);
-      case Rounding::ceiling: return round_whole<Rounding::ceiling>(n, d);
-      case Rounding::down: return round_whole<Rounding::down>(n, d);
-      case Rounding::up: return round_whole<Rounding::up>(n, d);
-      case Rounding::half_up: return round_whole<Rounding::half_up>(n, d);
-      case Rounding::half_down: return round_whole<Rounding::half_down>(n, d);
-      case Rounding::half_even: return round_whole<Rounding::half_even>(n, d);
-   }
-   return round_whole<Rounding::floor>(n, d);
 }
 
 // Rounds n / d (d > 0) to a whole number by the mode, then scales it by inc.
@@ -162,7 +147,7 @@ inline bool round_quotient(Int128 n, Int128 d, Ratio inc, Rounding mode, Ratio& 
 {
    Int128 w;
    if (fits(n) && fits(d)) [[likely]] {  // 64-bit division is far cheaper
-      const std::int64_t q = round_whole(static_cast<std::int64_t>(n), static_cast<std::int64_t>(d), mode);
+      const std::int64_t q = round_whole<std::int64_t>(static_cast<std::int64_t>(n), static_cast<std::int64_t>(d), mode);
       std::int64_t v;
       if (!__builtin_mul_overflow(q, inc.num, &v)) {
          out = {v, inc.den};
@@ -170,17 +155,7 @@ inline bool round_quotient(Int128 n, Int128 d, Ratio inc, Rounding mode, Ratio& 
       }
       w = q;
    } else {
-      w = n / d;
-      Int128 r = n % d;
-      if (r < 0) {
-         --w;
-         r += d;
-      }
-      if (r != 0) {
-         const Int128 twice = 2 * r;
-         const int half = twice > d ? 1 : (twice == d ? 0 : -1);
-         w += rounds_up(mode, half, n < 0, (w & 1) != 0) ? 1 : 0;
-      }
+      w = round_whole(n, d, mode);
       if (!fits(w)) return false;
    }
    return make(w * inc.num, inc.den, out);

@@ -206,7 +206,7 @@ Machine::Machine(const Code& code, const lang::Program& program, Date as_of)
    answer_ = registers_.data();
    cells_.resize(code.inputs.size());
    any_check_ = std::any_of(code.outputs.begin(), code.outputs.end(), [](const CodeOutput& o) { return o.check; });
-   for (const auto& o : code.outputs) output_keys_.push_back(fmt::format("{}\"{}\":", output_keys_.empty() ? "{\"outputs\":{" : ",", o.name));
+   for (const auto& o : code.outputs) output_keys_.push_back(fmt::format("{}\"{}\":", output_keys_.empty() ? "" : ",", o.name));
    for (std::size_t i = 0; i < code.inputs.size(); ++i) {
       quoted_names_.push_back(code.inputs[i].name + '"');
       if (std::find(code.required.begin(), code.required.end(), code.inputs[i].reg) != code.required.end()) required_inputs_.push_back(i);
@@ -217,8 +217,6 @@ Machine::Machine(const Code& code, const lang::Program& program, Date as_of)
       for (std::size_t k = 0; k < first.size(); ++k) std::fill_n(lane_registers_.begin() + static_cast<std::ptrdiff_t>(k * lanes), lanes, first[k]);
    }
 }
-
-
 
 bool Machine::fits_fixed(const Code& code, std::span<const Cell> cells)
 {
@@ -293,7 +291,7 @@ bool read_token(const char*& p, const char* end, Token& t)
             if (rest.starts_with(word)) {
                p += word.size();
                t.kind = word[0] == 'n' ? 'n' : 'b';
-            t.text = word;
+               t.text = word;
                return true;
             }
          }
@@ -378,14 +376,25 @@ bool Machine::read_fields(std::span<const std::string_view> names, std::span<con
       }
       if (!read_scalar(program_, inputs[found], token, cells_[found])) return false;
    }
-   for (const auto i : required_inputs_) {
-      if (is_none(cells_[i])) return false;
-   }
+   if (!given(cells_)) return false;
    load(cells_);
    return true;
 }
 
-bool Machine::read_json(std::string_view text) { return read_json(text, cells_) && (load(cells_), true); }
+bool Machine::given(std::span<const Cell> cells) const
+{
+   for (const auto i : required_inputs_) {
+      if (is_none(cells[i])) return false;
+   }
+   return true;
+}
+
+bool Machine::read_json(std::string_view text)
+{
+   if (!read_json(text, cells_)) return false;
+   load(cells_);
+   return true;
+}
 
 bool Machine::read_json(std::string_view text, std::span<Cell> cells) const
 {
@@ -435,11 +444,7 @@ bool Machine::read_json(std::string_view text, std::span<Cell> cells) const
       }
    }
    skip_space(p, end);
-   if (p != end) return false;
-   for (const auto i : required_inputs_) {
-      if (is_none(cells[i])) return false;
-   }
-   return true;
+   return p == end && given(cells);
 }
 
 bool Machine::cells_of(const Code& code, const std::vector<std::optional<Value>>& inputs, std::vector<Cell>& out)
@@ -568,7 +573,7 @@ bool Machine::exact(std::size_t lane) const
    for (std::size_t i = 0; i < code.outputs.size(); ++i) {
       const CodeOutput& o = code.outputs[i];
       if (!o.check) continue;
-      const Cell c = lane == no_lane ? output_value(i) : lane_output(lane, i);
+      const Cell c = output_value(i, lane);
       if (is_none(c)) continue;
       Ratio x = c.ratio();
       int places = 0;
@@ -581,10 +586,10 @@ bool Machine::exact(std::size_t lane) const
 bool Machine::write_json(std::string& out, std::size_t lane) const
 {
    const std::size_t start = out.size();
-   if (output_keys_.empty()) out += "{\"outputs\":{";  // the first key starts the object
+   out += "{\"outputs\":{";
    for (std::size_t i = 0; i < code_.outputs.size(); ++i) {
       out += output_keys_[i];
-      if (!write_value(i, lane == no_lane ? output_value(i) : lane_output(lane, i), out)) {
+      if (!write_value(i, output_value(i, lane), out)) {
          out.resize(start);
          return false;
       }

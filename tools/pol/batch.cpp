@@ -307,20 +307,20 @@ Runner add_batch(CLI::App& app)
       const auto start = std::chrono::steady_clock::now();
       Totals totals;
       try {
-         BlockReader reader(in_fd, in_format, o->block_bytes);
+         BlockReader reader(in_fd, o->input == "-" ? "standard input" : "the input file " + o->input, in_format, o->block_bytes);
          std::vector<std::string> header;
          std::size_t header_lines = 0;
          if (in_format == Data::csv) {
             const auto row = reader.first_record(header_lines);
             if (!row) {
-               std::cerr << "error: the CSV input has no header row\n";
+               std::cerr << "error: the CSV input has no header row: start it with a row of the policy's input names\n";
                return exit_usage;
             }
             header = split_csv(*row);
          }
          std::vector<std::unique_ptr<Worker>> workers;
          for (unsigned j = 0; j < o->jobs; ++j) workers.push_back(std::make_unique<Worker>(loaded, options, in_format, out_format, header));
-         BlockWriter writer(out_fd, header_lines);
+         BlockWriter writer(out_fd, o->output == "-" ? "standard output" : o->output, header_lines);
          if (out_format == Data::csv) writer.write(workers.front()->csv_header() + "\n");
          auto shown = start;
          totals = run_blocks(

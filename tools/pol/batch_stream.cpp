@@ -18,7 +18,7 @@ std::size_t BlockReader::read_some(char* to, std::size_t room)
    for (;;) {
       const ssize_t n = ::read(fd_, to, room);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw std::system_error(errno, std::generic_category(), "cannot read the input");
+      if (n < 0) throw std::system_error(errno, std::generic_category(), "cannot read " + name_);
       if (n == 0) eof_ = true;
       bytes_read_ += static_cast<std::size_t>(n);
       return static_cast<std::size_t>(n);
@@ -91,19 +91,17 @@ std::optional<std::string> BlockReader::first_record(std::size_t& lines)
    Block b;
    if (!next(b)) return std::nullopt;
    std::optional<std::string> first;
-   std::size_t rest = b.end;
-   lines = 0;
-   // the first record's end: stop at the second record
-   std::size_t seen = 0;
-   for_each_record(b.text(), format_, [&](std::string_view record, std::size_t line) {
-      if (seen++ == 0) {
+   std::optional<std::size_t> second;  // where the second record starts, and its line
+   const std::size_t all_lines = for_each_record(b.text(), format_, [&](std::string_view record, std::size_t line) {
+      if (!first) {
          first = std::string(record);
-      } else if (seen == 2) {
-         rest = static_cast<std::size_t>(record.data() - b.buffer.get());
+      } else if (!second) {
+         second = static_cast<std::size_t>(record.data() - b.buffer.get());
          lines = line;
       }
    });
-   if (seen == 1) lines = for_each_record(b.text(), format_, [](std::string_view, std::size_t) {});
+   if (!second) lines = all_lines;
+   const std::size_t rest = second.value_or(b.end);
    carry_.insert(0, b.buffer.get() + rest, b.end - rest);
    return first;
 }
@@ -113,7 +111,7 @@ void BlockWriter::write(std::string_view text)
    while (!text.empty()) {
       const ssize_t n = ::write(fd_, text.data(), text.size());
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw std::system_error(errno, std::generic_category(), "cannot write the results");
+      if (n < 0) throw std::system_error(errno, std::generic_category(), "cannot write the results to " + name_);
       text.remove_prefix(static_cast<std::size_t>(n));
    }
 }

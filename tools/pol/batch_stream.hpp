@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pol::cli {
@@ -84,10 +85,11 @@ std::size_t for_each_record(std::string_view text, Data format, F&& f)
 }
 
 // Reads a file descriptor in blocks of about `block_bytes`, each cut at a record's end (a
-// longer record gets a block of its own). Drops a byte-order mark. Not thread-safe.
+// longer record gets a block of its own). Drops a byte-order mark. Not thread-safe. Errors name
+// the input by `name` ("the input file pay.csv").
 class BlockReader {
 public:
-   BlockReader(int fd, Data format, std::size_t block_bytes) : fd_(fd), format_(format), block_bytes_(block_bytes) {}
+   BlockReader(int fd, std::string name, Data format, std::size_t block_bytes) : fd_(fd), name_(std::move(name)), format_(format), block_bytes_(block_bytes) {}
 
    // The next block into b; false at the end of the input. Throws std::system_error.
    bool next(Block& b);
@@ -101,6 +103,7 @@ private:
    std::size_t record_end(std::string_view text) const;  // after the last whole record, or 0
 
    int fd_;
+   std::string name_;
    Data format_;
    std::size_t block_bytes_;
    std::string carry_;  // the start of a record cut by the previous block
@@ -108,15 +111,17 @@ private:
    std::atomic<std::size_t> bytes_read_ = 0;
 };
 
-// Writes blocks' results to a file descriptor, in order, putting in the line numbers.
+// Writes blocks' results to a file descriptor, in order, putting in the line numbers. Errors
+// name where the results go by `name`.
 class BlockWriter {
 public:
-   explicit BlockWriter(int fd, std::size_t first_line = 0) : fd_(fd), lines_(first_line) {}
+   BlockWriter(int fd, std::string name, std::size_t first_line = 0) : fd_(fd), name_(std::move(name)), lines_(first_line) {}
    void write(const Block& b);  // throws std::system_error
    void write(std::string_view text);
 
 private:
    int fd_;
+   std::string name_;
    std::size_t lines_;  // line ends before the next block
    std::string scratch_;
 };
