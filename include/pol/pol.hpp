@@ -246,4 +246,12 @@ private:
 // Parses "YYYY-MM-DD"; false if it is not a date.
 bool valid_date(std::string_view text);
 
+// Policy text in pol's one canonical layout (pol fmt), every comment kept where it stands.
+struct FormatResult {
+   bool ok = false;                      // false when the text has syntax errors: `text` is then the input, untouched
+   std::string text;
+   std::vector<Diagnostic> diagnostics;  // the syntax errors
+};
+FormatResult format_text(std::string_view text, const std::string& path = "-");
+
 }  // namespace pol
