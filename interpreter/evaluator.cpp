@@ -548,6 +548,7 @@ int Run::rank_compare(const Expr& call, const lang::TableInfo& table, const Valu
       if (ra != rb) return ra < rb ? -1 : 1;
    }
    if (!table.decl->priority.empty()) return 0;
+   if (a.is_none() || b.is_none()) return static_cast<int>(a.is_none()) - static_cast<int>(b.is_none());  // none ranks lowest
    if (a.kind == ValueKind::enum_) return (a.integer > b.integer) - (a.integer < b.integer);
    return -compare_values(a, b);
 }

@@ -683,8 +683,9 @@ void Checker::check_hit_policy(const TableInfo& t, Context& c)
    if (ranks && decl.priority.empty()) {
       // without a declared order: numbers, money, dates and durations (highest first), and
       // enums (in declared order, the first highest). Text has no order a reader would agree on.
-      const bool ordered = orderable(out) && out.kind != TypeKind::text;
-      if (!ordered && !(out.kind == TypeKind::enum_ && !out.optional)) {
+      const Type ranked = out.required();  // none ranks below every value
+      const bool ordered = orderable(ranked) && ranked.kind != TypeKind::text;
+      if (!ordered && ranked.kind != TypeKind::enum_) {
          d_.error("E0340", decl.name_span, fmt::format("table {} is '{}', but its output {} has no order to rank by", quote(decl.name), policy, out.to_string())).help =
             out.kind == TypeKind::record ? fmt::format("declare the order of a field, highest first: {} {}: A > B", policy, p_.records[out.id].field_names.front())
                                          : fmt::format("declare the order, highest first: {} A > B", policy);
