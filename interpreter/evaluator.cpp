@@ -529,6 +529,7 @@ Run::Match Run::cell_matches(const lang::Cell& cell, const Value& v)
 // Where an output stands in one declared order: 0 is the highest.
 std::size_t Run::declared_rank(const Expr& call, const lang::TableInfo& table, const lang::PriorityOrder& order, const Value& output)
 {
+   if (output.is_none() && order.field_index >= 0) return order.values.size();  // a record that is none ranks below every value
    const Value& ranked = order.field_index >= 0 ? (*output.items)[static_cast<std::size_t>(order.field_index)] : output;
    for (std::size_t i = 0; i < order.values.size(); ++i) {
       if (eval(*order.values[i]) == ranked) return i;
