@@ -869,6 +869,12 @@ Value Run::eval_builtin(const Expr& e)
          case Builtin::to_decimal: return Value::decimal(a[0].as_decimal());
          case Builtin::to_money: return Value::money(a[0].as_decimal());
          case Builtin::fail: throw error_at(e, "R0600", *a[0].str, "this error is raised by the policy itself");
+         case Builtin::trim: {
+            constexpr std::string_view space = " \t\n\r\f\v";
+            const std::string_view s = *a[0].str;
+            const auto first = s.find_first_not_of(space);
+            return Value::text(first == std::string_view::npos ? std::string() : std::string(s.substr(first, s.find_last_not_of(space) - first + 1)));
+         }
          case Builtin::to_int: {
             if (a[0].kind == ValueKind::int_) return a[0];
             if (auto i = a[0].number.to_int64()) return Value::int_(*i);

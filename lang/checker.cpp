@@ -1161,6 +1161,9 @@ Type Checker::check_builtin(Expr& e, Context& c, const BuiltinInfo& b)
       case Builtin::fail:
          if (a[0].optional || a[0].kind != TypeKind::text) return arg_error(0, "a message (text)", a[0]);
          return Type::of(TypeKind::never);
+      case Builtin::trim:
+         if (!need(0, TypeKind::text, "text")) return Type::error();
+         return Type::of(TypeKind::text);
       default: break;
    }
    return Type::error();

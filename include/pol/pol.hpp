@@ -3,8 +3,8 @@
 //
 //    auto policy = pol::Policy::compile_file("policies/cscs/early_departure.pol");
 //    pol::Inputs in;
-//    in.set_text("scheme", "VR").set_int("service_years", 10).set_decimal("annual_pay", "30000")
-//      .set_date("date_of_birth", 1980, 1, 1).set_date("exit_date", 2024, 6, 30);
+//    in.set_text("scheme", "VR").set_text("pension_scheme", "alpha").set_int("service_years", 10)
+//      .set_decimal("annual_pay", "30000").set_date("date_of_birth", 1980, 1, 1).set_date("exit_date", 2024, 6, 30);
 //    pol::Result r = policy->evaluate(in);
 //    r.output("lump_sum");   // "\"25000.00\""
 #pragma once

@@ -182,6 +182,16 @@ TEST_CASE("formatting every policy in the tree keeps its tokens and syntax tree,
    CHECK(checked > 100);
 }
 
+TEST_CASE("the shipped policies are formatted")
+{
+   for (const auto& path : policy_files()) {
+      if (path.string().find("/policies/") == std::string::npos) continue;
+      const std::string text = read(path);
+      INFO(path.string());
+      CHECK(lang::format_policy(text) == text);
+   }
+}
+
 TEST_CASE("randomly edited policies that still parse keep the formatter's promises")
 {
    std::mt19937 random(std::getenv("POL_FMT_SEED") ? static_cast<unsigned>(std::atoi(std::getenv("POL_FMT_SEED"))) : 20261129u);
