@@ -529,6 +529,7 @@ Run::Match Run::cell_matches(const lang::Cell& cell, const Value& v)
 // Where an output stands in one declared order: 0 is the highest.
 std::size_t Run::declared_rank(const Expr& call, const lang::TableInfo& table, const lang::PriorityOrder& order, const Value& output)
 {
+   if (output.is_none() && order.field_index >= 0) return order.values.size();  // a record that is none ranks below every value
    const Value& ranked = order.field_index >= 0 ? (*output.items)[static_cast<std::size_t>(order.field_index)] : output;
    for (std::size_t i = 0; i < order.values.size(); ++i) {
       if (eval(*order.values[i]) == ranked) return i;
@@ -548,6 +549,7 @@ int Run::rank_compare(const Expr& call, const lang::TableInfo& table, const Valu
       if (ra != rb) return ra < rb ? -1 : 1;
    }
    if (!table.decl->priority.empty()) return 0;
+   if (a.is_none() || b.is_none()) return static_cast<int>(a.is_none()) - static_cast<int>(b.is_none());  // none ranks lowest
    if (a.kind == ValueKind::enum_) return (a.integer > b.integer) - (a.integer < b.integer);
    return -compare_values(a, b);
 }

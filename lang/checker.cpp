@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -82,6 +83,7 @@ private:
    void check_table_row(const TableInfo& t, TableRow& row, Context& c, bool outputs_ok);
    void check_cell(const TableInfo& t, std::size_t column, Cell& cell, Context& c);
    void check_hit_policy(const TableInfo& t, Context& c);
+   void check_priority_listed(const TableInfo& t);
    void check_require(const RequireDecl& r, std::uint32_t module);
    void check_test(const TestDecl& t);
    void check_function_cycles();
@@ -476,6 +478,58 @@ void Checker::check_table(int index)
       // the default is what a call returns: under collect and output order, the combined value
       if (version.default_value) expect(*version.default_value, c, t.call_type, "the table's default");
    }
+   check_priority_listed(t);
+}
+
+namespace {
+
+// Whether two cells certainly hold the same constant: the same enum value, text, or bool.
+// Other expressions (numbers, params, calls) are left to the evaluation.
+std::optional<bool> same_constant(const Expr& a, const Expr& b)
+{
+   if (a.ref.kind == RefKind::enum_variant && b.ref.kind == RefKind::enum_variant) return a.ref.index == b.ref.index && a.ref.sub == b.ref.sub;
+   auto text = [](const Expr& e) -> std::optional<std::string> {
+      if (e.kind == ExprKind::bool_lit) return e.text;
+      if (e.kind != ExprKind::text_lit || !e.args.empty()) return std::nullopt;
+      std::string s;
+      for (const auto& p : e.parts) s += p.chunk;
+      return s;
+   };
+   const auto ta = text(a), tb = text(b);
+   if (ta && tb && a.kind == b.kind) return *ta == *tb;
+   return std::nullopt;
+}
+
+}  // namespace
+
+// Every row's output a declared priority order ranks must be one of its values: an output it
+// does not list could not be ranked.
+void Checker::check_priority_listed(const TableInfo& t)
+{
+   const TableDecl& decl = *t.decl;
+   for (const auto& order : decl.priority) {
+      if (!order.field.empty() && order.field_index < 0) continue;
+      for (const auto& version : decl.versions) {
+         for (std::size_t r = 0; r < version.rows.size(); ++r) {
+            const Expr* out = version.rows[r].output.get();
+            if (out && !order.field.empty()) {
+               const auto at = std::find(out->field_names.begin(), out->field_names.end(), order.field);
+               out = out->kind == ExprKind::record && at != out->field_names.end() ? out->args[static_cast<std::size_t>(at - out->field_names.begin())].get() : nullptr;
+            }
+            if (!out || out->type.is_error()) continue;
+            bool listed = false, known = true;
+            for (const auto& v : order.values) {
+               const auto same = same_constant(*out, *v);
+               if (!same) known = false;
+               listed = listed || same.value_or(false);
+            }
+            if (listed || !known) continue;
+            d_.error("E0340", out->span, fmt::format("row {} of table {} gives {}, which its priority order does not list", r + 1, quote(decl.name),
+                                                     std::string(p_.sources.file(out->span.file).slice(out->span))))
+               .help = "add the value to the order, or give one of the values it lists";
+         }
+      }
+   }
 }
 
 // The input columns follow the parameters; the output columns are one (the result) or the
@@ -629,8 +683,9 @@ void Checker::check_hit_policy(const TableInfo& t, Context& c)
    if (ranks && decl.priority.empty()) {
       // without a declared order: numbers, money, dates and durations (highest first), and
       // enums (in declared order, the first highest). Text has no order a reader would agree on.
-      const bool ordered = orderable(out) && out.kind != TypeKind::text;
-      if (!ordered && !(out.kind == TypeKind::enum_ && !out.optional)) {
+      const Type ranked = out.required();  // none ranks below every value
+      const bool ordered = orderable(ranked) && ranked.kind != TypeKind::text;
+      if (!ordered && ranked.kind != TypeKind::enum_) {
          d_.error("E0340", decl.name_span, fmt::format("table {} is '{}', but its output {} has no order to rank by", quote(decl.name), policy, out.to_string())).help =
             out.kind == TypeKind::record ? fmt::format("declare the order of a field, highest first: {} {}: A > B", policy, p_.records[out.id].field_names.front())
                                          : fmt::format("declare the order, highest first: {} A > B", policy);

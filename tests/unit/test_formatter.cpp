@@ -55,12 +55,15 @@ std::string describe(lang::Module& m)
    }
    for (const auto& t : m.tables) {
       out += fmt::format("table {} hit {} {} {}\n", t.name, static_cast<int>(t.hit), static_cast<int>(t.collect), t.source.text);
+      for (const auto& o : t.priority) out += fmt::format(" priority {}:{}", o.field, o.values.size());
       for (const auto& c : t.columns) out += " " + c;
       for (const auto& v : t.versions) {
          out += v.from ? fmt::format("\n  from {}-{}-{}", v.from->year, v.from->month, v.from->day) : "\n  undated";
          for (const auto& row : v.rows) {
             out += "\n  row " + row.source.text;
-            for (const auto& c : row.cells) out += fmt::format(" {}:{}:{}{}", static_cast<int>(c.kind), static_cast<int>(c.op), c.low_closed, c.high_closed);
+            for (const auto& c : row.cells) {
+               out += fmt::format(" {}:{}:{}{}:{}:{}", static_cast<int>(c.kind), static_cast<int>(c.op), c.low_closed, c.high_closed, c.negated, c.tests.size());
+            }
          }
       }
       out += "\n";
