@@ -325,7 +325,7 @@ JsonValue from_nlohmann(const nlohmann::ordered_json& j)
       v.boolean = j.get<bool>();
    } else if (j.is_number()) {
       v.kind = JsonValue::Kind::number;
-      v.text = j.dump();
+      v.text = dump_json(j);
    } else if (j.is_string()) {
       v.kind = JsonValue::Kind::string;
       v.text = j.get<std::string>();
