@@ -112,6 +112,14 @@ struct Evaluator::Impl {
       return ResultAccess::make(*policy, inner.evaluate(std::move(values), general_options), options);
    }
 
+   // An error in a record's fields, found before evaluating.
+   Outcome field_error(interp::RuntimeError e)
+   {
+      interp::Outcome o;
+      o.errors.push_back(std::move(e));
+      return general(ResultAccess::make(*policy, std::move(o), options));
+   }
+
    Outcome general(Result r)
    {
       last = std::move(r);
@@ -295,24 +303,28 @@ Evaluator::Outcome Evaluator::evaluate_fields(std::span<const std::string_view> 
    }
    // the general evaluator, from the same fields as typed inputs
    Inputs inputs;
+   std::vector<bool> given(impl_->inputs.size(), false);
    for (std::size_t k = 0; k < fields.size(); ++k) {
-      if (fields[k].empty()) continue;
       const auto info = std::find_if(impl_->inputs.begin(), impl_->inputs.end(), [&](const InputInfo& in) { return in.name == names[k]; });
-      const InputShape shape = info == impl_->inputs.end() ? InputShape::scalar : info->shape;
+      const bool known = info != impl_->inputs.end();
+      if (known && given[static_cast<std::size_t>(info - impl_->inputs.begin())]) return impl_->field_error(interp::given_twice(std::string(names[k])));
+      if (known) given[static_cast<std::size_t>(info - impl_->inputs.begin())] = true;
+      if (fields[k].empty() && known) continue;  // absent: its default, if it has one
+      const InputShape shape = known ? info->shape : InputShape::scalar;
       if (shape == InputShape::structured) {
          try {
             inputs.set_json(names[k], fields[k]);
          } catch (const std::invalid_argument&) {
-            const std::string message = fmt::format("input {} is not valid JSON: write a list or record as JSON", names[k]);
-            Result r;
-            r.errors.push_back({"R0003", message, std::string(names[k]), "", "", {}, message,
-                                nlohmann::ordered_json{{"code", "R0003"}, {"message", message}, {"field", names[k]}}.dump()});
-            return impl_->general(std::move(r));
+            interp::RuntimeError e;
+            e.code = "R0003";
+            e.field = names[k];
+            e.message = fmt::format("input {} is not valid JSON: write a list or record as JSON", names[k]);
+            return impl_->field_error(std::move(e));
          }
       } else if (shape == InputShape::boolean && (fields[k] == "true" || fields[k] == "false")) {
          inputs.set_bool(names[k], fields[k] == "true");
       } else {
-         inputs.set_text(names[k], fields[k]);
+         inputs.set_text(names[k], fields[k]);  // unknown names too: the evaluation names them
       }
    }
    return impl_->general(impl_->policy->evaluate(inputs, impl_->options));

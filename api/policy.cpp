@@ -31,7 +31,7 @@ Diagnostic to_public(const lang::SourceSet& sources, const lang::Diagnostic& d)
    }
    out.rendered = lang::render_human(sources, d);
    out.github = lang::render_github(sources, d);
-   out.json = lang::render_json(sources, d).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+   out.json = interp::dump_json(lang::render_json(sources, d));
    return out;
 }
 
@@ -187,21 +187,21 @@ std::string Result::json(int indent) const
          out += outputs[i].second;
       }
       out += "},\"violations\":[";
-      for (std::size_t i = 0; i < violations.size(); ++i) out += (i ? "," : "") + violation_json(violations[i]).dump();
+      for (std::size_t i = 0; i < violations.size(); ++i) out += (i ? "," : "") + interp::dump_json(violation_json(violations[i]));
       return out + "]}";
    }
    nlohmann::ordered_json out;
    if (!ok()) {
       out["errors"] = nlohmann::ordered_json::array();
       for (const auto& e : errors) out["errors"].push_back(nlohmann::ordered_json::parse(e.json));
-      return out.dump(indent);
+      return interp::dump_json(out, indent);
    }
    out["outputs"] = nlohmann::ordered_json::object();
    for (const auto& [n, v] : outputs) out["outputs"][n] = nlohmann::ordered_json::parse(v);
    out["violations"] = nlohmann::ordered_json::array();
    for (const auto& v : violations) out["violations"].push_back(violation_json(v));
    if (explained) out["explanation"] = nlohmann::ordered_json::parse(explanation_json());
-   return out.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+   return interp::dump_json(out, indent);
 }
 
 
@@ -220,7 +220,7 @@ std::string Result::text() const
 std::string Result::explanation_json() const
 {
    if (!detail_ || !detail_->explain) return "[]";
-   return api::explanation_json(detail_->outcome, detail_->program()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+   return interp::dump_json(api::explanation_json(detail_->outcome, detail_->program()));
 }
 
 std::string Result::explanation_text() const
@@ -249,7 +249,7 @@ Result ResultAccess::make(const Policy& policy, interp::Outcome o, const EvalOpt
    Result r;
    for (const auto& e : o.errors) {
       Error err{e.code, e.message, e.field, e.help, e.has_span() ? p.sources.describe(e.span) : std::string(), e.trace, api::render_error(p.sources, e),
-                api::error_json(p.sources, e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+                interp::dump_json(api::error_json(p.sources, e))};
       r.errors.push_back(std::move(err));
    }
    r.outputs.reserve(o.outputs.size());
@@ -330,7 +330,7 @@ Result Policy::evaluate_json(std::string_view input_json, const EvalOptions& opt
       e.code = "R0001";
       e.message = "the input is not valid JSON: " + parsed.error;
       e.rendered = fmt::format("error[R0001]: {}\n", e.message);
-      e.json = nlohmann::ordered_json{{"code", e.code}, {"message", e.message}}.dump();
+      e.json = interp::dump_json(nlohmann::ordered_json{{"code", e.code}, {"message", e.message}});
       r.errors.push_back(std::move(e));
       return r;
    }

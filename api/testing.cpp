@@ -253,6 +253,8 @@ Report run(const Options& o)
          auto parsed = lang::read_file(test_file, text) ? interp::parse_json(text) : interp::JsonParseResult{{}, "cannot be read"};
          if (!parsed.ok()) {
             r.problems.push_back(fmt::format("{}: {}", test_file, parsed.error));
+         } else if (const auto* list = parsed.value.find("cases"); parsed.value.kind != interp::JsonValue::Kind::object || !list || list->kind != interp::JsonValue::Kind::array) {
+            r.problems.push_back(fmt::format("{}: a test file holds an object with a list of cases: {{\"cases\": [{{\"name\": …, \"input\": {{…}}, \"expect\": {{\"outputs\": {{…}}}}}}]}}", test_file));
          } else {
             doc = std::move(parsed.value);
             auto more = file_cases(policy, test_file, doc);

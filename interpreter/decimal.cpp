@@ -341,12 +341,16 @@ std::optional<std::string> Decimal::to_fixed(int min_places) const
             u /= 10;
          } while (u != 0);
          while (n <= places) buffer[n++] = '0';
-         std::string out = negative ? "-" : "";
+         // the text is put together in place (appending to a std::string here trips GCC 12's
+         // -Wrestrict at -O3, a false positive)
+         char text[72];
+         int t = 0;
+         if (negative) text[t++] = '-';
          for (int k = n - 1; k >= 0; --k) {
-            out += buffer[k];
-            if (k == places && places > 0) out += '.';
+            text[t++] = buffer[k];
+            if (k == places && places > 0) text[t++] = '.';
          }
-         return out;
+         return std::string(text, static_cast<std::size_t>(t));
       }
    }
    mpq_class q = to_mpq();

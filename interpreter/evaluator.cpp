@@ -1063,6 +1063,10 @@ std::vector<std::optional<Value>> Policy::decode_inputs(const JsonValue& input, 
          continue;
       }
       const auto index = static_cast<std::size_t>(it - names.begin());
+      if (values[index]) {
+         errors.push_back(given_twice(key));
+         continue;
+      }
       const auto& g = program_->globals[program_->inputs[index]];
       values[index] = decode_input(value, g.type, key, errors);
       if (!values[index]) values[index] = Value::none();  // reported; keeps "missing" quiet

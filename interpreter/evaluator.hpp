@@ -26,6 +26,9 @@ struct RuntimeError {
    bool has_span() const { return span.file != static_cast<std::uint32_t>(-1); }
 };
 
+// The error for an input or field given twice (R0105), which of the two being meant unknown.
+RuntimeError given_twice(const std::string& field);
+
 struct Violation {
    std::string rule;     // the condition, as written
    std::string message;

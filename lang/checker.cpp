@@ -310,7 +310,10 @@ Type Checker::global_type(int index, Span use)
          auto& diag = d_.error("E0206", use, fmt::format("dependency cycle: {}", path));
          diag.label = "this use closes the loop";
          for (int g : loop) diag.notes.push_back({p_.globals[g].span, fmt::format("{} is defined here", quote(p_.globals[g].name))});
-         diag.help = "a value cannot depend on itself; break the loop by computing one of these from the inputs directly";
+         const auto& name = p_.globals[index].name;
+         const bool mode_name = std::find(std::begin(rounding_mode_names), std::end(rounding_mode_names), name) != std::end(rounding_mode_names);
+         diag.help = mode_name ? fmt::format("{} is also a rounding mode, but a value of that name hides the mode: rename the value", quote(name))
+                               : "a value cannot depend on itself; break the loop by computing one of these from the inputs directly";
       }
       return Type::error();
    }

@@ -798,6 +798,23 @@ std::uint32_t next_declaration_start(const std::string& text, std::uint32_t offs
    return static_cast<std::uint32_t>(text.size());
 }
 
+// Bytes the grammar would misread: a lone CR is no line end to it, so a comment before one
+// would hide the rest of the file; and text that is not UTF-8 cannot be written out.
+void check_bytes(const std::string& text, std::uint32_t file_id, Diagnostics& diagnostics)
+{
+   for (auto cr = text.find('\r'); cr != std::string::npos; cr = text.find('\r', cr + 1)) {
+      if (cr + 1 < text.size() && text[cr + 1] == '\n') continue;
+      const auto at = static_cast<std::uint32_t>(cr);
+      diagnostics.error("E0120", {file_id, at, at + 1}, "a carriage return (CR) that does not end a line").help = "end lines with LF or CR LF: save the file with Unix or Windows line ends";
+      break;
+   }
+   if (const auto bad = invalid_utf8(text)) {
+      const auto at = static_cast<std::uint32_t>(*bad);
+      diagnostics.error("E0121", {file_id, at, at + 1}, fmt::format("byte 0x{:02X} is not valid UTF-8", static_cast<unsigned char>(text[*bad]))).help =
+         "save the file as UTF-8";
+   }
+}
+
 }  // namespace
 
 Module parse_module(const SourceSet& sources, std::uint32_t file_id, Diagnostics& diagnostics)
@@ -808,6 +825,7 @@ Module parse_module(const SourceSet& sources, std::uint32_t file_id, Diagnostics
    module.file = file_id;
    module.comments = scan_comments(file, file_id);
    Builder builder(file, file_id, diagnostics);
+   check_bytes(text, file_id, diagnostics);
 
    std::uint32_t offset = 0;
    // a byte-order mark is not part of the policy

@@ -97,8 +97,8 @@ Runner add_check(CLI::App& app)
             else std::cout << d.rendered << "\n";
          }
       }
-      if (o->format == "json") std::cout << all.dump(2) << "\n";
-      else if (o->format == "sarif") std::cout << sarif_log(every).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      if (o->format == "json") std::cout << dump_json(all, 2) << "\n";
+      else if (o->format == "sarif") std::cout << dump_json(sarif_log(every), 2) << "\n";
       else if (o->format == "human") {
          if (errors + warnings == 0) std::cout << fmt::format("{} checked: no problems\n", files.size() == 1 ? files.front() : fmt::format("{} files", files.size()));
          else std::cout << fmt::format("{} error{}, {} warning{}\n", errors, errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");

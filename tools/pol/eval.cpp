@@ -41,8 +41,8 @@ Runner add_eval(CLI::App& app)
             std::cerr << "error: give the input with --input FILE, --input - (standard input) or --input-json '{…}'\n";
             return exit_usage;
          }
-         if (!read_text(o->input, input_text)) {
-            std::cerr << fmt::format("error: cannot read the input file {}\n", o->input);
+         if (const auto problem = read_text(o->input, input_text)) {
+            std::cerr << fmt::format("error: cannot read the input file {}: {}\n", o->input, *problem);
             return exit_usage;
          }
       }

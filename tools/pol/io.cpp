@@ -1,3 +1,6 @@
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -9,18 +12,21 @@
 
 namespace pol::cli {
 
-bool read_text(const std::string& path, std::string& out)
+std::optional<std::string> read_text(const std::string& path, std::string& out)
 {
    std::ostringstream s;
    if (path == "-") {
       s << std::cin.rdbuf();
    } else {
+      std::error_code ec;
+      if (std::filesystem::is_directory(path, ec)) return "it is a folder, not a file";
       std::ifstream in(path, std::ios::binary);
-      if (!in) return false;
+      if (!in) return std::strerror(errno);
       s << in.rdbuf();
+      if (in.bad()) return std::strerror(errno);
    }
    out = s.str();
-   return true;
+   return std::nullopt;
 }
 
 std::shared_ptr<const Policy> load_policy(const std::string& path, const std::vector<std::string>& search_path, bool json, int& status)
@@ -36,7 +42,7 @@ std::shared_ptr<const Policy> load_policy(const std::string& path, const std::ve
       if (json) {
          auto errors = nlohmann::ordered_json::array();
          for (const auto& d : e.diagnostics()) errors.push_back(nlohmann::ordered_json::parse(d.json));
-         std::cerr << nlohmann::ordered_json{{"errors", errors}}.dump(2) << "\n";
+         std::cerr << dump_json(nlohmann::ordered_json{{"errors", errors}}, 2) << "\n";
       } else {
          for (const auto& d : e.diagnostics()) std::cerr << d.rendered << "\n";
          std::cerr << fmt::format("{}: fix them with 'pol check {}'\n", e.what(), path);

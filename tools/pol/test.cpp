@@ -45,7 +45,7 @@ void print_json(const testing::Report& report)
    out["passed"] = report.passed;
    out["failed"] = report.failed;
    out["coverage_percent"] = std::round(report.coverage_percent() * 10) / 10;
-   std::cout << out.dump(2) << "\n";
+   std::cout << dump_json(out, 2) << "\n";
 }
 
 void print_junit(const testing::Report& report)
