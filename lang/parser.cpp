@@ -9,6 +9,7 @@
 
 #include "grammar.hpp"
 #include "parse_errors.hpp"
+#include "walk.hpp"
 
 namespace pol::lang {
 
@@ -767,6 +768,19 @@ std::uint32_t next_declaration_start(const std::string& text, std::uint32_t offs
    return static_cast<std::uint32_t>(text.size());
 }
 
+// Operator chains nest without brackets: `a + a + … + a` of n terms is n levels deep. Every
+// later pass walks expressions recursively, so depth is bounded here, once, for all of them.
+void limit_depth(Module& module, Diagnostics& diagnostics)
+{
+   for_each_root(module, [&](ExprPtr& root) {
+      const std::size_t depth = expr_depth(*root);
+      if (depth <= max_expression_depth) return;
+      auto& d = diagnostics.error("E0103", root->span, fmt::format("this expression is {} levels deep; the limit is {}", depth, max_expression_depth));
+      d.label = "too deep";
+      d.help = "split it into named values with 'let'; add many terms with sum([a, b, …]), and join many conditions with all([…], c => c) or any([…], c => c)";
+   });
+}
+
 }  // namespace
 
 Module parse_module(const SourceSet& sources, std::uint32_t file_id, Diagnostics& diagnostics)
@@ -798,6 +812,7 @@ Module parse_module(const SourceSet& sources, std::uint32_t file_id, Diagnostics
          if (offset >= text.size()) break;
       }
    }
+   limit_depth(module, diagnostics);
    return module;
 }
 

@@ -9,6 +9,17 @@
 
 namespace pol::cli {
 
+namespace {
+
+void print_cost(const std::string& file, const Cost& cost)
+{
+   std::cout << fmt::format("{}: at most {} steps{}\n", file, cost.steps, cost.grows_with_lists ? ", where n is the length of the longest list" : "");
+   if (!cost.costliest.empty()) std::cout << fmt::format("  costliest: {}\n", cost.costliest);
+   std::cout << fmt::format("  deepest: {} levels, {}\n", cost.depth, cost.deepest);
+}
+
+}  // namespace
+
 Runner add_check(CLI::App& app)
 {
    auto* cmd = app.add_subcommand("check", "Parse, resolve, type-check and analyse policies; report every problem at once.\n"
@@ -18,6 +29,8 @@ Runner add_check(CLI::App& app)
       std::string format = "human";
       std::vector<std::string> path;
       bool deny_warnings = false;
+      bool cost = false;
+      std::uint64_t max_steps = Limits{}.steps;
    };
    auto o = std::make_shared<Options>();
    cmd->add_option("files", o->files, "Policy files (.pol), or folders to search for them")->required();
@@ -25,6 +38,8 @@ Runner add_check(CLI::App& app)
       ->check(CLI::IsMember({"human", "json", "github"}));
    cmd->add_option("--path", o->path, "Extra folders to search for imported files");
    cmd->add_flag("--deny-warnings", o->deny_warnings, "Treat warnings as errors (exit status 1)");
+   cmd->add_flag("--cost", o->cost, "Also report what evaluating each policy can cost: its most steps, its costliest path and its deepest nesting");
+   cmd->add_option("--max-steps", o->max_steps, "A policy that may take more steps than this is an error (E0602)")->capture_default_str();
    return [o] {
       int status = exit_ok;
       std::size_t errors = 0, warnings = 0;
@@ -36,7 +51,10 @@ Runner add_check(CLI::App& app)
          status = exit_usage;
       }
       for (const auto& file : files) {
-         const auto result = check_file(file, {o->path});
+         CompileOptions options;
+         options.search_path = o->path;
+         options.max_steps = o->max_steps;
+         const auto result = check_file(file, options);
          if (result.unreadable) {
             std::cerr << fmt::format("error: cannot read {}\n", file);
             status = exit_usage;
@@ -49,6 +67,7 @@ Runner add_check(CLI::App& app)
             else if (o->format == "github") std::cout << d.github;
             else std::cout << d.rendered << "\n";
          }
+         if (o->cost && result.cost && o->format == "human") print_cost(file, *result.cost);
       }
       if (o->format == "json") std::cout << all.dump(2) << "\n";
       else if (o->format == "human") {
