@@ -90,10 +90,9 @@ struct Evaluator::Impl {
 
    Impl(std::shared_ptr<const Policy> p, const EvalOptions& o) : policy(std::move(p)), options(o)
    {
-      general_options.as_of = date_option(options);
-      general_options.explain = options.explain;
+      general_options = to_interp(options);
       const auto& inner = policy->impl().policy;
-      if (inner.lowered() && !options.explain) machine.emplace(*inner.lowered(), inner.program(), general_options.as_of.value_or(interp::today()));
+      if (inner.lowered() && !options.explain && interp::budgets_hold_for_lowered(options.limits, inner.program())) machine.emplace(*inner.lowered(), inner.program(), general_options.as_of.value_or(interp::today()));
       inputs = policy->inputs();
    }
 

@@ -22,5 +22,7 @@ struct ResultAccess {
 
 // The evaluation date the options give, if any; throws std::invalid_argument if it is not a date.
 std::optional<interp::Date> date_option(const EvalOptions& o);
+// The options as the general evaluator takes them; throws as date_option does.
+interp::EvalOptions to_interp(const EvalOptions& o);
 
 }  // namespace pol

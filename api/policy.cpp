@@ -51,7 +51,14 @@ lang::CompileOptions to_lang(const CompileOptions& options)
 {
    lang::CompileOptions o;
    o.search_path = options.search_path;
+   o.max_steps = options.max_steps;
    return o;
+}
+
+// Compiles, with the analysis of tables when asked for.
+lang::Compilation compile(const std::string& path, const CompileOptions& options)
+{
+   return options.analyse_tables ? interp::compile_file(path, to_lang(options)) : lang::compile_file(path, to_lang(options));
 }
 
 }  // namespace
@@ -85,11 +92,24 @@ std::size_t CheckResult::warnings() const { return diagnostics.size() - errors()
 
 CheckResult check_file(const std::string& path, const CompileOptions& options)
 {
-   const auto c = interp::compile_file(path, to_lang(options));
+   const auto c = compile(path, options);
    CheckResult r;
    r.unreadable = c.io_error;
    if (!c.io_error) r.diagnostics = to_public(c);
+   if (c.ok()) {
+      const auto& cost = c.cost;
+      r.cost = Cost{cost.steps.to_string(), cost.steps.terms.size() > 1, lang::describe_path(cost.costliest), cost.depth, lang::describe_path(cost.deepest)};
+   }
    return r;
+}
+
+interp::EvalOptions to_interp(const EvalOptions& o)
+{
+   interp::EvalOptions out;
+   out.as_of = date_option(o);
+   out.explain = o.explain;
+   out.limits = o.limits;
+   return out;
 }
 
 bool valid_date(std::string_view text) { return interp::Date::parse(text).has_value(); }
@@ -285,12 +305,13 @@ std::shared_ptr<const Policy> PolicyFactory::from(lang::Compilation c, const std
 
 std::shared_ptr<const Policy> Policy::compile_file(const std::string& path, const CompileOptions& options)
 {
-   return PolicyFactory::from(interp::compile_file(path, to_lang(options)), path);
+   return PolicyFactory::from(compile(path, options), path);
 }
 
 std::shared_ptr<const Policy> Policy::compile_string(const std::string& name, std::string text, const CompileOptions& options)
 {
-   return PolicyFactory::from(interp::compile_text(name, std::move(text), to_lang(options)), name);
+   auto c = options.analyse_tables ? interp::compile_text(name, std::move(text), to_lang(options)) : lang::compile_text(name, std::move(text), to_lang(options));
+   return PolicyFactory::from(std::move(c), name);
 }
 
 const std::vector<Diagnostic>& Policy::warnings() const { return impl_->warnings; }
@@ -334,18 +355,12 @@ Result Policy::evaluate_json(std::string_view input_json, const EvalOptions& opt
       r.errors.push_back(std::move(e));
       return r;
    }
-   interp::EvalOptions o;
-   o.as_of = date_option(options);
-   o.explain = options.explain;
-   return ResultAccess::make(*this, impl_->policy.evaluate(parsed.value, o), options);
+   return ResultAccess::make(*this, impl_->policy.evaluate(parsed.value, to_interp(options)), options);
 }
 
 Result Policy::evaluate(const Inputs& inputs, const EvalOptions& options) const
 {
-   interp::EvalOptions o;
-   o.as_of = date_option(options);
-   o.explain = options.explain;
-   return ResultAccess::make(*this, impl_->policy.evaluate(inputs.impl_->object, o), options);
+   return ResultAccess::make(*this, impl_->policy.evaluate(inputs.impl_->object, to_interp(options)), options);
 }
 
 }  // namespace pol

@@ -198,6 +198,17 @@ std::optional<Decimal> Decimal::parse(std::string_view s)
 
 bool Decimal::is_integer() const { return big_ ? big_->get_den() == 1 : den_ == 1; }
 
+std::size_t Decimal::digits() const
+{
+   if (big_) return mpz_sizeinbase(big_->get_num_mpz_t(), 10) + mpz_sizeinbase(big_->get_den_mpz_t(), 10);
+   const auto count = [](std::int64_t v) {
+      std::size_t n = 1;
+      for (std::uint64_t u = v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v); u >= 10; u /= 10) ++n;
+      return n;
+   };
+   return count(num_) + count(den_);
+}
+
 int Decimal::sign() const
 {
    if (big_) return sgn(*big_);

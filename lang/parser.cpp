@@ -9,6 +9,7 @@
 
 #include "grammar.hpp"
 #include "parse_errors.hpp"
+#include "walk.hpp"
 
 namespace pol::lang {
 
@@ -815,6 +816,19 @@ void check_bytes(const std::string& text, std::uint32_t file_id, Diagnostics& di
    }
 }
 
+// Operator chains nest without brackets: `a + a + … + a` of n terms is n levels deep. Every
+// later pass walks expressions recursively, so depth is bounded here, once, for all of them.
+void limit_depth(Module& module, Diagnostics& diagnostics)
+{
+   for_each_root(module, [&](ExprPtr& root) {
+      const std::size_t depth = expr_depth(*root);
+      if (depth <= max_expression_depth) return;
+      auto& d = diagnostics.error("E0103", root->span, fmt::format("this expression is {} levels deep; the limit is {}", depth, max_expression_depth));
+      d.label = "too deep";
+      d.help = "split it into named values with 'let'; add many terms with sum([a, b, …]), and join many conditions with all([…], c => c) or any([…], c => c)";
+   });
+}
+
 }  // namespace
 
 Module parse_module(const SourceSet& sources, std::uint32_t file_id, Diagnostics& diagnostics)
@@ -847,6 +861,7 @@ Module parse_module(const SourceSet& sources, std::uint32_t file_id, Diagnostics
          if (offset >= text.size()) break;
       }
    }
+   limit_depth(module, diagnostics);
    return module;
 }
 

@@ -331,6 +331,7 @@ Runner add_batch(CLI::App& app)
       std::vector<std::string> path;
       std::size_t block_bytes = 64 << 10;  // a block and its results stay in a core's cache
       std::size_t max_record = 1 << 20;
+      Limits limits;
    };
    auto o = std::make_shared<Options>();
    cmd->add_option("policy", o->policy, "The policy file (.pol)")->required();
@@ -344,14 +345,16 @@ Runner add_batch(CLI::App& app)
    cmd->add_option("--path", o->path, "Extra folders to search for imported files");
    cmd->add_option("--max-record", o->max_record, "The longest record in bytes (default 1 MiB); a longer one is an error, and reading goes on at the next line")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
+   add_limit_options(cmd, o->limits);
    // blocks are read, evaluated and written whole; tests make them small to cross many edges
    cmd->add_option("--block-bytes", o->block_bytes)->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30))->group("");
    return [o] {
       if (!as_of_ok(o->as_of)) return exit_usage;
       EvalOptions options;
       if (!o->as_of.empty()) options.as_of = o->as_of;
+      options.limits = o->limits;
       int status = exit_ok;
-      const auto loaded = load_policy(o->policy, o->path, false, status);
+      const auto loaded = load_policy(o->policy, o->path, o->limits, false, status);
       if (!loaded) return status;
       int in_fd = STDIN_FILENO, out_fd = STDOUT_FILENO;
       if (o->input != "-" && (in_fd = ::open(o->input.c_str(), O_RDONLY | O_CLOEXEC)) < 0) {

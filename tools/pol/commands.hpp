@@ -35,9 +35,12 @@ std::string dump_json(const Json& j, int indent = -1)
 
 // Reads a whole file ("-" is standard input); what went wrong, if it could not.
 std::optional<std::string> read_text(const std::string& path, std::string& out);
-// Compiles a policy; when it cannot be read or has errors, prints them to stderr (as JSON when
-// `json`), sets `status` and returns null.
-std::shared_ptr<const Policy> load_policy(const std::string& path, const std::vector<std::string>& search_path, bool json, int& status);
+// Compiles a policy to evaluate, without analysing its tables again (pol check does that);
+// when it cannot be read or has errors, prints them to stderr (as JSON when `json`), sets
+// `status` and returns null.
+std::shared_ptr<const Policy> load_policy(const std::string& path, const std::vector<std::string>& search_path, const Limits& limits, bool json, int& status);
+// --max-steps, --max-text, --max-list and --max-digits, which set the budgets of evaluations.
+void add_limit_options(CLI::App* cmd, Limits& limits);
 // Checks an --as-of option; prints the problem and returns false when it is not a date.
 bool as_of_ok(const std::string& as_of);
 

@@ -29,10 +29,14 @@ std::optional<std::string> read_text(const std::string& path, std::string& out)
    return std::nullopt;
 }
 
-std::shared_ptr<const Policy> load_policy(const std::string& path, const std::vector<std::string>& search_path, bool json, int& status)
+std::shared_ptr<const Policy> load_policy(const std::string& path, const std::vector<std::string>& search_path, const Limits& limits, bool json, int& status)
 {
    try {
-      return Policy::compile_file(path, {search_path});
+      CompileOptions options;
+      options.search_path = search_path;
+      options.max_steps = limits.steps;
+      options.analyse_tables = false;
+      return Policy::compile_file(path, options);
    } catch (const CompileError& e) {
       if (e.unreadable()) {
          std::cerr << fmt::format("error: cannot read the policy file {}\n", path);
@@ -50,6 +54,15 @@ std::shared_ptr<const Policy> load_policy(const std::string& path, const std::ve
       status = exit_failed;
       return nullptr;
    }
+}
+
+void add_limit_options(CLI::App* cmd, Limits& limits)
+{
+   const std::string group = "Budgets of each evaluation (past one, the evaluation stops with an error R0701 to R0704)";
+   cmd->add_option("--max-steps", limits.steps, "Expressions one evaluation may evaluate; pol check also bounds the policy by it")->capture_default_str()->group(group);
+   cmd->add_option("--max-text", limits.text, "Bytes of one text value")->capture_default_str()->group(group);
+   cmd->add_option("--max-list", limits.list, "Items of one list")->capture_default_str()->group(group);
+   cmd->add_option("--max-digits", limits.digits, "Digits of one number")->capture_default_str()->group(group);
 }
 
 bool as_of_ok(const std::string& as_of)
