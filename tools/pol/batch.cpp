@@ -23,48 +23,6 @@ namespace pol::cli {
 
 namespace {
 
-// Splits one CSV row (RFC 4180: quoted fields, "" for a quote) into its fields, reusing their
-// storage from row to row.
-void split_csv(std::string_view row, std::vector<std::string>& fields, std::size_t& count)
-{
-   count = 1;
-   const auto field = [&]() -> std::string& {
-      if (fields.size() < count) fields.emplace_back();
-      return fields[count - 1];
-   };
-   field().clear();
-   bool quoted = false;
-   for (std::size_t i = 0; i < row.size(); ++i) {
-      const char c = row[i];
-      if (quoted) {
-         if (c == '"' && i + 1 < row.size() && row[i + 1] == '"') {
-            field() += '"';
-            ++i;
-         } else if (c == '"') {
-            quoted = false;
-         } else {
-            field() += c;
-         }
-      } else if (c == '"') {
-         quoted = true;
-      } else if (c == ',') {
-         ++count;
-         field().clear();
-      } else {
-         field() += c;
-      }
-   }
-}
-
-std::vector<std::string> split_csv(std::string_view row)
-{
-   std::vector<std::string> fields;
-   std::size_t count = 0;
-   split_csv(row, fields, count);
-   fields.resize(count);
-   return fields;
-}
-
 std::string csv_field(const std::string& s)
 {
    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
@@ -225,15 +183,6 @@ private:
    std::vector<std::string_view> records_;  // JSON records waiting to be evaluated together
    std::vector<std::size_t> lines_;         // and their lines in the block
 };
-
-Data format_of(const std::string& chosen, const std::string& path, Data fallback)
-{
-   if (chosen == "jsonl") return Data::jsonl;
-   if (chosen == "csv") return Data::csv;
-   if (path.ends_with(".csv")) return Data::csv;
-   if (path.ends_with(".jsonl") || path.ends_with(".ndjson")) return Data::jsonl;
-   return fallback;
-}
 
 // A progress line on stderr, when it is a terminal.
 void show_progress(std::size_t records, double seconds, std::uintmax_t done, std::uintmax_t total)

@@ -84,6 +84,14 @@ std::size_t for_each_record(std::string_view text, Data format, F&& f)
    return line;
 }
 
+// The format --input-format chose, else by the file's extension, else `fallback`.
+Data format_of(const std::string& chosen, const std::string& path, Data fallback);
+
+// Splits one CSV row (RFC 4180: quoted fields, "" for a quote) into its fields: into `fields`,
+// reusing their storage from row to row, `count` of them; or as a new list.
+void split_csv(std::string_view row, std::vector<std::string>& fields, std::size_t& count);
+std::vector<std::string> split_csv(std::string_view row);
+
 // Reads a file descriptor in blocks of about `block_bytes`, each cut at a record's end (a
 // longer record gets a block of its own). Drops a byte-order mark. Not thread-safe. Errors name
 // the input by `name` ("the input file pay.csv").
@@ -116,7 +124,8 @@ private:
 class BlockWriter {
 public:
    BlockWriter(int fd, std::string name, std::size_t first_line = 0) : fd_(fd), name_(std::move(name)), lines_(first_line) {}
-   void write(const Block& b);  // throws std::system_error
+   virtual ~BlockWriter() = default;
+   virtual void write(const Block& b);  // throws std::system_error; others may take blocks in order otherwise
    void write(std::string_view text);
 
 private:
