@@ -40,7 +40,7 @@ struct OutputPair {
 
 struct OutputStats {
    std::uint64_t unchanged = 0, increased = 0, decreased = 0, changed = 0;
-   Exact before, after;  // totals over the records both versions answered
+   Total before, after;  // over the records both versions answered
    std::optional<Exact> smallest, largest;
    Histogram changes;
 
@@ -50,8 +50,8 @@ struct OutputStats {
       increased += o.increased;
       decreased += o.decreased;
       changed += o.changed;
-      before += o.before;
-      after += o.after;
+      before.add(o.before);
+      after.add(o.after);
       if (o.smallest && (!smallest || *o.smallest < *smallest)) smallest = o.smallest;
       if (o.largest && (!largest || *o.largest > *largest)) largest = o.largest;
       changes.merge(o.changes);
@@ -188,8 +188,8 @@ private:
       if (plan_.pairs[i].numeric) {
          const auto x = Exact::parse(before);
          const auto y = before == after ? x : Exact::parse(after);
-         if (x) s.before += *x;
-         if (y) s.after += *y;
+         if (x) s.before.add(*x);
+         if (y) s.after.add(*y);
          if (x && y) {
             const Exact change = *y - *x;
             if (change.sign() == 0) {
@@ -327,7 +327,7 @@ std::optional<std::vector<std::string>> fields_of(Data format, const std::string
 
 Json number_or_null(const std::optional<Exact>& x) { return x ? Json(x->text(true)) : Json(nullptr); }
 
-Json output_json(const OutputPair& p, const OutputStats& s)
+Json output_json(const OutputPair& p, OutputStats& s)
 {
    Json o{{"name", p.name}, {"type", p.new_type}, {"status", p.old_type == p.new_type ? "compared" : "type_changed"}};
    if (p.old_type != p.new_type) o["old_type"] = p.old_type;
@@ -336,9 +336,9 @@ Json output_json(const OutputPair& p, const OutputStats& s)
    o["decreased"] = s.decreased;
    o["changed"] = s.changed;
    if (p.numeric) {
-      o["total_before"] = s.before.text();
-      o["total_after"] = s.after.text();
-      o["total_change"] = (s.after - s.before).text(true);
+      o["total_before"] = s.before.value().text();
+      o["total_after"] = s.after.value().text();
+      o["total_change"] = (s.after.value() - s.before.value()).text(true);
       o["smallest_change"] = number_or_null(s.smallest);
       o["median_change"] = number_or_null(s.changes.median());
       o["largest_change"] = number_or_null(s.largest);

@@ -48,29 +48,32 @@ std::optional<Exact> Exact::parse(std::string_view json)
    return Exact(negative ? -units : units, std::max(scale, 0));
 }
 
-Exact Exact::at_scale(const Exact& x, int scale)
+Exact Exact::at_scale(int scale) const
 {
-   Int128 units = x.units_;
-   for (int s = x.scale_; s < scale; ++s) units = checked(units * 10);
+   if (scale <= scale_) return *this;
+   Int128 units = units_;
+   for (int s = scale_; s < scale; ++s) units = checked(units * 10);
    return {units, scale};
 }
 
 Exact Exact::operator+(const Exact& o) const
 {
+   if (scale_ == o.scale_) return {checked(units_ + o.units_), scale_};  // the usual case: money and money
    const int scale = std::max(scale_, o.scale_);
-   return {checked(at_scale(*this, scale).units_ + at_scale(o, scale).units_), scale};
+   return {checked(at_scale(scale).units_ + o.at_scale(scale).units_), scale};
 }
 
 Exact Exact::operator-(const Exact& o) const
 {
+   if (scale_ == o.scale_) return {checked(units_ - o.units_), scale_};
    const int scale = std::max(scale_, o.scale_);
-   return {checked(at_scale(*this, scale).units_ - at_scale(o, scale).units_), scale};
+   return {checked(at_scale(scale).units_ - o.at_scale(scale).units_), scale};
 }
 
-std::strong_ordering Exact::operator<=>(const Exact& o) const
+std::strong_ordering Exact::compare_scaled(const Exact& o) const
 {
    const int scale = std::max(scale_, o.scale_);
-   return at_scale(*this, scale).units_ <=> at_scale(o, scale).units_;
+   return at_scale(scale).units_ <=> o.at_scale(scale).units_;
 }
 
 std::string Exact::text(bool signed_) const
@@ -89,32 +92,82 @@ std::string Exact::text(bool signed_) const
    return std::string(at, static_cast<std::size_t>(buffer + sizeof buffer - at));
 }
 
-void Histogram::add(const Exact& x, std::uint64_t count)
+void Total::add(const Exact& x) { sums_[x.scale_] = checked(sums_[x.scale_] + x.units_); }
+
+void Total::add(const Total& t)
 {
-   counts_[x] += count;
-   if (counts_.size() > limit_) shrink();
+   for (int s = 0; s <= max_scale; ++s) add(Exact(t.sums_[s], s));
+}
+
+Exact Total::value() const
+{
+   Exact sum;
+   for (int s = 0; s <= max_scale; ++s) {
+      if (sums_[s] != 0) sum += Exact(sums_[s], s);
+   }
+   return sum;
+}
+
+void Histogram::add(const Exact& x)
+{
+   if (x.scale() > scale_) rescale(x.scale());
+   pending_.push_back(x.at_scale(scale_));
+   if (pending_.size() >= 4096) count_pending();
 }
 
 void Histogram::merge(const Histogram& o)
 {
-   for (const auto& [x, n] : o.counts_) add(x, n);
+   for (const auto& x : o.pending_) add(x);
+   count_pending();
+   for (const auto& [x, n] : o.counts_) {
+      if (x.scale() > scale_) rescale(x.scale());
+      counts_.emplace_back(x.at_scale(scale_), n);
+   }
+   std::sort(counts_.begin(), counts_.end());
+   count_pending();  // joins equal values, and keeps to the limit
    exact_ = exact_ && o.exact_;
 }
 
-void Histogram::shrink()
+void Histogram::rescale(int scale)
 {
-   // every second value goes into the one below it: half the entries, counts kept
-   for (auto it = counts_.begin(); it != counts_.end();) {
-      auto next = std::next(it);
-      if (next == counts_.end()) break;
-      it->second += next->second;
-      it = std::next(counts_.erase(next));
-   }
-   exact_ = false;
+   for (auto& x : pending_) x = x.at_scale(scale);
+   for (auto& c : counts_) c.first = c.first.at_scale(scale);
+   scale_ = scale;
 }
 
-std::optional<Exact> Histogram::median() const
+void Histogram::count_pending()
 {
+   std::sort(pending_.begin(), pending_.end());
+   const std::size_t before = counts_.size();
+   for (const auto& x : pending_) {
+      if (counts_.size() > before && counts_.back().first == x) ++counts_.back().second;
+      else counts_.emplace_back(x, 1);
+   }
+   pending_.clear();
+   std::inplace_merge(counts_.begin(), counts_.begin() + static_cast<std::ptrdiff_t>(before), counts_.end());
+   // equal values side by side become one count
+   std::size_t kept = 0;
+   for (std::size_t i = 0; i < counts_.size(); ++i) {
+      if (kept > 0 && counts_[kept - 1].first == counts_[i].first) counts_[kept - 1].second += counts_[i].second;
+      else counts_[kept++] = counts_[i];
+   }
+   counts_.resize(kept);
+   // beyond the limit, every second value goes into the one below it: half the entries, counts kept
+   while (counts_.size() > limit_) {
+      std::size_t half = 0;
+      for (std::size_t i = 0; i < counts_.size(); i += 2) {
+         counts_[half] = counts_[i];
+         if (i + 1 < counts_.size()) counts_[half].second += counts_[i + 1].second;
+         ++half;
+      }
+      counts_.resize(half);
+      exact_ = false;
+   }
+}
+
+std::optional<Exact> Histogram::median()
+{
+   count_pending();
    std::uint64_t total = 0;
    for (const auto& [x, n] : counts_) total += n;
    if (total == 0) return std::nullopt;
