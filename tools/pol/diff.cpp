@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -26,6 +27,7 @@ struct Options {
    std::string input_format;
    std::string as_of;
    std::string format = "human";
+   std::string output = "-";
    std::size_t examples = 3;
    bool fail_on_change = false;
    std::string max_changed;
@@ -206,7 +208,16 @@ int run(const Options& o)
       changed = report["records"]["changed"];
       total = report["records"]["total"];
    }
-   std::cout << render_report(report, o.format);
+   if (o.output == "-") {
+      std::cout << render_report(report, o.format);
+   } else {
+      std::ofstream out(o.output, std::ios::binary);
+      out << render_report(report, o.format);
+      if (!out.flush()) {
+         std::cerr << fmt::format("error: cannot write {}\n", o.output);
+         return exit_usage;
+      }
+   }
    if (o.fail_on_change && changed > 0) return exit_failed;
    if (limit && exceeds(changed, total, *limit)) {
       std::cerr << fmt::format("error: {} {} changed, more than --max-changed {}\n", changed, o.population.empty() ? "declarations" : "records", o.max_changed);
@@ -232,6 +243,7 @@ Runner add_diff(CLI::App& app)
    cmd->add_option("--as-of", o->as_of, "The evaluation date (YYYY-MM-DD) for values by date, the same for both versions; default: today");
    cmd->add_option("--examples", o->examples, "Example records to show per kind of change (default 3)")->check(CLI::Range(std::size_t{0}, std::size_t{1000}));
    cmd->add_option("--format", o->format, "human (default), markdown (for a pull request) or json (docs/diff-format.md)")->check(CLI::IsMember({"human", "markdown", "json"}));
+   cmd->add_option("--output,-o", o->output, "Where to write the report, or - for standard output");
    cmd->add_flag("--fail-on-change", o->fail_on_change, "Exit with status 1 when anything changed");
    cmd->add_option("--max-changed", o->max_changed, "Exit with status 1 when more records (or declarations) changed than N, or than N% of the records");
    cmd->add_option("--jobs,-j", o->jobs, "Threads to evaluate with (default: all cores)")->check(CLI::Range(1u, 256u));

@@ -109,6 +109,10 @@ std::vector<std::string> explain_change(const Json& before, const Json& after, c
       const bool plain = why.empty() && kind != "param" && kind != "input";
       lines.push_back(fmt::format("{} {}: {} → {}{}", kind, name, shown((*o)["value"]), shown((*n)["value"]), plain ? ", its expression changed" : ""));
       for (const auto& s : why) lines.push_back("  " + s);
+      // the same exception, row or period decided in both: name it, its value is what changed
+      for (const auto& s : plain ? sentences(n) : std::vector<std::string>{}) {
+         if (s.find("did not") == std::string::npos) lines.push_back("  in both: " + s);
+      }
    }
    return lines;
 }
