@@ -28,7 +28,10 @@ public:
       return t.optional ? s + "?" : s;
    }
 
-   std::string operator()(const lang::Cell& c) const
+   std::string operator()(const lang::Cell& c) const { return c.negated ? "(not " + cell(c) + ")" : cell(c); }
+
+private:
+   std::string cell(const lang::Cell& c) const
    {
       switch (c.kind) {
          case lang::CellKind::any: return "-";
@@ -40,11 +43,15 @@ public:
          case lang::CellKind::compare: return fmt::format("({} {})", lang::to_string(c.op), (*this)(c.values.front().get()));
          case lang::CellKind::range:
             return fmt::format("(range {}{} {}{})", c.low_closed ? "[" : "(", (*this)(c.low.get()), (*this)(c.high.get()), c.high_closed ? "]" : ")");
+         case lang::CellKind::either: {
+            std::string s = "(either";
+            for (const auto& t : c.tests) s += " " + (*this)(t);
+            return s + ")";
+         }
       }
       return {};
    }
 
-private:
    void expr(const lang::Expr& e, std::string& out) const
    {
       out += fmt::format("({} {:?}", static_cast<int>(e.kind), e.text);
@@ -166,6 +173,10 @@ private:
    {
       std::string shape = fields(d.params) + shape_(d.result) + fmt::format(" hit {} collect {}", static_cast<int>(d.hit), static_cast<int>(d.collect));
       for (const auto& c : d.columns) shape += fmt::format(" {:?}", c);
+      for (const auto& order : d.priority) {
+         shape += fmt::format(" priority {:?}", order.field);
+         for (const auto& v : order.values) shape += " " + shape_(v.get());
+      }
       for (const auto& v : d.versions) shape += fmt::format(" version {} default {}", v.from ? date_text(*v.from) : "-", shape_(v.default_value.get()));
       add("table", "", d.name, d.name, d.span, shape, d.source.text);
       out_.back().text = fmt::format("table {}: {}", d.name, fmt::join(d.columns, " | "));

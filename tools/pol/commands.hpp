@@ -23,6 +23,7 @@ Runner add_eval(CLI::App& app);
 Runner add_test(CLI::App& app);
 Runner add_batch(CLI::App& app);
 Runner add_diff(CLI::App& app);
+Runner add_fmt(CLI::App& app);
 
 bool read_text(const std::string& path, std::string& out);  // "-" is standard input
 // Compiles a policy; when it cannot be read or has errors, prints them to stderr (as JSON when
