@@ -79,6 +79,7 @@ struct Evaluator::Impl {
    std::optional<interp::Machine> machine;
    Result last;               // the last result of the general evaluator
    bool last_lowered = false; // whether the last evaluate(record) ran as register code
+   std::size_t last_lane = interp::Machine::no_lane;  // and in which lane, if it ran in lanes
    // the last evaluate(records): outcomes, outputs of lowered records (record-major), and
    // for each record its result from the general evaluator, if it took it
    std::vector<Outcome> outcomes;
@@ -125,6 +126,14 @@ struct Evaluator::Impl {
       last_lowered = false;
       return outcome_of(last);
    }
+
+   // The last record ran as register code, alone or in a lane.
+   Outcome lowered(std::size_t lane = interp::Machine::no_lane)
+   {
+      last_lowered = true;
+      last_lane = lane;
+      return {};
+   }
 };
 
 Evaluator::Evaluator(std::shared_ptr<const Policy> policy, const EvalOptions& options) : impl_(std::make_unique<Impl>(std::move(policy), options)) {}
@@ -141,6 +150,38 @@ Evaluator::Outcome Evaluator::evaluate_json(std::string_view record, std::string
    Outcome o = impl_->general(impl_->policy->evaluate_json(record, impl_->options));
    if (o.ok) out += impl_->last.json();
    return o;
+}
+
+Evaluator::Outcome Evaluator::evaluate_json(std::string_view record)
+{
+   auto& m = impl_->machine;
+   if (m && m->read_json(record) && m->run() && m->exact()) return impl_->lowered();
+   return impl_->general(impl_->policy->evaluate_json(record, impl_->options));
+}
+
+void Evaluator::evaluate_json(std::span<const std::string_view> records, const std::function<void(std::size_t, const Outcome&)>& done)
+{
+   auto& m = impl_->machine;
+   if (!m || !m->runs_lanes()) {
+      for (std::size_t k = 0; k < records.size(); ++k) done(k, evaluate_json(records[k]));
+      return;
+   }
+   const std::size_t width = impl_->code().inputs.size();
+   impl_->lane_cells.resize(interp::lanes * width);
+   for (std::size_t base = 0; base < records.size(); base += interp::lanes) {
+      const std::size_t count = std::min(interp::lanes, records.size() - base);
+      std::uint64_t skip = 0;
+      for (std::size_t l = 0; l < count; ++l) {
+         const std::span<interp::Cell> cells(impl_->lane_cells.data() + l * width, width);
+         if (!m->read_json(records[base + l], cells) || !m->load_lane(l, cells)) skip |= std::uint64_t{1} << l;
+      }
+      const std::uint64_t failed = m->run_lanes(count) | skip;
+      for (std::size_t l = 0; l < count; ++l) {
+         // a record the lanes could not answer goes alone: the ratio code, then the general evaluator
+         if ((failed >> l & 1) == 0 && m->exact(l)) done(base + l, impl_->lowered(l));
+         else done(base + l, evaluate_json(records[base + l]));
+      }
+   }
 }
 
 void Evaluator::evaluate_json(std::span<const std::string_view> records, std::string& out, const std::function<void(std::size_t, const Outcome&)>& done)
@@ -202,10 +243,7 @@ Evaluator::Outcome Evaluator::evaluate(const Record& record)
    auto& m = impl_->machine;
    if (m && record.impl_->lowered) {
       m->load(record.impl_->cells());
-      if (m->run() && m->exact()) {
-         impl_->last_lowered = true;
-         return {};
-      }
+      if (m->run() && m->exact()) return impl_->lowered();
    }
    return impl_->general(impl_->general_result(record));
 }
@@ -296,10 +334,7 @@ Evaluator::Outcome Evaluator::evaluate_fields(std::span<const std::string_view> 
 {
    if (names.size() != fields.size()) throw std::invalid_argument(fmt::format("{} names for {} fields: give each field its input's name", names.size(), fields.size()));
    auto& m = impl_->machine;
-   if (m && m->read_fields(names, fields) && m->run() && m->exact()) {
-      impl_->last_lowered = true;
-      return {};
-   }
+   if (m && m->read_fields(names, fields) && m->run() && m->exact()) return impl_->lowered();
    // the general evaluator, from the same fields as typed inputs
    Inputs inputs;
    std::vector<bool> given(impl_->inputs.size(), false);
@@ -338,7 +373,7 @@ const std::vector<Violation>& Evaluator::violations() const
 void Evaluator::write_json(std::string& out) const
 {
    if (!impl_->last_lowered) out += impl_->last.json();
-   else if (!impl_->machine->write_json(out)) throw std::logic_error("lowered outputs are checked when evaluated");
+   else if (!impl_->machine->write_json(out, impl_->last_lane)) throw std::logic_error("lowered outputs are checked when evaluated");
 }
 
 std::string Evaluator::output(std::size_t i) const
@@ -347,7 +382,7 @@ std::string Evaluator::output(std::size_t i) const
    if (impl_->last_lowered) {
       const std::size_t width = impl_->code().outputs.size();
       if (i >= width) throw std::out_of_range(fmt::format("output {}: the policy has {} outputs", i, width));
-      impl_->machine->write_output(i, text);  // exact: checked when evaluated
+      impl_->machine->write_value(i, impl_->machine->output_value(i, impl_->last_lane), text);  // exact: checked when evaluated
       return text;
    }
    if (i >= impl_->last.outputs.size()) throw std::out_of_range(fmt::format("output {}: the last evaluation has {} outputs", i, impl_->last.outputs.size()));

@@ -13,8 +13,6 @@
 
 namespace pol {
 
-namespace {
-
 Diagnostic to_public(const lang::SourceSet& sources, const lang::Diagnostic& d)
 {
    Diagnostic out;
@@ -35,10 +33,12 @@ Diagnostic to_public(const lang::SourceSet& sources, const lang::Diagnostic& d)
    return out;
 }
 
+namespace {
+
 std::vector<Diagnostic> to_public(const lang::Compilation& c)
 {
    std::vector<Diagnostic> out;
-   for (const auto& d : c.diagnostics.items()) out.push_back(to_public(c.program->sources, d));
+   for (const auto& d : c.diagnostics.items()) out.push_back(pol::to_public(c.program->sources, d));
    return out;
 }
 
@@ -339,6 +339,14 @@ std::vector<std::string> Policy::outputs() const
    const auto& p = impl_->policy.program();
    std::vector<std::string> out;
    for (auto slot : p.outputs) out.push_back(p.globals[slot].name);
+   return out;
+}
+
+std::vector<OutputInfo> Policy::output_info() const
+{
+   const auto& p = impl_->policy.program();
+   std::vector<OutputInfo> out;
+   for (auto slot : p.outputs) out.push_back({p.globals[slot].name, p.globals[slot].type.to_string()});
    return out;
 }
 

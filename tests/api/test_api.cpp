@@ -162,6 +162,123 @@ TEST_CASE("JSON records many at once give what they give one at a time, in order
    CHECK(next == records.size());
 }
 
+TEST_CASE("JSON records evaluated without writing results: their outputs and violations, one or many at once")
+{
+   const auto policy = pol::Policy::compile_string("tariff.pol", straight_text);
+   pol::Evaluator many(policy), one(policy);
+   const std::vector<std::string> kinds = {
+      R"({"scheme": "VR", "years": 10, "pay": 30000})",        // in lanes
+      R"({"scheme": "CR", "years": 60, "pay": 1000})",         // a violation: the general evaluator
+      R"({"scheme": "XX", "years": 1, "pay": 1000})",          // an error
+      R"({"scheme": "VE", "years": 7, "pay": 1000.105})",      // the ratio code
+      R"({"scheme": "CR", "years": 30, "pay": "£30,000.50"})",
+   };
+   std::vector<std::string> texts;
+   for (std::size_t i = 0; i < 70; ++i) texts.push_back(kinds[(i * 3 + i / 5) % kinds.size()]);
+   const std::vector<std::string_view> records(texts.begin(), texts.end());
+   // what the compact result holds, from output(i), violations() and write_json()
+   const auto seen = [](const pol::Evaluator& ev, const pol::Evaluator::Outcome& o) {
+      if (!o.ok) return o.error->json;
+      std::string written;
+      ev.write_json(written);
+      std::string outputs = ev.output(0) + " " + ev.output(1);
+      for (const auto& v : ev.violations()) outputs += " " + v.message;
+      return outputs + " " + written;
+   };
+   std::size_t next = 0;
+   many.evaluate_json(records, [&](std::size_t k, const pol::Evaluator::Outcome& outcome) {
+      INFO(k << ": " << texts[k]);
+      CHECK(k == next++);
+      const auto expected = policy->evaluate_json(texts[k]);
+      REQUIRE(outcome.ok == expected.ok());
+      CHECK(outcome.violations == expected.violations.size());
+      if (outcome.ok) {
+         CHECK(many.output(0) == expected.outputs[0].second);
+         CHECK(many.output(1) == expected.outputs[1].second);
+         std::string written;
+         many.write_json(written);
+         CHECK(written == expected.json());
+      }
+      const auto alone = one.evaluate_json(texts[k]);
+      CHECK(seen(one, alone) == seen(many, outcome));
+   });
+   CHECK(next == records.size());
+}
+
+TEST_CASE("the outputs with their types")
+{
+   const auto policy = pol::Policy::compile_string("p.pol", "enum S { A, B }\ninput s: S\noutput pay = £1\noutput kind = s\noutput maybe = if s == A then £1 else none\n");
+   const auto outputs = policy->output_info();
+   REQUIRE(outputs.size() == 3);
+   CHECK(outputs[0].name == "pay");
+   CHECK(outputs[0].type == "money");
+   CHECK(outputs[1].type == "S");
+   CHECK(outputs[2].type == "money?");
+}
+
+TEST_CASE("a policy's declarations by name, compared without layout or comments")
+{
+   const char* text = R"(input pay: money
+param cap: money?
+  from 2020-01-01 = £2,000   source "cap"
+table extra(band: int) -> money  hit unique
+  | band | extra |
+  | 1    | £100  |
+rule bonus: money
+  default = £0
+  exception when pay > £10 = £5
+output total = pay + bonus + extra(1)
+)";
+   const auto before = pol::outline_string("a.pol", text);
+   const auto find = [](const std::vector<pol::Declaration>& ds, const std::string& kind, const std::string& name) -> const pol::Declaration* {
+      for (const auto& d : ds) {
+         if (d.kind == kind && d.name == name) return &d;
+      }
+      return nullptr;
+   };
+   const auto* period = find(before, "period", "from 2020-01-01");
+   REQUIRE(period);
+   CHECK(period->owner == "cap");
+   CHECK(period->source == "cap");
+   CHECK(period->line == 3);
+   const auto* row = find(before, "row", "1");
+   REQUIRE(row);
+   CHECK(row->owner == "extra");
+   CHECK(row->text == "| 1 | £100 |");
+   REQUIRE(find(before, "exception", "when pay > £10"));
+   REQUIRE(find(before, "output", "total"));
+   // another layout and comments: the same shapes
+   const auto relaid = pol::outline_string("b.pol", R"(# comment
+input pay:   money
+param cap: money?
+  from 2020-01-01 = £2,000 source "cap"  # the cap
+table extra(band: int) -> money  hit unique
+  | band | extra |
+  | 1 | £100 |
+rule bonus: money
+  default = £0
+  exception when pay > £10
+    = £5
+output total = pay
+             + bonus + extra(1)
+)");
+   REQUIRE(relaid.size() == before.size());
+   for (std::size_t i = 0; i < before.size(); ++i) {
+      CHECK(relaid[i].key == before[i].key);
+      CHECK(relaid[i].shape == before[i].shape);
+   }
+   // a different value: a different shape, the same key
+   std::string changed = text;
+   changed.replace(changed.find("£100"), 4, "£150");
+   const auto after = pol::outline_string("c.pol", changed);
+   const auto* changed_row = find(after, "row", "1");
+   REQUIRE(changed_row);
+   CHECK(changed_row->key == row->key);
+   CHECK(changed_row->shape != row->shape);
+   CHECK_THROWS_AS(pol::outline_string("d.pol", "input pay money\n"), pol::CompileError);
+   CHECK_THROWS_AS(pol::outline_file("/no/such/file.pol"), pol::CompileError);
+}
+
 TEST_CASE("records as text fields, as CSV rows give them, read by the declared types")
 {
    const auto policy = pol::Policy::compile_string("fields.pol", R"(enum Scheme { VE, VR, CR }

@@ -24,45 +24,6 @@ namespace pol::cli {
 
 namespace {
 
-// How a CSV row was split: whole, or with a problem that makes it an error.
-enum class Row { ok, open_quote, lone_cr };
-
-// Splits one CSV row (RFC 4180: quoted fields, "" for a quote) into its fields, reusing their
-// storage from row to row.
-Row split_csv(std::string_view row, std::vector<std::string>& fields, std::size_t& count)
-{
-   count = 1;
-   const auto field = [&]() -> std::string& {
-      if (fields.size() < count) fields.emplace_back();
-      return fields[count - 1];
-   };
-   field().clear();
-   bool quoted = false, lone_cr = false;
-   for (std::size_t i = 0; i < row.size(); ++i) {
-      const char c = row[i];
-      if (quoted) {
-         if (c == '"' && i + 1 < row.size() && row[i + 1] == '"') {
-            field() += '"';
-            ++i;
-         } else if (c == '"') {
-            quoted = false;
-         } else {
-            field() += c;
-         }
-      } else if (c == '"') {
-         quoted = true;
-      } else if (c == ',') {
-         ++count;
-         field().clear();
-      } else {
-         // outside quotes a CR only ends a line, with the LF after it
-         lone_cr |= c == '\r' && (i + 1 == row.size() || row[i + 1] != '\n');
-         field() += c;
-      }
-   }
-   return quoted ? Row::open_quote : lone_cr ? Row::lone_cr : Row::ok;
-}
-
 // Appends s as a CSV field: quoted when it holds a comma, quote or line end.
 void append_csv_field(std::string& out, std::string_view s)
 {
@@ -281,15 +242,6 @@ private:
    std::vector<std::size_t> lines_;         // and their lines in the block
    std::size_t max_record_;
 };
-
-Data format_of(const std::string& chosen, const std::string& path, Data fallback)
-{
-   if (chosen == "jsonl") return Data::jsonl;
-   if (chosen == "csv") return Data::csv;
-   if (path.ends_with(".csv")) return Data::csv;
-   if (path.ends_with(".jsonl") || path.ends_with(".ndjson")) return Data::jsonl;
-   return fallback;
-}
 
 // Whether path names the file open as fd (so writing it would truncate it).
 bool same_file(int fd, const std::string& path)

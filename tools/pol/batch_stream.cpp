@@ -13,6 +13,60 @@
 
 namespace pol::cli {
 
+// Splits one CSV row (RFC 4180: quoted fields, "" for a quote) into its fields, reusing their
+// storage from row to row.
+Row split_csv(std::string_view row, std::vector<std::string>& fields, std::size_t& count)
+{
+   count = 1;
+   const auto field = [&]() -> std::string& {
+      if (fields.size() < count) fields.emplace_back();
+      return fields[count - 1];
+   };
+   field().clear();
+   bool quoted = false, lone_cr = false;
+   for (std::size_t i = 0; i < row.size(); ++i) {
+      const char c = row[i];
+      if (quoted) {
+         if (c == '"' && i + 1 < row.size() && row[i + 1] == '"') {
+            field() += '"';
+            ++i;
+         } else if (c == '"') {
+            quoted = false;
+         } else {
+            field() += c;
+         }
+      } else if (c == '"') {
+         quoted = true;
+      } else if (c == ',') {
+         ++count;
+         field().clear();
+      } else {
+         // outside quotes a CR only ends a line, with the LF after it
+         lone_cr |= c == '\r' && (i + 1 == row.size() || row[i + 1] != '\n');
+         field() += c;
+      }
+   }
+   return quoted ? Row::open_quote : lone_cr ? Row::lone_cr : Row::ok;
+}
+
+std::vector<std::string> split_csv(std::string_view row)
+{
+   std::vector<std::string> fields;
+   std::size_t count = 0;
+   split_csv(row, fields, count);
+   fields.resize(count);
+   return fields;
+}
+
+Data format_of(const std::string& chosen, const std::string& path, Data fallback)
+{
+   if (chosen == "jsonl") return Data::jsonl;
+   if (chosen == "csv") return Data::csv;
+   if (path.ends_with(".csv")) return Data::csv;
+   if (path.ends_with(".jsonl") || path.ends_with(".ndjson")) return Data::jsonl;
+   return fallback;
+}
+
 std::size_t BlockReader::read_some(char* to, std::size_t room)
 {
    for (;;) {

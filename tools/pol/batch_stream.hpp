@@ -92,6 +92,17 @@ std::size_t for_each_record(std::string_view text, Data format, std::size_t max_
    return line;
 }
 
+// The format --input-format chose, else by the file's extension, else `fallback`.
+Data format_of(const std::string& chosen, const std::string& path, Data fallback);
+
+// How a CSV row was split: whole, or with a problem that makes it an error.
+enum class Row { ok, open_quote, lone_cr };
+
+// Splits one CSV row (RFC 4180: quoted fields, "" for a quote) into its fields: into `fields`,
+// reusing their storage from row to row, `count` of them; or as a new list.
+Row split_csv(std::string_view row, std::vector<std::string>& fields, std::size_t& count);
+std::vector<std::string> split_csv(std::string_view row);
+
 // Reads a file descriptor in blocks of about `block_bytes`, each cut at a record's end (a
 // longer record gets a block of its own). Of a line longer than `max_record` bytes it keeps
 // only the first max_record + 1, which mark the record as too long, so memory stays bounded.
@@ -129,7 +140,8 @@ private:
 class BlockWriter {
 public:
    BlockWriter(int fd, std::string name, std::size_t first_line = 0) : fd_(fd), name_(std::move(name)), lines_(first_line) {}
-   void write(const Block& b);  // throws std::system_error
+   virtual ~BlockWriter() = default;
+   virtual void write(const Block& b);  // throws std::system_error; others may take blocks in order otherwise
    void write(std::string_view text);
 
 private:
