@@ -5,6 +5,8 @@
 
 #include "compile.hpp"
 #include "format.hpp"
+#include "formatter.hpp"
+#include "parser.hpp"
 #include "pol/pol.hpp"
 #include "internal.hpp"
 #include "render.hpp"
@@ -91,6 +93,21 @@ CheckResult check_file(const std::string& path, const CompileOptions& options)
 }
 
 bool valid_date(std::string_view text) { return interp::Date::parse(text).has_value(); }
+
+FormatResult format_text(std::string_view text, const std::string& path)
+{
+   lang::SourceSet sources;
+   const auto file = sources.add(path, std::string(text));
+   lang::Diagnostics diagnostics;
+   lang::parse_module(sources, file, diagnostics);
+   FormatResult r;
+   r.ok = !diagnostics.has_errors();
+   r.text = r.ok ? lang::format_policy(text) : std::string(text);
+   for (const auto& d : diagnostics.items()) {
+      if (d.severity == lang::Severity::error) r.diagnostics.push_back(to_public(sources, d));
+   }
+   return r;
+}
 
 // --- Inputs ------------------------------------------------------------------------------
 

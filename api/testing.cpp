@@ -228,6 +228,11 @@ Report run(const Options& o)
       if (!as_of) throw std::invalid_argument(fmt::format("as_of {} is not a date; write YYYY-MM-DD", *o.as_of));
    }
    const auto files = policy_files(o.paths, report.missing);
+   const auto add = [&report](PolicyReport&& r) {
+      report.broken += r.problems.size();
+      for (const auto& cr : r.cases) (cr.passed() ? report.passed : report.failed)++;
+      report.policies.push_back(std::move(r));
+   };
    for (const auto& file : files) {
       PolicyReport r;
       r.file = file;
@@ -236,7 +241,7 @@ Report run(const Options& o)
       auto c = interp::compile_file(file, options);
       if (!c.ok()) {
          r.problems.push_back(fmt::format("the policy does not check ({} error{}): run pol check {}", c.diagnostics.error_count(), c.diagnostics.error_count() == 1 ? "" : "s", file));
-         report.policies.push_back(std::move(r));
+         add(std::move(r));
          continue;
       }
       interp::Policy policy(std::move(c.program));
@@ -245,8 +250,7 @@ Report run(const Options& o)
       interp::JsonValue doc;
       if (fs::exists(test_file)) {
          std::string text;
-         lang::read_file(test_file, text);
-         auto parsed = interp::parse_json(text);
+         auto parsed = lang::read_file(test_file, text) ? interp::parse_json(text) : interp::JsonParseResult{{}, "cannot be read"};
          if (!parsed.ok()) {
             r.problems.push_back(fmt::format("{}: {}", test_file, parsed.error));
          } else {
@@ -272,9 +276,7 @@ Report run(const Options& o)
       report.coverable += r.coverable;
       report.covered += r.coverable - r.uncovered.size();
       if (o.update && !doc.fields.empty()) update_file(test_file, doc, r.cases, selected);
-      report.broken += r.problems.size();
-      for (const auto& cr : r.cases) (cr.passed() ? report.passed : report.failed)++;
-      report.policies.push_back(std::move(r));
+      add(std::move(r));
    }
    return report;
 }

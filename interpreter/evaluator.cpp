@@ -30,6 +30,8 @@ RuntimeError error_at(const Expr& e, std::string code, std::string message, std:
    return r;
 }
 
+}  // namespace
+
 Value parse_literal(const Expr& e)
 {
    switch (e.kind) {
@@ -54,8 +56,6 @@ Value parse_literal(const Expr& e)
       default: return Value::none();
    }
 }
-
-}  // namespace
 
 bool is_literal(const Expr& e)
 {
@@ -177,7 +177,11 @@ private:
    Value eval_builtin(const Expr& e);
    Value eval_binary(const Expr& e);
    bool eval_compare(const Expr& e);
-   bool cell_matches(const lang::Cell& cell, const Value& v);
+   enum class Match : std::uint8_t { no, yes, unknown };
+   Match cell_matches(const lang::Cell& cell, const Value& v);
+   int rank_compare(const Expr& call, const lang::TableInfo& table, const Value& a, const Value& b);
+   std::size_t declared_rank(const Expr& call, const lang::TableInfo& table, const lang::PriorityOrder& order, const Value& output);
+   std::string ranking_text(const lang::TableInfo& table) const;
    std::string text_of(const Expr& e) const { return std::string(p_.sources.file(e.span.file).slice(e.span)); }
    std::string where(lang::Span s) const { return p_.sources.describe(s); }
    // Notes are the "because" lines of explanations; callers build them only when explaining.
@@ -475,25 +479,91 @@ bool Run::eval_compare(const Expr& e)
    return true;
 }
 
-bool Run::cell_matches(const lang::Cell& cell, const Value& v)
+// Whether a cell's tests hold for the column's value. As in DMN, a comparison or range on none
+// is unknown rather than false, so that not(< 18) does not match none either.
+Run::Match Run::cell_matches(const lang::Cell& cell, const Value& v)
 {
+   auto of = [](bool b) { return b ? Match::yes : Match::no; };
+   Match m = Match::no;
    switch (cell.kind) {
-      case lang::CellKind::any: return true;
+      case lang::CellKind::any: m = Match::yes; break;
       case lang::CellKind::values:
-         return std::any_of(cell.values.begin(), cell.values.end(), [&](const lang::ExprPtr& x) { return eval(*x) == v; });
+         m = of(std::any_of(cell.values.begin(), cell.values.end(), [&](const lang::ExprPtr& x) {
+            const Value test = eval(*x);
+            // a list-valued cell on a column of single values: the value is in the list
+            if (test.kind == ValueKind::list && v.kind != ValueKind::list) return std::any_of(test.items->begin(), test.items->end(), [&](const Value& item) { return item == v; });
+            return test == v;
+         }));
+         break;
       case lang::CellKind::compare: {
          const Value bound = eval(*cell.values.front());
-         if (v.is_none() || bound.is_none()) return false;
-         return holds(cell.op, compare_values(v, bound));
+         m = v.is_none() || bound.is_none() ? Match::unknown : of(holds(cell.op, compare_values(v, bound)));
+         break;
       }
       case lang::CellKind::range: {
-         if (v.is_none()) return false;
-         const int lo = compare_values(v, eval(*cell.low));
-         const int hi = compare_values(v, eval(*cell.high));
-         return (cell.low_closed ? lo >= 0 : lo > 0) && (cell.high_closed ? hi <= 0 : hi < 0);
+         const Value low = eval(*cell.low), high = eval(*cell.high);
+         if (v.is_none() || low.is_none() || high.is_none()) {
+            m = Match::unknown;
+            break;
+         }
+         const int lo = compare_values(v, low);
+         const int hi = compare_values(v, high);
+         m = of((cell.low_closed ? lo >= 0 : lo > 0) && (cell.high_closed ? hi <= 0 : hi < 0));
+         break;
       }
+      case lang::CellKind::either:
+         for (const auto& test : cell.tests) {
+            const Match t = cell_matches(test, v);
+            if (t == Match::yes) {
+               m = Match::yes;
+               break;
+            }
+            if (t == Match::unknown) m = Match::unknown;
+         }
+         break;
    }
-   return false;
+   if (cell.negated && m != Match::unknown) m = m == Match::yes ? Match::no : Match::yes;
+   return m;
+}
+
+// Where an output stands in one declared order: 0 is the highest.
+std::size_t Run::declared_rank(const Expr& call, const lang::TableInfo& table, const lang::PriorityOrder& order, const Value& output)
+{
+   const Value& ranked = order.field_index >= 0 ? (*output.items)[static_cast<std::size_t>(order.field_index)] : output;
+   for (std::size_t i = 0; i < order.values.size(); ++i) {
+      if (eval(*order.values[i]) == ranked) return i;
+   }
+   throw error_at(call, "R0405", fmt::format("table {} gives {}{}, which its priority order does not list", table.decl->name, format_value(ranked, p_),
+                                             order.field.empty() ? std::string() : fmt::format(" for {}", order.field)),
+                  "add the value to the order after 'hit priority' (or 'hit output order')");
+}
+
+// How two outputs rank under priority and output order: < 0 when a ranks above b. A declared
+// order ranks field by field; otherwise enums rank in declared order, the first highest, and
+// numbers, money, dates and durations the highest first.
+int Run::rank_compare(const Expr& call, const lang::TableInfo& table, const Value& a, const Value& b)
+{
+   for (const auto& order : table.decl->priority) {
+      const auto ra = declared_rank(call, table, order, a), rb = declared_rank(call, table, order, b);
+      if (ra != rb) return ra < rb ? -1 : 1;
+   }
+   if (!table.decl->priority.empty()) return 0;
+   if (a.kind == ValueKind::enum_) return (a.integer > b.integer) - (a.integer < b.integer);
+   return -compare_values(a, b);
+}
+
+std::string Run::ranking_text(const lang::TableInfo& table) const
+{
+   if (table.decl->priority.empty()) {
+      return table.row_type.kind == TypeKind::enum_ ? fmt::format("{}'s declared order, the first highest", table.row_type.name) : "the highest value first";
+   }
+   std::vector<std::string> orders;
+   for (const auto& order : table.decl->priority) {
+      std::vector<std::string> values;
+      for (const auto& v : order.values) values.push_back(text_of(*v));
+      orders.push_back(fmt::format("{}{}", order.field.empty() ? std::string() : order.field + ": ", fmt::join(values, " > ")));
+   }
+   return fmt::format("the declared order {}", fmt::join(orders, ", "));
 }
 
 Value Run::eval_table(const Expr& e, const lang::TableInfo& table, const Values& args)
@@ -527,7 +597,7 @@ Value Run::eval_table(const Expr& e, const lang::TableInfo& table, const Values&
       bool match = true;
       std::size_t failed = 0;
       for (std::size_t c = 0; c < row.cells.size() && match; ++c) {
-         if (!cell_matches(row.cells[c], args[c])) {
+         if (cell_matches(row.cells[c], args[c]) != Match::yes) {
             match = false;
             failed = c;
          }
@@ -553,6 +623,7 @@ Value Run::eval_table(const Expr& e, const lang::TableInfo& table, const Values&
          if (explaining()) note(fmt::format("table {}: no row matched {}, so the default applied", decl.name, inputs_text()));
          return eval(*version->default_value);
       }
+      if (decl.hit == lang::HitPolicy::output_order) return Value::list({});
       if (decl.hit == lang::HitPolicy::collect) {
          if (decl.collect == lang::CollectOp::list) return Value::list({});
          if (decl.collect == lang::CollectOp::count || decl.collect == lang::CollectOp::sum) {
@@ -582,13 +653,30 @@ Value Run::eval_table(const Expr& e, const lang::TableInfo& table, const Values&
          return v;
       }
       case lang::HitPolicy::priority: {
-         // the matching row with the highest output
-         Value best = row_value(hits.front());
+         // the matching row whose output ranks highest; the first such row on a tie
+         std::size_t best_row = hits.front();
+         Value best = row_value(best_row);
          for (std::size_t i = 1; i < hits.size(); ++i) {
             Value v = row_value(hits[i]);
-            if (compare_values(v, best) > 0) best = v;
+            if (rank_compare(e, table, v, best) < 0) {
+               best = std::move(v);
+               best_row = hits[i];
+            }
+         }
+         if (explaining() && hits.size() > 1) {
+            note(fmt::format("table {}: {} wins under 'hit priority': its output {} ranks highest of the {} matching rows, by {}", decl.name, row_text(best_row), format_value(best, p_),
+                             hits.size(), ranking_text(table)));
          }
          return best;
+      }
+      case lang::HitPolicy::output_order: {
+         // every matching output, highest priority first; rows that rank alike keep their order
+         Values out;
+         for (auto r : hits) out.push_back(row_value(r));
+         for (const auto& v : out) rank_compare(e, table, v, v);  // an output the order does not list is an error, before sorting
+         std::stable_sort(out.begin(), out.end(), [&](const Value& a, const Value& b) { return rank_compare(e, table, a, b) < 0; });
+         if (explaining() && out.size() > 1) note(fmt::format("table {}: the {} matching outputs in order, by {}", decl.name, out.size(), ranking_text(table)));
+         return Value::list(std::move(out));
       }
       case lang::HitPolicy::collect: {
          Values out;
@@ -779,6 +867,12 @@ Value Run::eval_builtin(const Expr& e)
          case Builtin::to_decimal: return Value::decimal(a[0].as_decimal());
          case Builtin::to_money: return Value::money(a[0].as_decimal());
          case Builtin::fail: throw error_at(e, "R0600", *a[0].str, "this error is raised by the policy itself");
+         case Builtin::trim: {
+            constexpr std::string_view space = " \t\n\r\f\v";
+            const std::string_view s = *a[0].str;
+            const auto first = s.find_first_not_of(space);
+            return Value::text(first == std::string_view::npos ? std::string() : std::string(s.substr(first, s.find_last_not_of(space) - first + 1)));
+         }
          case Builtin::to_int: {
             if (a[0].kind == ValueKind::int_) return a[0];
             if (auto i = a[0].number.to_int64()) return Value::int_(*i);

@@ -669,9 +669,18 @@ private:
    // Does the value in register v (of type t) match the cell? Emits jumps to `miss` when not.
    void match(const lang::Cell& cell, std::uint16_t v, const Type& t, std::vector<std::size_t>& miss)
    {
+      if (cell.negated) throw Unsupported{};
+      // a bound that may be none makes the test unknown: the general evaluator decides
+      for (const lang::Expr* bound : {cell.low.get(), cell.high.get(), cell.kind == lang::CellKind::compare ? cell.values.front().get() : nullptr}) {
+         if (bound && bound->type.optional) throw Unsupported{};
+      }
       switch (cell.kind) {
          case lang::CellKind::any: return;
+         case lang::CellKind::either: throw Unsupported{};
          case lang::CellKind::values: {
+            for (const auto& x : cell.values) {
+               if (x->type.kind == TypeKind::list || x->type.optional) throw Unsupported{};  // membership, or a value that may be none
+            }
             std::vector<std::size_t> hit;
             for (const auto& x : cell.values) hit.push_back(jump(Op::jump_if, compare(lang::CompareOp::eq, v, t, lower(*x), x->type)));
             miss.push_back(jump(Op::jump));
@@ -699,7 +708,7 @@ private:
    {
       const auto& info = p_.tables[static_cast<std::size_t>(e.ref.index)];
       const auto& decl = *info.decl;
-      if (decl.hit == lang::HitPolicy::priority || decl.hit == lang::HitPolicy::collect) throw Unsupported{};
+      if (decl.hit == lang::HitPolicy::priority || decl.hit == lang::HitPolicy::collect || decl.hit == lang::HitPolicy::output_order) throw Unsupported{};
       require_scalar(info.row_type);
       std::vector<std::uint16_t> frame(std::max<std::size_t>(info.frame_size, e.args.size()), unmapped);
       for (std::size_t i = 0; i < e.args.size(); ++i) {

@@ -126,6 +126,8 @@ inline constexpr std::size_t lanes = 32;
 
 // Whether e's value is in the literal table (built by interp::Policy, indexed by Expr::ref.index).
 bool is_literal(const lang::Expr& e);
+// The value of a literal (is_literal).
+Value parse_literal(const lang::Expr& e);
 
 // The lowered code of a checked program, or null when it uses what the code does not cover.
 // `literals` are the literal values, indexed by Expr::ref.index.

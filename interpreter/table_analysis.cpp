@@ -7,6 +7,7 @@
 
 #include "date.hpp"
 #include "decimal.hpp"
+#include "lowered.hpp"
 
 namespace pol::interp {
 
@@ -66,15 +67,76 @@ std::optional<Decimal> point(const Expr& e)
    }
 }
 
+// A constant output, for comparing the outputs of rows: literals, enum values, and lists and
+// records of them. Anything else (params, calls) is not folded.
+std::optional<Value> constant_value(const lang::Program& p, const Expr& e)
+{
+   if (is_literal(e)) return parse_literal(e);
+   switch (e.kind) {
+      case ExprKind::negate: {
+         auto v = constant_value(p, *e.args[0]);
+         if (v && v->kind == ValueKind::int_) {
+            v->integer = -v->integer;
+            return v;
+         }
+         if (!v || !(v->kind == ValueKind::decimal || v->kind == ValueKind::money)) return std::nullopt;
+         v->number = -v->number;
+         return v;
+      }
+      case ExprKind::name:
+      case ExprKind::field:
+         if (e.ref.kind == lang::RefKind::enum_variant) return Value::enum_(e.ref.index, e.ref.sub);
+         return std::nullopt;
+      case ExprKind::list:
+      case ExprKind::record: {
+         Values items(e.kind == ExprKind::record ? p.records[e.type.id].field_names.size() : e.args.size());
+         for (std::size_t i = 0; i < e.args.size(); ++i) {
+            auto v = constant_value(p, *e.args[i]);
+            if (!v) return std::nullopt;
+            const auto at = e.kind == ExprKind::record ? static_cast<std::size_t>(p.records[e.type.id].field_index(e.field_names[i])) : i;
+            items[at] = std::move(*v);
+         }
+         return e.kind == ExprKind::record ? Value::record(e.type.id, std::move(items)) : Value::list(std::move(items));
+      }
+      default: return std::nullopt;
+   }
+}
+
+// Whether two rows' outputs certainly agree: equal values, or (where they cannot be folded)
+// the same expression.
+bool same_output(const lang::Program& p, const Expr& a, const Expr& b)
+{
+   const auto va = constant_value(p, a), vb = constant_value(p, b);
+   if (va && vb) return *va == *vb;
+   return p.sources.file(a.span.file).slice(a.span) == p.sources.file(b.span.file).slice(b.span);
+}
+
 // One column: its segments and how to show a value from each.
 struct Column {
    std::string name;
    lang::Type type;
    bool discrete = false;        // enum or bool: one segment per value
    std::vector<Decimal> points;  // sorted boundaries (ordered columns)
+   std::vector<std::string> texts;  // text columns: the texts the cells name, sorted; points are their indices
    std::size_t segments = 0;
    const lang::Program* program = nullptr;
 
+   bool is_text() const { return type.kind == TypeKind::text; }
+   // A cell's literal on the column's number line.
+   std::optional<Decimal> point_of(const Expr& e) const
+   {
+      if (is_text()) {
+         if (e.kind != ExprKind::text_lit || !e.args.empty()) return std::nullopt;
+         const auto it = std::lower_bound(texts.begin(), texts.end(), *parse_literal(e).str);
+         if (it == texts.end() || *it != *parse_literal(e).str) return std::nullopt;
+         return Decimal(static_cast<std::int64_t>(it - texts.begin()));
+      }
+      if (type.kind == TypeKind::duration) {
+         if (e.kind != ExprKind::duration_lit || e.unit != type.unit) return std::nullopt;
+         return parse_literal(e).number;
+      }
+      return point(e);
+   }
    // Ordered columns: segment 2i+1 is points[i]; even segments are the open gaps around them.
    std::size_t point_segment(const Decimal& p) const
    {
@@ -83,9 +145,11 @@ struct Column {
       return static_cast<std::size_t>(it - points.begin()) * 2 + 1;
    }
    bool whole_numbers() const { return type.kind == TypeKind::int_ || type.kind == TypeKind::date; }
-   // An open segment between two neighbouring whole numbers holds nothing.
+   // An open segment between two neighbouring whole numbers holds nothing, nor does the gap
+   // below the empty text.
    bool empty(std::size_t s) const
    {
+      if (is_text()) return s == 0 && !texts.empty() && texts.front().empty();
       if (discrete || s % 2 == 1 || !whole_numbers()) return false;
       if (s == 0 || s == segments - 1) return false;
       const Decimal gap = points[s / 2] - points[s / 2 - 1];
@@ -98,13 +162,28 @@ struct Column {
          case TypeKind::money: return "£" + *v.to_fixed(2);
          case TypeKind::bool_: return v.sign() ? "true" : "false";
          case TypeKind::enum_: return program->enums[type.id].variants[static_cast<std::size_t>(*v.to_int64())];
+         case TypeKind::text: return quoted(texts[static_cast<std::size_t>(*v.to_int64())]);
+         case TypeKind::duration: return fmt::format("{} {}", v.describe(), lang::unit_name(type.unit));
          default: return v.describe();
       }
+   }
+   static std::string quoted(const std::string& t) { return "\"" + t + "\""; }
+   // A text in a gap between the texts the cells name (or below or above them all).
+   std::string text_between(std::size_t s) const
+   {
+      if (texts.empty()) return quoted("");
+      if (s == 0) return quoted("");
+      const std::string& low = texts[s / 2 - 1];
+      for (const std::string& candidate : {std::string("other"), low + " ", low + "a", low + "~"}) {
+         if (low < candidate && (s == segments - 1 || candidate < texts[s / 2])) return quoted(candidate);
+      }
+      return quoted(low + "\\u0001");
    }
    // A value inside a segment, for example inputs.
    std::string example(std::size_t s) const
    {
       if (discrete) return show(Decimal(static_cast<std::int64_t>(s)));
+      if (is_text() && s % 2 == 0) return text_between(s);
       if (points.empty()) return show(Decimal(0));
       if (s % 2 == 1) return show(points[s / 2]);
       const Decimal step = whole_numbers() ? Decimal(1) : (type.kind == TypeKind::money ? *Decimal::parse("0.01") : *Decimal::parse("0.5"));
@@ -142,16 +221,16 @@ std::optional<Bits> cell_bits(const Column& col, const lang::Cell& cell)
       for (std::size_t s = seg + (inclusive ? 0 : 1); s < col.segments; ++s) set_bit(b, s);
    };
    switch (cell.kind) {
-      case lang::CellKind::any: return col.all();
+      case lang::CellKind::any: b = col.all(); break;
       case lang::CellKind::values:
          for (const auto& v : cell.values) {
-            auto p = point(*v);
+            auto p = col.point_of(*v);
             if (!p) return std::nullopt;
             set_bit(b, col.point_segment(*p));
          }
          break;
       case lang::CellKind::compare: {
-         auto p = point(*cell.values.front());
+         auto p = col.point_of(*cell.values.front());
          if (!p) return std::nullopt;
          const auto seg = col.point_segment(*p);
          switch (cell.op) {
@@ -168,14 +247,33 @@ std::optional<Bits> cell_bits(const Column& col, const lang::Cell& cell)
          break;
       }
       case lang::CellKind::range: {
-         auto lo = point(*cell.low), hi = point(*cell.high);
+         auto lo = col.point_of(*cell.low), hi = col.point_of(*cell.high);
          if (!lo || !hi) return std::nullopt;
          const auto a = col.point_segment(*lo), z = col.point_segment(*hi);
          for (std::size_t s = a + (cell.low_closed ? 0 : 1); s + (cell.high_closed ? 0 : 1) <= z && s < col.segments; ++s) set_bit(b, s);
          break;
       }
+      case lang::CellKind::either:
+         for (const auto& test : cell.tests) {
+            auto t = cell_bits(col, test);
+            if (!t) return std::nullopt;
+            for (std::size_t i = 0; i < b.size(); ++i) b[i] |= (*t)[i];
+         }
+         break;
+   }
+   if (cell.negated) {
+      for (auto& w : b) w = ~w;
    }
    return and_bits(b, col.all());
+}
+
+// Every literal a cell names, for the column's boundaries.
+void cell_literals(const lang::Cell& cell, std::vector<const Expr*>& out)
+{
+   for (const auto& v : cell.values) out.push_back(v.get());
+   if (cell.low) out.push_back(cell.low.get());
+   if (cell.high) out.push_back(cell.high.get());
+   for (const auto& t : cell.tests) cell_literals(t, out);
 }
 
 std::optional<Analysis> prepare(const lang::Program& p, const lang::TableInfo& t, const lang::TableVersion& version)
@@ -201,26 +299,32 @@ std::optional<Analysis> prepare(const lang::Program& p, const lang::TableInfo& t
          case TypeKind::decimal:
          case TypeKind::money:
          case TypeKind::date:
+         case TypeKind::duration:
+         case TypeKind::text: {
+            std::vector<const Expr*> literals;
             for (const auto& row : version.rows) {
                if (row.cells.size() != k) return std::nullopt;
-               const auto& cell = row.cells[c];
-               for (const auto* e : {cell.low.get(), cell.high.get()}) {
-                  if (!e) continue;
-                  auto v = point(*e);
-                  if (!v) return std::nullopt;
-                  col.points.push_back(*v);
+               cell_literals(row.cells[c], literals);
+            }
+            if (col.is_text()) {
+               for (const auto* e : literals) {
+                  if (e->kind != ExprKind::text_lit || !e->args.empty()) return std::nullopt;
+                  col.texts.push_back(*parse_literal(*e).str);
                }
-               for (const auto& v : cell.values) {
-                  auto pt = point(*v);
-                  if (!pt) return std::nullopt;
-                  col.points.push_back(*pt);
-               }
+               std::sort(col.texts.begin(), col.texts.end());
+               col.texts.erase(std::unique(col.texts.begin(), col.texts.end()), col.texts.end());
+            }
+            for (const auto* e : literals) {
+               auto v = col.point_of(*e);
+               if (!v) return std::nullopt;
+               col.points.push_back(*v);
             }
             std::sort(col.points.begin(), col.points.end());
             col.points.erase(std::unique(col.points.begin(), col.points.end()), col.points.end());
             col.segments = col.points.size() * 2 + 1;
             break;
-         default: return std::nullopt;  // text and durations: not analysed
+         }
+         default: return std::nullopt;  // records and lists: not analysed
       }
       a.columns.push_back(std::move(col));
    }
@@ -282,7 +386,6 @@ void analyse(const lang::Program& p, const lang::TableInfo& t, const lang::Table
    const auto& decl = *t.decl;
    const std::size_t n = a.rows.size();
    const auto row_span = [&](std::size_t r) { return version.rows[r].span; };
-   const auto& text_of = [&](const Expr& e) { return std::string(p.sources.file(e.span.file).slice(e.span)); };
 
    if (decl.hit == lang::HitPolicy::unique || decl.hit == lang::HitPolicy::any) {
       std::size_t reported = 0;
@@ -296,7 +399,7 @@ void analyse(const lang::Program& p, const lang::TableInfo& t, const lang::Table
                if (overlap) where.push_back(first_bit(both));
             }
             if (!overlap) continue;
-            if (decl.hit == lang::HitPolicy::any && text_of(*version.rows[i].output) == text_of(*version.rows[j].output)) continue;
+            if (decl.hit == lang::HitPolicy::any && same_output(p, *version.rows[i].output, *version.rows[j].output)) continue;
             auto& diag = d.error("E0501", row_span(j), fmt::format("rows {} and {} of table '{}' overlap: both match {}", i + 1, j + 1, decl.name, describe_point(a, where)));
             diag.label = "overlaps an earlier row";
             diag.notes.push_back({row_span(i), fmt::format("row {} is here", i + 1)});
@@ -306,7 +409,8 @@ void analyse(const lang::Program& p, const lang::TableInfo& t, const lang::Table
          }
       }
    }
-   if (!version.default_value && decl.hit != lang::HitPolicy::collect) {
+   // collect and output order give an empty result (or zero) when no row matches: no gaps
+   if (!version.default_value && decl.hit != lang::HitPolicy::collect && decl.hit != lang::HitPolicy::output_order) {
       std::vector<std::size_t> all_rows(n);
       for (std::size_t r = 0; r < n; ++r) all_rows[r] = r;
       std::vector<Bits> everything;

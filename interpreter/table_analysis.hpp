@@ -1,7 +1,7 @@
 // Static analysis of decision tables: overlapping rows (under unique and any), gaps (inputs
 // no row covers, when there is no default) and rows shadowed by earlier rows (under first).
-// Exact for int, decimal, money, date, bool and enum columns; a table whose cells are not
-// all literal values is left alone rather than guessed at.
+// Exact for int, decimal, money, date, duration, text, bool and enum columns; a table whose
+// cells are not all literal values is left alone rather than guessed at.
 #pragma once
 
 #include "diagnostics.hpp"

@@ -209,10 +209,13 @@ struct RuleDecl : Named {
    std::vector<RuleException> exceptions;
 };
 
-enum class HitPolicy : std::uint8_t { unique, first, any, priority, collect };
+// output_order: every matching row, highest priority first (DMN's OUTPUT ORDER).
+enum class HitPolicy : std::uint8_t { unique, first, any, priority, collect, output_order };
 enum class CollectOp : std::uint8_t { list, sum, min, max, count };
 
-enum class CellKind : std::uint8_t { any, values, compare, range };
+// values: the column equals one of them, or (for a list-valued cell) is in it;
+// either: any of several tests holds (`< 18, >= 60`).
+enum class CellKind : std::uint8_t { any, values, compare, range, either };
 
 struct Cell {
    CellKind kind = CellKind::any;
@@ -221,12 +224,23 @@ struct Cell {
    CompareOp op = CompareOp::eq;
    ExprPtr low, high;            // range
    bool low_closed = true, high_closed = false;
+   std::vector<Cell> tests;      // either
+   bool negated = false;         // not(…): matches when none of its tests holds
+};
+
+// A declared priority: the values of one output (a field of a record output, or the whole
+// output), highest first: `hit priority Approved > Declined`.
+struct PriorityOrder {
+   std::string field;  // empty: the whole output
+   Span field_span;
+   std::vector<ExprPtr> values;
+   std::int32_t field_index = -1;  // resolved by the checker
 };
 
 struct TableRow {
    Span span;
    std::vector<Cell> cells;  // one per input column
-   ExprPtr output;
+   ExprPtr output;           // one output column's cell, or a record of several (made by the checker)
    SourceRef source;
 };
 
@@ -243,8 +257,9 @@ struct TableDecl : Named {
    TypeExpr result;
    HitPolicy hit = HitPolicy::unique;
    CollectOp collect = CollectOp::list;
+   std::vector<PriorityOrder> priority;  // priority and output order: the declared ranking
    SourceRef source;
-   std::vector<std::string> columns;  // input columns, then the output column
+   std::vector<std::string> columns;  // input columns, then the output columns
    std::vector<Span> column_spans;
    std::vector<TableVersion> versions;
 };

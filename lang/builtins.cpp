@@ -37,6 +37,7 @@ constexpr std::array table{
    BuiltinInfo{Builtin::to_money, "money", 1, 1, "money(x)", "a number as an amount of money in pounds"},
    BuiltinInfo{Builtin::to_int, "int", 1, 1, "int(x)", "a whole decimal as an int; a fraction is an error (round first)"},
    BuiltinInfo{Builtin::fail, "fail", 1, 1, "fail(message)", "stops the evaluation with an error carrying the message"},
+   BuiltinInfo{Builtin::trim, "trim", 1, 1, "trim(text)", "the text without white space at either end"},
 };
 }  // namespace
 

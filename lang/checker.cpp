@@ -78,6 +78,10 @@ private:
    void check_global(int index);
    void check_function(int index);
    void check_table(int index);
+   bool check_table_header(const TableInfo& t);
+   void check_table_row(const TableInfo& t, TableRow& row, Context& c, bool outputs_ok);
+   void check_cell(const TableInfo& t, std::size_t column, Cell& cell, Context& c);
+   void check_hit_policy(const TableInfo& t, Context& c);
    void check_require(const RequireDecl& r, std::uint32_t module);
    void check_test(const TestDecl& t);
    void check_function_cycles();
@@ -274,6 +278,7 @@ void Checker::resolve_signatures()
                default: t.call_type = t.row_type; break;
             }
             break;
+         case HitPolicy::output_order: t.call_type = Type::list_of(t.row_type); break;
          default: t.call_type = t.row_type; break;
       }
    }
@@ -452,21 +457,8 @@ void Checker::check_table(int index)
    for (std::size_t i = 0; i < t.params.size(); ++i) c.locals.push_back({decl.params[i].name, c.next_slot++, t.params[i]});
    t.frame_size = std::max(t.frame_size, c.next_slot);
 
-   const std::size_t inputs = decl.params.size();
-   if (decl.columns.size() != inputs + 1) {
-      auto& diag = d_.error("E0319", decl.column_spans.empty() ? decl.name_span : decl.column_spans.front(),
-                            fmt::format("table {} has {} input{} and 1 output, so its header needs {} columns, not {}", quote(decl.name), inputs, inputs == 1 ? "" : "s", inputs + 1,
-                                        decl.columns.size()));
-      diag.help = "name each input column after its parameter, then one column for the result";
-   } else {
-      for (std::size_t i = 0; i < inputs; ++i) {
-         if (decl.columns[i] != decl.params[i].name) {
-            d_.error("E0319", decl.column_spans[i], fmt::format("column {} of table {} is {}, but its parameter {} is {}", i + 1, quote(decl.name), quote(decl.columns[i]), i + 1,
-                                                                quote(decl.params[i].name)))
-               .help = "input columns follow the parameters, in order and with the same names";
-         }
-      }
-   }
+   const bool outputs_ok = check_table_header(t);
+   check_hit_policy(t, c);
    for (std::size_t v = 0; v < decl.versions.size(); ++v) {
       auto& version = decl.versions[v];
       if (v > 0 && !version.from) {
@@ -480,51 +472,179 @@ void Checker::check_table(int index)
                "list the 'from' dates in order, earliest first";
          }
       }
-      for (auto& row : version.rows) {
-         if (row.cells.size() != inputs + 1) {
-            d_.error("E0318", row.span, fmt::format("this row has {} cells, but table {} has {} columns", row.cells.size(), quote(decl.name), inputs + 1)).help =
-               "write one cell per column; '-' matches any value";
-            continue;
-         }
-         // the last cell is the output
-         Cell& out = row.cells.back();
-         if (out.kind != CellKind::values || out.values.size() != 1) {
-            d_.error("E0318", out.span, "the output cell must hold one value").help = "ranges, comparisons and '-' belong in input columns";
-         } else {
-            row.output = std::move(out.values.front());
-            row.cells.pop_back();
-            expect(*row.output, c, t.row_type, "the table's output");
-         }
-         for (std::size_t i = 0; i < row.cells.size() && i < inputs; ++i) {
-            Cell& cell = row.cells[i];
-            const Type& col = t.params[i];
-            const std::string what = fmt::format("column {}", quote(decl.params[i].name));
-            auto comparable = [&](Expr& e, bool ordered) {
-               Type v = check(e, c, &col);
-               if (v.is_error() || col.is_error()) return;
-               const bool ok = assignable(v, col) || (col.is_numeric() && v.is_numeric());
-               if (!ok) {
-                  d_.error("E0318", e.span, fmt::format("this cell holds {}, but {} is {}", v.to_string(), what, col.to_string())).help =
-                     fmt::format("write a {} value here", col.to_string());
-               } else if (ordered && !orderable(col)) {
-                  d_.error("E0318", cell.span, fmt::format("{} is {}, which has no order: ranges and < > need numbers, money, dates or durations", what, col.to_string())).help =
-                     "list the values instead: A, B";
-               }
-            };
-            switch (cell.kind) {
-               case CellKind::any: break;
-               case CellKind::values:
-                  for (auto& val : cell.values) comparable(*val, false);
-                  break;
-               case CellKind::compare: comparable(*cell.values.front(), cell.op != CompareOp::eq && cell.op != CompareOp::ne); break;
-               case CellKind::range:
-                  comparable(*cell.low, true);
-                  comparable(*cell.high, true);
-                  break;
-            }
+      for (auto& row : version.rows) check_table_row(t, row, c, outputs_ok);
+      // the default is what a call returns: under collect and output order, the combined value
+      if (version.default_value) expect(*version.default_value, c, t.call_type, "the table's default");
+   }
+}
+
+// The input columns follow the parameters; the output columns are one (the result) or the
+// fields of a record result. Returns whether the output columns are usable.
+bool Checker::check_table_header(const TableInfo& t)
+{
+   const TableDecl& decl = *t.decl;
+   const std::size_t inputs = decl.params.size();
+   if (decl.columns.size() <= inputs) {
+      auto& diag = d_.error("E0319", decl.column_spans.empty() ? decl.name_span : decl.column_spans.front(),
+                            fmt::format("table {} has {} input{}, so its header needs at least {} columns, not {}", quote(decl.name), inputs, inputs == 1 ? "" : "s", inputs + 1,
+                                        decl.columns.size()));
+      diag.help = "name each input column after its parameter, then the output column (or one column per field of a record result)";
+      return false;
+   }
+   for (std::size_t i = 0; i < inputs; ++i) {
+      if (decl.columns[i] != decl.params[i].name) {
+         d_.error("E0319", decl.column_spans[i], fmt::format("column {} of table {} is {}, but its parameter {} is {}", i + 1, quote(decl.name), quote(decl.columns[i]), i + 1,
+                                                             quote(decl.params[i].name)))
+            .help = "input columns follow the parameters, in order and with the same names";
+      }
+   }
+   if (decl.columns.size() == inputs + 1 || t.row_type.is_error()) return true;
+   if (t.row_type.kind != TypeKind::record) {
+      d_.error("E0319", decl.column_spans[inputs], fmt::format("table {} has {} output columns, so its result must be a record with those fields, not {}", quote(decl.name),
+                                                              decl.columns.size() - inputs, t.row_type.to_string()))
+         .help = "declare a record (record Band { min: money, max: money }) and return it: -> Band";
+      return false;
+   }
+   const auto& rec = p_.records[t.row_type.id];
+   bool ok = true;
+   for (std::size_t i = inputs; i < decl.columns.size(); ++i) {
+      if (rec.field_index(decl.columns[i]) >= 0) continue;
+      d_.error("E0319", decl.column_spans[i], fmt::format("record {} has no field {}, so table {} cannot have an output column by that name", rec.name, quote(decl.columns[i]),
+                                                          quote(decl.name)))
+         .help = fmt::format("its fields are: {}", fmt::join(rec.field_names, ", "));
+      ok = false;
+   }
+   return ok;
+}
+
+void Checker::check_table_row(const TableInfo& t, TableRow& row, Context& c, bool outputs_ok)
+{
+   const TableDecl& decl = *t.decl;
+   const std::size_t inputs = decl.params.size();
+   if (row.cells.size() != decl.columns.size()) {
+      d_.error("E0318", row.span, fmt::format("this row has {} cells, but table {} has {} columns", row.cells.size(), quote(decl.name), decl.columns.size())).help =
+         "write one cell per column; '-' matches any value";
+      return;
+   }
+   // the cells after the inputs are the outputs: one value each
+   bool values_ok = true;
+   for (std::size_t i = inputs; i < row.cells.size(); ++i) {
+      const Cell& out = row.cells[i];
+      if (out.kind != CellKind::values || out.values.size() != 1 || out.negated) {
+         d_.error("E0318", out.span, "an output cell must hold one value").help = "ranges, comparisons, lists of tests and '-' belong in input columns";
+         values_ok = false;
+      }
+   }
+   if (values_ok && outputs_ok) {
+      if (row.cells.size() == inputs + 1) {
+         row.output = std::move(row.cells.back().values.front());
+      } else {
+         // several output columns: the row gives a record of them
+         const Span first = row.cells[inputs].span, last = row.cells.back().span;
+         row.output = std::make_unique<Expr>(ExprKind::record, Span{first.file, first.begin, last.end});
+         for (std::size_t i = inputs; i < row.cells.size(); ++i) {
+            row.output->field_names.push_back(decl.columns[i]);
+            row.output->field_spans.push_back(row.cells[i].span);
+            row.output->args.push_back(std::move(row.cells[i].values.front()));
          }
       }
-      if (version.default_value) expect(*version.default_value, c, t.row_type, "the table's default");
+      expect(*row.output, c, t.row_type, "the table's output");
+   }
+   row.cells.resize(inputs);
+   for (std::size_t i = 0; i < inputs; ++i) check_cell(t, i, row.cells[i], c);
+}
+
+// A cell tests its column's value: equal to a value (or in a list of them), compared with
+// one, in a range, any of several tests, or none of them (not(…)). A column that may be none
+// can still be compared: none matches no comparison or range.
+void Checker::check_cell(const TableInfo& t, std::size_t column, Cell& cell, Context& c)
+{
+   const Type col = t.params[column].required();
+   const std::string what = fmt::format("column {}", quote(t.decl->params[column].name));
+   auto comparable = [&](Expr& e, bool ordered, bool may_be_list) {
+      Type v = check(e, c, &col);
+      if (v.is_error() || col.is_error()) return;
+      // an optional value may stand in a cell: when it is none, no comparison with it holds
+      auto fits = [&](const Type& x) {
+         const Type given = x.kind == TypeKind::none ? x : x.required();
+         return assignable(given, t.params[column]) || (col.is_numeric() && given.is_numeric());
+      };
+      const bool ok = fits(v) || (may_be_list && is_list(v) && fits(*v.element));
+      if (!ok) {
+         d_.error("E0318", e.span, fmt::format("this cell holds {}, but {} is {}", v.to_string(), what, t.params[column].to_string())).help =
+            fmt::format("write a {} value here", col.to_string());
+      } else if (ordered && !orderable(col)) {
+         d_.error("E0318", cell.span, fmt::format("{} is {}, which has no order: ranges and < > need numbers, money, dates, durations or text", what, col.to_string())).help =
+            "list the values instead: A, B";
+      }
+   };
+   switch (cell.kind) {
+      case CellKind::any: break;
+      case CellKind::values:
+         for (auto& val : cell.values) comparable(*val, false, true);
+         break;
+      case CellKind::compare: comparable(*cell.values.front(), cell.op != CompareOp::eq && cell.op != CompareOp::ne, false); break;
+      case CellKind::range:
+         comparable(*cell.low, true, false);
+         comparable(*cell.high, true, false);
+         break;
+      case CellKind::either:
+         for (auto& test : cell.tests) check_cell(t, column, test, c);
+         break;
+   }
+}
+
+// What the hit policy needs of the output: priority and output order rank the outputs (by a
+// declared order, or by the output's own order), collect min and max order them, collect sum
+// adds them.
+void Checker::check_hit_policy(const TableInfo& t, Context& c)
+{
+   TableDecl& decl = const_cast<TableDecl&>(*t.decl);
+   const Type& out = t.row_type;
+   if (out.is_error()) return;
+   const bool ranks = decl.hit == HitPolicy::priority || decl.hit == HitPolicy::output_order;
+   const char* policy = decl.hit == HitPolicy::priority ? "hit priority" : "hit output order";
+   if (!decl.priority.empty() && !ranks) {
+      d_.error("E0340", decl.priority.front().values.front()->span, "only 'hit priority' and 'hit output order' take an order of outputs").help = "remove the order";
+      return;
+   }
+   for (auto& order : decl.priority) {
+      Type want = out;
+      if (!order.field.empty()) {
+         const int f = out.kind == TypeKind::record ? p_.records[out.id].field_index(order.field) : -1;
+         if (f < 0) {
+            d_.error("E0340", order.field_span, fmt::format("the output of table {} is {}, which has no field {}", quote(decl.name), out.to_string(), quote(order.field))).help =
+               out.kind == TypeKind::record ? fmt::format("its fields are: {}", fmt::join(p_.records[out.id].field_names, ", ")) : "rank the output's values: A > B";
+            continue;
+         }
+         order.field_index = f;
+         want = p_.records[out.id].field_types[static_cast<std::size_t>(f)];
+      } else if (out.kind == TypeKind::record) {
+         d_.error("E0340", order.values.front()->span, fmt::format("the output of table {} is the record {}: say which field this order ranks", quote(decl.name), out.to_string()))
+            .help = fmt::format("for example: hit priority {}: A > B", p_.records[out.id].field_names.front());
+         continue;
+      }
+      for (auto& v : order.values) expect(*v, c, want, "a priority");
+   }
+   if (ranks && decl.priority.empty()) {
+      // without a declared order: numbers, money, dates and durations (highest first), and
+      // enums (in declared order, the first highest). Text has no order a reader would agree on.
+      const bool ordered = orderable(out) && out.kind != TypeKind::text;
+      if (!ordered && !(out.kind == TypeKind::enum_ && !out.optional)) {
+         d_.error("E0340", decl.name_span, fmt::format("table {} is '{}', but its output {} has no order to rank by", quote(decl.name), policy, out.to_string())).help =
+            out.kind == TypeKind::record ? fmt::format("declare the order of a field, highest first: {} {}: A > B", policy, p_.records[out.id].field_names.front())
+                                         : fmt::format("declare the order, highest first: {} A > B", policy);
+      }
+   }
+   if (decl.hit != HitPolicy::collect) return;
+   if ((decl.collect == CollectOp::min || decl.collect == CollectOp::max) && !orderable(out)) {
+      d_.error("E0340", decl.name_span, fmt::format("table {} is 'hit collect {}', but its output {} cannot be ordered", quote(decl.name), decl.collect == CollectOp::min ? "min" : "max",
+                                                    out.to_string()))
+         .help = "collect min and max need numbers, money, dates, durations or text";
+   }
+   if (decl.collect == CollectOp::sum && !quantity(out)) {
+      d_.error("E0340", decl.name_span, fmt::format("table {} is 'hit collect sum', but its output {} cannot be added", quote(decl.name), out.to_string())).help =
+         "collect sum needs numbers, money or durations";
    }
 }
 
@@ -986,6 +1106,9 @@ Type Checker::check_builtin(Expr& e, Context& c, const BuiltinInfo& b)
       case Builtin::fail:
          if (a[0].optional || a[0].kind != TypeKind::text) return arg_error(0, "a message (text)", a[0]);
          return Type::of(TypeKind::never);
+      case Builtin::trim:
+         if (!need(0, TypeKind::text, "text")) return Type::error();
+         return Type::of(TypeKind::text);
       default: break;
    }
    return Type::error();

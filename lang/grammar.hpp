@@ -244,7 +244,16 @@ struct rule_decl : seq<kw_rule, ws, must<decl_name>, ws, must<colon>, ws, must<t
 //   | terms | months |
 //   | VE    | 21     |
 struct collect_op : sor<key<TAO_PEGTL_STRING("sum")>, key<TAO_PEGTL_STRING("min")>, key<TAO_PEGTL_STRING("max")>, key<TAO_PEGTL_STRING("count")>, key<TAO_PEGTL_STRING("list")>> {};
-struct hit_name : sor<key<TAO_PEGTL_STRING("unique")>, key<TAO_PEGTL_STRING("first")>, key<TAO_PEGTL_STRING("any")>, key<TAO_PEGTL_STRING("priority")>,
+// A declared ranking, highest first: `Approved > Declined`, or per field of a record output:
+// `status: Approved > Declined, rate: Best > Standard`.
+struct priority_field : name {};
+struct priority_value : seq<coalesce_expr> {};
+struct priority_above : seq<one<'>'>, not_at<one<'='>>> {};
+struct priority_rank : seq<opt<priority_field, ws, colon, ws>, priority_value, plus<ws, priority_above, ws, must<priority_value>>> {};
+struct priority_order : list<priority_rank, comma> {};
+struct hit_name : sor<key<TAO_PEGTL_STRING("unique")>, key<TAO_PEGTL_STRING("first")>, key<TAO_PEGTL_STRING("any")>,
+                      seq<key<TAO_PEGTL_STRING("priority")>, opt<plus<blank>, priority_order>>,
+                      seq<key<TAO_PEGTL_STRING("output")>, plus<blank>, must<key<TAO_PEGTL_STRING("order")>>, opt<plus<blank>, priority_order>>,
                       seq<key<TAO_PEGTL_STRING("collect")>, opt<plus<blank>, collect_op>>> {};
 struct hit_clause : seq<key<TAO_PEGTL_STRING("hit")>, ws, must<hit_name>> {};
 struct bar : one<'|'> {};
@@ -258,8 +267,12 @@ struct range_low : seq<expr> {};
 struct range_high : seq<expr> {};
 struct range_cell : seq<range_open, ws, range_low, ws, range_dots, ws, must<range_high>, ws, must<range_close>> {};
 struct compare_cell : seq<compare_op, ws, must<expr>> {};
-struct values_cell : list<expr, comma> {};
-struct cell : sor<any_cell, range_cell, compare_cell, values_cell> {};
+// One cell: '-', a list of tests of which any may hold (values, comparisons, ranges), or
+// not(tests).
+struct cell_test : sor<range_cell, compare_cell, expr> {};
+struct test_list : list<cell_test, comma> {};
+struct not_cell : seq<kw_not, ws, one<'('>, ws, must<test_list>, ws, must<close_paren>> {};
+struct cell : sor<any_cell, not_cell, test_list> {};
 struct table_row : seq<one<'|'>, plus<ws, cell, ws, must<bar>>, opt_source> {};
 struct table_default : seq<kw_default, ws, must<equals>, ws, must<expr>> {};
 struct table_from : seq<kw_from, ws, must<period_date>> {};

@@ -141,7 +141,7 @@ using selector = pegtl::parse_tree::selector<
       g::requires_clause, g::param_decl, g::period, g::period_date, g::let_decl, g::let_type, g::fn_decl, g::fn_params, g::output_decl, g::require_decl,
       g::require_message, g::rule_decl, g::rule_default, g::rule_exception, g::exception_label, g::exception_parent, g::table_decl, g::table_params,
       g::hit_name, g::collect_op, g::table_header, g::column_name, g::table_version, g::table_from, g::table_row, g::any_cell, g::range_cell, g::range_open,
-      g::range_close, g::range_low, g::range_high, g::compare_cell, g::values_cell, g::table_default, g::test_decl, g::test_body, g::test_name, g::test_given, g::test_as_of,
+      g::range_close, g::range_low, g::range_high, g::compare_cell, g::test_list, g::not_cell, g::priority_order, g::priority_rank, g::priority_field, g::table_default, g::test_decl, g::test_body, g::test_name, g::test_given, g::test_as_of,
       g::test_expect, g::expect_violation, g::expect_error>>;
 
 using Node = pegtl::parse_tree::node;
@@ -495,6 +495,22 @@ Cell Builder::cell(const Node& n)
    c.span = span(n);
    if (n.is_type<g::any_cell>()) {
       c.kind = CellKind::any;
+   } else if (n.is_type<g::not_cell>()) {
+      c = cell(*n.children.at(0));
+      c.span = span(n);
+      c.negated = true;
+   } else if (n.is_type<g::test_list>()) {
+      // values alone are one 'values' cell; a single test stands alone; a mix is 'either'
+      const bool all_values = std::none_of(n.children.begin(), n.children.end(), [](const auto& t) { return t->template is_type<g::range_cell>() || t->template is_type<g::compare_cell>(); });
+      if (all_values) {
+         c.kind = CellKind::values;
+         for (const auto& v : n.children) c.values.push_back(expr(*v));
+      } else if (n.children.size() == 1) {
+         c = cell(*n.children.front());
+      } else {
+         c.kind = CellKind::either;
+         for (const auto& t : n.children) c.tests.push_back(cell(*t));
+      }
    } else if (n.is_type<g::range_cell>()) {
       c.kind = CellKind::range;
       c.low_closed = n.children.at(0)->string_view() == "[";
@@ -507,8 +523,8 @@ Cell Builder::cell(const Node& n)
       c.op = op == "==" ? CompareOp::eq : op == "!=" ? CompareOp::ne : op == "<=" ? CompareOp::le : op == ">=" ? CompareOp::ge : op == "<" ? CompareOp::lt : CompareOp::gt;
       c.values.push_back(expr(*n.children.at(1)));
    } else {
-      c.kind = CellKind::values;
-      for (const auto& v : n.children) c.values.push_back(expr(*v));
+      c.kind = CellKind::values;  // one value, inside an 'either'
+      c.values.push_back(expr(n));
    }
    return c;
 }
@@ -657,11 +673,26 @@ void Builder::declaration(const Node& n, Module& m)
          else if (word.starts_with("first")) d.hit = HitPolicy::first;
          else if (word.starts_with("any")) d.hit = HitPolicy::any;
          else if (word.starts_with("priority")) d.hit = HitPolicy::priority;
+         else if (word.starts_with("output")) d.hit = HitPolicy::output_order;
          else {
             d.hit = HitPolicy::collect;
             if (const Node* op = find<g::collect_op>(*h)) {
                const auto o = op->string_view();
                d.collect = o == "sum" ? CollectOp::sum : o == "min" ? CollectOp::min : o == "max" ? CollectOp::max : o == "count" ? CollectOp::count : CollectOp::list;
+            }
+         }
+         if (const Node* order = find<g::priority_order>(*h)) {
+            for (const auto& rank : order->children) {
+               PriorityOrder o;
+               for (const auto& part : rank->children) {
+                  if (part->is_type<g::priority_field>()) {
+                     o.field = text(*part);
+                     o.field_span = span(*part);
+                  } else {
+                     o.values.push_back(expr(*part));
+                  }
+               }
+               d.priority.push_back(std::move(o));
             }
          }
       }

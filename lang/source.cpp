@@ -1,6 +1,7 @@
 #include "source.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -48,10 +49,13 @@ std::string_view SourceFile::slice(Span span) const
 
 bool read_file(const std::string& path, std::string& out)
 {
+   std::error_code ec;
+   if (std::filesystem::is_directory(path, ec)) return false;  // opens, but reads as nothing
    std::ifstream in(path, std::ios::binary);
    if (!in) return false;
    std::ostringstream text;
    text << in.rdbuf();
+   if (in.bad()) return false;
    out = text.str();
    return true;
 }

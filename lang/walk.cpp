@@ -35,14 +35,19 @@ void walk_module(Module& m, const std::function<void(Expr&)>& visit)
          go(x.value);
       }
    }
+   std::function<void(Cell&)> cell = [&](Cell& c) {
+      for (auto& val : c.values) go(val);
+      go(c.low);
+      go(c.high);
+      for (auto& t : c.tests) cell(t);
+   };
    for (auto& d : m.tables) {
+      for (auto& o : d.priority) {
+         for (auto& val : o.values) go(val);
+      }
       for (auto& v : d.versions) {
          for (auto& row : v.rows) {
-            for (auto& c : row.cells) {
-               for (auto& val : c.values) go(val);
-               go(c.low);
-               go(c.high);
-            }
+            for (auto& c : row.cells) cell(c);
             go(row.output);
          }
          go(v.default_value);

@@ -21,7 +21,7 @@ int main(int argc, char** argv)
 
    // A typed record of inputs: money as exact text, dates as parts.
    pol::Inputs base;
-   base.set_text("scheme", "VR").set_decimal("annual_pay", "30000.00").set_date("date_of_birth", 1980, 1, 1).set_date("exit_date", 2024, 6, 30);
+   base.set_text("scheme", "VR").set_text("pension_scheme", "alpha").set_decimal("annual_pay", "30000.00").set_date("date_of_birth", 1980, 1, 1).set_date("exit_date", 2024, 6, 30);
 
    // The compiled policy is immutable: evaluate it from many threads at once.
    std::vector<std::string> results(4);
@@ -40,8 +40,8 @@ int main(int argc, char** argv)
    // JSON in, with the explanation of the result.
    pol::EvalOptions options;
    options.explain = true;
-   const pol::Result r = policy->evaluate_json(R"({"scheme": "CR", "vr_protection": true, "service_years": 18, "annual_pay": "40000",
-                                                   "date_of_birth": "1975-01-01", "exit_date": "2024-06-30"})",
+   const pol::Result r = policy->evaluate_json(R"({"scheme": "CR", "vr_offer": "turned_down", "pension_scheme": "alpha", "service_years": 18,
+                                                   "annual_pay": "40000", "date_of_birth": "1975-01-01", "exit_date": "2024-06-30"})",
                                                options);
    std::cout << r.json(2) << "\n";
    std::cout << r.explanation_text({"terms"});

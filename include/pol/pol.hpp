@@ -3,8 +3,8 @@
 //
 //    auto policy = pol::Policy::compile_file("policies/cscs/early_departure.pol");
 //    pol::Inputs in;
-//    in.set_text("scheme", "VR").set_int("service_years", 10).set_decimal("annual_pay", "30000")
-//      .set_date("date_of_birth", 1980, 1, 1).set_date("exit_date", 2024, 6, 30);
+//    in.set_text("scheme", "VR").set_text("pension_scheme", "alpha").set_int("service_years", 10)
+//      .set_decimal("annual_pay", "30000").set_date("date_of_birth", 1980, 1, 1).set_date("exit_date", 2024, 6, 30);
 //    pol::Result r = policy->evaluate(in);
 //    r.output("lump_sum");   // "\"25000.00\""
 #pragma once
@@ -245,5 +245,13 @@ private:
 
 // Parses "YYYY-MM-DD"; false if it is not a date.
 bool valid_date(std::string_view text);
+
+// Policy text in pol's one canonical layout (pol fmt), every comment kept where it stands.
+struct FormatResult {
+   bool ok = false;                      // false when the text has syntax errors: `text` is then the input, untouched
+   std::string text;
+   std::vector<Diagnostic> diagnostics;  // the syntax errors
+};
+FormatResult format_text(std::string_view text, const std::string& path = "-");
 
 }  // namespace pol

@@ -42,6 +42,13 @@ TEST_CASE("wrong arity for built-ins and user functions")
    CHECK(test::codes(test::compile("fn f(a: int) -> int = a\noutput x = f(1, 2)\n")) == Codes{"E0306"});
 }
 
+TEST_CASE("trim takes text, never optional text")
+{
+   CHECK(test::codes(test::compile("output x = trim(5)\n")) == Codes{"E0307"});
+   CHECK(test::codes(test::compile("input t: text?\noutput x = trim(t)\n")) == Codes{"E0307"});
+   CHECK(test::compile("input t: text?\noutput x = trim(t ?? \"\")\n").ok());
+}
+
 TEST_CASE("unused inputs and lets are warnings, not errors")
 {
    auto c = test::compile("input a: int\ninput b: int\nlet c = 1\noutput x = a\n");

@@ -68,6 +68,14 @@ TEST_CASE("calendar built-ins")
    CHECK(test::output("output x = months_between(2024-01-31, 2024-03-30)") == "1");
 }
 
+TEST_CASE("trim drops white space at either end of a text, so a blank text trims to empty")
+{
+   CHECK(test::output("output x = trim(\"  MOD \\t\")") == "\"MOD\"");
+   CHECK(test::output("output x = trim(\"D W P\")") == "\"D W P\"");
+   CHECK(test::output("input t: text\noutput x = trim(t) == \"\"", R"({"t": " \n\t "})") == "true");
+   CHECK(test::output("output x = trim(\"\")") == "\"\"");
+}
+
 TEST_CASE("list functions")
 {
    CHECK(test::output("output x = sum([£1.50, £2.25])") == "\"3.75\"");

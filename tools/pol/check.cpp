@@ -1,4 +1,6 @@
 // pol check FILE…: every problem in the policies, at once.
+#include <algorithm>
+#include <cctype>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -8,6 +10,49 @@
 #include "pol/testing.hpp"
 
 namespace pol::cli {
+
+namespace {
+
+// A file path as a relative URI reference: every byte but unreserved characters and '/' escaped.
+std::string uri_of(const std::string& path)
+{
+   std::string out;
+   for (const unsigned char c : path) {
+      if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') out += static_cast<char>(c);
+      else out += fmt::format("%{:02X}", c);
+   }
+   return out;
+}
+
+// The diagnostics as one SARIF 2.1.0 log, for GitHub code scanning and other readers.
+nlohmann::ordered_json sarif_log(const std::vector<Diagnostic>& diagnostics)
+{
+   auto rules = nlohmann::ordered_json::array();
+   auto results = nlohmann::ordered_json::array();
+   std::vector<std::string> rule_ids;
+   for (const auto& d : diagnostics) {
+      auto it = std::find(rule_ids.begin(), rule_ids.end(), d.code);
+      if (it == rule_ids.end()) {
+         rule_ids.push_back(d.code);
+         it = rule_ids.end() - 1;
+         rules.push_back({{"id", d.code}, {"defaultConfiguration", {{"level", d.error ? "error" : "warning"}}}});
+      }
+      std::string text = d.message;
+      if (!d.help.empty()) text += "\nhelp: " + d.help;
+      nlohmann::ordered_json result = {{"ruleId", d.code}, {"ruleIndex", it - rule_ids.begin()}, {"level", d.error ? "error" : "warning"}, {"message", {{"text", text}}}};
+      if (!d.file.empty()) {
+         nlohmann::ordered_json region = {{"startLine", std::max(d.line, 1u)}, {"startColumn", std::max(d.column, 1u)}};
+         result["locations"] = {{{"physicalLocation", {{"artifactLocation", {{"uri", uri_of(d.file)}}}, {"region", region}}}}};
+      }
+      results.push_back(std::move(result));
+   }
+   nlohmann::ordered_json driver = {{"name", "pol"}, {"version", "0.1.0"}, {"rules", rules}};
+   return {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+           {"version", "2.1.0"},
+           {"runs", {{{"tool", {{"driver", driver}}}, {"columnKind", "unicodeCodePoints"}, {"results", results}}}}};
+}
+
+}  // namespace
 
 Runner add_check(CLI::App& app)
 {
@@ -21,14 +66,15 @@ Runner add_check(CLI::App& app)
    };
    auto o = std::make_shared<Options>();
    cmd->add_option("files", o->files, "Policy files (.pol), or folders to search for them")->required();
-   cmd->add_option("--format", o->format, "Output: human (source, caret and help), json, or github (workflow annotations)")
-      ->check(CLI::IsMember({"human", "json", "github"}));
+   cmd->add_option("--format", o->format, "Output: human (source, caret and help), json, github (workflow annotations), or sarif (SARIF 2.1.0)")
+      ->check(CLI::IsMember({"human", "json", "github", "sarif"}));
    cmd->add_option("--path", o->path, "Extra folders to search for imported files");
    cmd->add_flag("--deny-warnings", o->deny_warnings, "Treat warnings as errors (exit status 1)");
    return [o] {
       int status = exit_ok;
       std::size_t errors = 0, warnings = 0;
       nlohmann::ordered_json all = nlohmann::ordered_json::array();
+      std::vector<Diagnostic> every;
       std::vector<std::string> missing;
       const auto files = testing::policy_files(o->files, missing);
       for (const auto& m : missing) {
@@ -46,11 +92,13 @@ Runner add_check(CLI::App& app)
          warnings += result.warnings();
          for (const auto& d : result.diagnostics) {
             if (o->format == "json") all.push_back(nlohmann::ordered_json::parse(d.json));
+            else if (o->format == "sarif") every.push_back(d);
             else if (o->format == "github") std::cout << d.github;
             else std::cout << d.rendered << "\n";
          }
       }
       if (o->format == "json") std::cout << all.dump(2) << "\n";
+      else if (o->format == "sarif") std::cout << sarif_log(every).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       else if (o->format == "human") {
          if (errors + warnings == 0) std::cout << fmt::format("{} checked: no problems\n", files.size() == 1 ? files.front() : fmt::format("{} files", files.size()));
          else std::cout << fmt::format("{} error{}, {} warning{}\n", errors, errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");

@@ -22,6 +22,7 @@ Runner add_check(CLI::App& app);
 Runner add_eval(CLI::App& app);
 Runner add_test(CLI::App& app);
 Runner add_batch(CLI::App& app);
+Runner add_fmt(CLI::App& app);
 
 bool read_text(const std::string& path, std::string& out);  // "-" is standard input
 // Compiles a policy; when it cannot be read or has errors, prints them to stderr (as JSON when

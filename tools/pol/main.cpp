@@ -18,6 +18,7 @@ int main(int argc, char** argv)
    add(pol::cli::add_eval);
    add(pol::cli::add_test);
    add(pol::cli::add_batch);
+   add(pol::cli::add_fmt);
    try {
       app.parse(argc, argv);
    } catch (const CLI::CallForHelp& e) {

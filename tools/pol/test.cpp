@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
@@ -93,7 +94,7 @@ void print_human(const testing::Report& report)
       for (const auto& u : r.uncovered) std::cout << "  not exercised: " << u << "\n";
    }
    std::cout << fmt::format("{} passed, {} failed{}; coverage {:.1f}% ({} of {} rules, exceptions, table rows and requires)\n", report.passed, report.failed,
-                            report.broken ? fmt::format(", {} policies could not run", report.broken) : "", report.coverage_percent(), report.covered, report.coverable);
+                            report.broken ? fmt::format(", {} problem{} stopped tests from running", report.broken, report.broken == 1 ? "" : "s") : "", report.coverage_percent(), report.covered, report.coverable);
 }
 
 }  // namespace
@@ -129,7 +130,14 @@ Runner add_test(CLI::App& app)
          print_human(report);
          if (!coverage_ok) std::cout << fmt::format("coverage {:.1f}% is below the minimum of {}%\n", report.coverage_percent(), o->min_coverage);
       }
-      return (report.failed == 0 && report.broken == 0 && coverage_ok) ? exit_ok : exit_failed;
+      // A run that tested nothing must not pass a CI gate: say why, and fail.
+      const bool ran_none = report.passed + report.failed == 0 && report.broken == 0;
+      if (ran_none) {
+         std::cerr << (report.policies.empty() ? fmt::format("error: no .pol files in {}\n", fmt::join(o->run.paths, ", "))
+                       : o->run.filter.empty()  ? "error: no tests: write test blocks in the policies or NAME.tests.json files beside them (see docs/testing.md)\n"
+                                                : fmt::format("error: no test name contains '{}'\n", o->run.filter));
+      }
+      return (report.failed == 0 && report.broken == 0 && coverage_ok && !ran_none) ? exit_ok : exit_failed;
    };
 }
 
