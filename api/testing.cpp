@@ -85,7 +85,7 @@ void run_case(const interp::Policy& policy, Case& c, interp::Coverage& coverage,
    }
    std::vector<std::uint32_t> differing;
    for (const auto& [slot, want] : c.expected) {
-      auto it = std::find_if(outcome.outputs.begin(), outcome.outputs.end(), [&](const auto& o) { return o.first == slot; });
+      auto it = std::find_if(outcome.outputs.begin(), outcome.outputs.end(), [slot = slot](const auto& o) { return o.first == slot; });
       if (it == outcome.outputs.end()) continue;
       if (!(it->second == want)) {
          result.failures.push_back(fmt::format("{}: expected {}, got {}", p.globals[slot].name, value_text(want, p), value_text(it->second, p)));

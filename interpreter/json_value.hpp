@@ -19,9 +19,25 @@ struct JsonValue {
    std::vector<JsonValue> items;
    std::vector<std::pair<std::string, JsonValue>> fields;
 
+   // Declared here and defaulted below, once the type is complete: clang cannot instantiate
+   // the destructors of the vectors of it while it is still being defined.
+   JsonValue();
+   JsonValue(const JsonValue&);
+   JsonValue(JsonValue&&) noexcept;
+   JsonValue& operator=(const JsonValue&);
+   JsonValue& operator=(JsonValue&&) noexcept;
+   ~JsonValue();
+
    const JsonValue* find(std::string_view key) const;
    std::string describe() const;  // for messages: true, 12.5, "text", a list, an object
 };
+
+inline JsonValue::JsonValue() = default;
+inline JsonValue::JsonValue(const JsonValue&) = default;
+inline JsonValue::JsonValue(JsonValue&&) noexcept = default;
+inline JsonValue& JsonValue::operator=(const JsonValue&) = default;
+inline JsonValue& JsonValue::operator=(JsonValue&&) noexcept = default;
+inline JsonValue::~JsonValue() = default;
 
 struct JsonParseResult {
    JsonValue value;

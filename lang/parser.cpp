@@ -151,7 +151,7 @@ using Node = pegtl::parse_tree::node;
 
 class Builder {
 public:
-   Builder(const SourceFile& file, std::uint32_t file_id, Diagnostics& diagnostics) : file_(file), file_id_(file_id), diagnostics_(diagnostics) {}
+   Builder(std::uint32_t file_id, Diagnostics& diagnostics) : file_id_(file_id), diagnostics_(diagnostics) {}
 
    void declaration(const Node& n, Module& m);
 
@@ -190,7 +190,6 @@ private:
       d.span = span(n);
    }
 
-   const SourceFile& file_;
    std::uint32_t file_id_;
    Diagnostics& diagnostics_;
 };
@@ -838,7 +837,7 @@ Module parse_module(const SourceSet& sources, std::uint32_t file_id, Diagnostics
    Module module;
    module.file = file_id;
    module.comments = scan_comments(file, file_id);
-   Builder builder(file, file_id, diagnostics);
+   Builder builder(file_id, diagnostics);
    check_bytes(text, file_id, diagnostics);
 
    std::uint32_t offset = 0;
