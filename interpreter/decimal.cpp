@@ -352,16 +352,12 @@ std::optional<std::string> Decimal::to_fixed(int min_places) const
             u /= 10;
          } while (u != 0);
          while (n <= places) buffer[n++] = '0';
-         // the text is put together in place (appending to a std::string here trips GCC 12's
-         // -Wrestrict at -O3, a false positive)
-         char text[72];
-         int t = 0;
-         if (negative) text[t++] = '-';
+         std::string out = negative ? "-" : "";
          for (int k = n - 1; k >= 0; --k) {
-            text[t++] = buffer[k];
-            if (k == places && places > 0) text[t++] = '.';
+            out += buffer[k];
+            if (k == places && places > 0) out += '.';
          }
-         return std::string(text, static_cast<std::size_t>(t));
+         return out;
       }
    }
    mpq_class q = to_mpq();
@@ -385,9 +381,11 @@ std::optional<std::string> Decimal::to_fixed(int min_places) const
    if (negative) scaled = -scaled;
    std::string digits = scaled.get_str();
    if (static_cast<int>(digits.size()) <= places) digits.insert(0, static_cast<std::size_t>(places) - digits.size() + 1, '0');
+   const std::size_t whole = digits.size() - static_cast<std::size_t>(places);
    std::string out = negative ? "-" : "";
-   out += digits.substr(0, digits.size() - static_cast<std::size_t>(places));
-   if (places > 0) out += "." + digits.substr(digits.size() - static_cast<std::size_t>(places));
+   out.append(digits, 0, whole);
+   // appended in place: "." + digits.substr(…) trips GCC 12's -Wrestrict at -O3, a false positive
+   if (places > 0) out.append(1, '.').append(digits, whole);
    return out;
 }
 
