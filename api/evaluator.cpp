@@ -91,10 +91,9 @@ struct Evaluator::Impl {
 
    Impl(std::shared_ptr<const Policy> p, const EvalOptions& o) : policy(std::move(p)), options(o)
    {
-      general_options.as_of = date_option(options);
-      general_options.explain = options.explain;
+      general_options = to_interp(options);
       const auto& inner = policy->impl().policy;
-      if (inner.lowered() && !options.explain) machine.emplace(*inner.lowered(), inner.program(), general_options.as_of.value_or(interp::today()));
+      if (inner.lowered() && !options.explain && interp::budgets_hold_for_lowered(options.limits, inner.program())) machine.emplace(*inner.lowered(), inner.program(), general_options.as_of.value_or(interp::today()));
       inputs = policy->inputs();
    }
 
@@ -111,6 +110,14 @@ struct Evaluator::Impl {
       const auto& inner = policy->impl().policy;
       auto values = record.impl_->lowered ? interp::Machine::values_of(*inner.lowered(), record.impl_->cells()) : record.impl_->values;
       return ResultAccess::make(*policy, inner.evaluate(std::move(values), general_options), options);
+   }
+
+   // An error in a record's fields, found before evaluating.
+   Outcome field_error(interp::RuntimeError e)
+   {
+      interp::Outcome o;
+      o.errors.push_back(std::move(e));
+      return general(ResultAccess::make(*policy, std::move(o), options));
    }
 
    Outcome general(Result r)
@@ -330,24 +337,28 @@ Evaluator::Outcome Evaluator::evaluate_fields(std::span<const std::string_view> 
    if (m && m->read_fields(names, fields) && m->run() && m->exact()) return impl_->lowered();
    // the general evaluator, from the same fields as typed inputs
    Inputs inputs;
+   std::vector<bool> given(impl_->inputs.size(), false);
    for (std::size_t k = 0; k < fields.size(); ++k) {
-      if (fields[k].empty()) continue;
       const auto info = std::find_if(impl_->inputs.begin(), impl_->inputs.end(), [&](const InputInfo& in) { return in.name == names[k]; });
-      const InputShape shape = info == impl_->inputs.end() ? InputShape::scalar : info->shape;
+      const bool known = info != impl_->inputs.end();
+      if (known && given[static_cast<std::size_t>(info - impl_->inputs.begin())]) return impl_->field_error(interp::given_twice(std::string(names[k])));
+      if (known) given[static_cast<std::size_t>(info - impl_->inputs.begin())] = true;
+      if (fields[k].empty() && known) continue;  // absent: its default, if it has one
+      const InputShape shape = known ? info->shape : InputShape::scalar;
       if (shape == InputShape::structured) {
          try {
             inputs.set_json(names[k], fields[k]);
          } catch (const std::invalid_argument&) {
-            const std::string message = fmt::format("input {} is not valid JSON: write a list or record as JSON", names[k]);
-            Result r;
-            r.errors.push_back({"R0003", message, std::string(names[k]), "", "", {}, message,
-                                nlohmann::ordered_json{{"code", "R0003"}, {"message", message}, {"field", names[k]}}.dump()});
-            return impl_->general(std::move(r));
+            interp::RuntimeError e;
+            e.code = "R0003";
+            e.field = names[k];
+            e.message = fmt::format("input {} is not valid JSON: write a list or record as JSON", names[k]);
+            return impl_->field_error(std::move(e));
          }
       } else if (shape == InputShape::boolean && (fields[k] == "true" || fields[k] == "false")) {
          inputs.set_bool(names[k], fields[k] == "true");
       } else {
-         inputs.set_text(names[k], fields[k]);
+         inputs.set_text(names[k], fields[k]);  // unknown names too: the evaluation names them
       }
    }
    return impl_->general(impl_->policy->evaluate(inputs, impl_->options));

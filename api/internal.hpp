@@ -26,5 +26,7 @@ Diagnostic to_public(const lang::SourceSet& sources, const lang::Diagnostic& d);
 
 // The evaluation date the options give, if any; throws std::invalid_argument if it is not a date.
 std::optional<interp::Date> date_option(const EvalOptions& o);
+// The options as the general evaluator takes them; throws as date_option does.
+interp::EvalOptions to_interp(const EvalOptions& o);
 
 }  // namespace pol

@@ -198,6 +198,17 @@ std::optional<Decimal> Decimal::parse(std::string_view s)
 
 bool Decimal::is_integer() const { return big_ ? big_->get_den() == 1 : den_ == 1; }
 
+std::size_t Decimal::digits() const
+{
+   if (big_) return mpz_sizeinbase(big_->get_num_mpz_t(), 10) + mpz_sizeinbase(big_->get_den_mpz_t(), 10);
+   const auto count = [](std::int64_t v) {
+      std::size_t n = 1;
+      for (std::uint64_t u = v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v); u >= 10; u /= 10) ++n;
+      return n;
+   };
+   return count(num_) + count(den_);
+}
+
 int Decimal::sign() const
 {
    if (big_) return sgn(*big_);
@@ -341,12 +352,16 @@ std::optional<std::string> Decimal::to_fixed(int min_places) const
             u /= 10;
          } while (u != 0);
          while (n <= places) buffer[n++] = '0';
-         std::string out = negative ? "-" : "";
+         // the text is put together in place (appending to a std::string here trips GCC 12's
+         // -Wrestrict at -O3, a false positive)
+         char text[72];
+         int t = 0;
+         if (negative) text[t++] = '-';
          for (int k = n - 1; k >= 0; --k) {
-            out += buffer[k];
-            if (k == places && places > 0) out += '.';
+            text[t++] = buffer[k];
+            if (k == places && places > 0) text[t++] = '.';
          }
-         return out;
+         return std::string(text, static_cast<std::size_t>(t));
       }
    }
    mpq_class q = to_mpq();

@@ -19,9 +19,25 @@ struct JsonValue {
    std::vector<JsonValue> items;
    std::vector<std::pair<std::string, JsonValue>> fields;
 
+   // Declared here and defaulted below, once the type is complete: clang cannot instantiate
+   // the destructors of the vectors of it while it is still being defined.
+   JsonValue();
+   JsonValue(const JsonValue&);
+   JsonValue(JsonValue&&) noexcept;
+   JsonValue& operator=(const JsonValue&);
+   JsonValue& operator=(JsonValue&&) noexcept;
+   ~JsonValue();
+
    const JsonValue* find(std::string_view key) const;
    std::string describe() const;  // for messages: true, 12.5, "text", a list, an object
 };
+
+inline JsonValue::JsonValue() = default;
+inline JsonValue::JsonValue(const JsonValue&) = default;
+inline JsonValue::JsonValue(JsonValue&&) noexcept = default;
+inline JsonValue& JsonValue::operator=(const JsonValue&) = default;
+inline JsonValue& JsonValue::operator=(JsonValue&&) noexcept = default;
+inline JsonValue::~JsonValue() = default;
 
 struct JsonParseResult {
    JsonValue value;
@@ -34,6 +50,14 @@ JsonParseResult parse_json(std::string_view text);
 }  // namespace pol::interp
 
 namespace pol::interp {
+
+// JSON text for any document: bytes that are not UTF-8 (which inputs and policies are checked
+// for, but may still reach a message) become U+FFFD instead of throwing.
+template <class Json>
+std::string dump_json(const Json& j, int indent = -1)
+{
+   return j.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
 
 // Writes a JsonValue back as JSON text, numbers exactly as they were read.
 std::string write_json(const JsonValue& v, int indent = 2, int depth = 0);

@@ -20,6 +20,8 @@
 #include <utility>
 #include <vector>
 
+#include "pol/limits.hpp"
+
 namespace pol {
 
 // A problem found in a policy: where it is, what is wrong, and how to fix it.
@@ -49,12 +51,26 @@ private:
 
 struct CompileOptions {
    std::vector<std::string> search_path;  // folders searched for imported files
+   std::uint64_t max_steps = Limits{}.steps;  // a policy whose step bound is above this is an error (E0602)
+   // Check decision tables for overlaps, gaps and rows that never fire (E05xx, W0503). pol check
+   // does; evaluating does not need to, as pol eval and pol batch show.
+   bool analyse_tables = true;
+};
+
+// What evaluating a policy can cost, found by checking it.
+struct Cost {
+   std::string steps;              // at most this many steps: "12 + 3·n"
+   bool grows_with_lists = false;  // steps counts n, the length of the longest list
+   std::string costliest;          // the values and calls that cost the most: "output x → fn f (3 calls)"
+   std::size_t depth = 0;          // the deepest nesting of values, calls and expressions
+   std::string deepest;            // the values and calls on that path
 };
 
 // Checks a policy without throwing: every diagnostic, errors and warnings, in source order.
 struct CheckResult {
    bool unreadable = false;
    std::vector<Diagnostic> diagnostics;
+   std::optional<Cost> cost;  // when the policy has no errors
    std::size_t errors() const;
    std::size_t warnings() const;
 };
@@ -63,6 +79,7 @@ CheckResult check_file(const std::string& path, const CompileOptions& options = 
 struct EvalOptions {
    std::optional<std::string> as_of;  // "YYYY-MM-DD": the date for values by date; today if absent
    bool explain = false;
+   Limits limits;                     // the budgets of each evaluation
 };
 
 // Typed input values, by name. Numbers given as text are read exactly.

@@ -422,3 +422,53 @@ TEST_CASE("a lowered record whose output has no exact decimal form gets the gene
    CHECK(evaluator.evaluate(evaluator.read(R"({"a": 3})")).ok);
    CHECK(evaluator.output(0) == "\"1\"");
 }
+
+TEST_CASE("the budgets of an evaluation are set through EvalOptions::limits")
+{
+   const auto policy = pol::Policy::compile_string("budget.pol", "input a: decimal\nlet b = a * a\nlet c = b * b\noutput d = c * c > 0\n");
+   pol::EvalOptions tight;
+   tight.limits.digits = 5;  // 1.5 to the eighth is 6561/256: 7 digits
+   const auto over = policy->evaluate_json(R"({"a": "1.5"})", tight);
+   REQUIRE_FALSE(over.ok());
+   CHECK(over.errors.front().code == "R0704");
+   CHECK(over.errors.front().help.find("Limits::digits") != std::string::npos);
+   CHECK(policy->evaluate_json(R"({"a": "1.5"})").ok());
+
+   // under budgets lowered code could not keep, the evaluator takes the general path, with the same results
+   pol::Evaluator evaluator(policy, tight);
+   CHECK_FALSE(evaluator.lowered());
+   std::string out;
+   const auto outcome = evaluator.evaluate_json(R"({"a": "1.5"})", out);
+   CHECK_FALSE(outcome.ok);
+   REQUIRE(outcome.error != nullptr);
+   CHECK(outcome.error->code == "R0704");
+   CHECK(evaluator.evaluate_json(R"({"a": "1"})", out).ok);
+
+   pol::EvalOptions few_steps;
+   few_steps.limits.steps = 5;
+   pol::Evaluator stepped(policy, few_steps);
+   CHECK_FALSE(stepped.lowered());
+   const auto stopped = stepped.evaluate_json(R"({"a": "1"})", out);
+   REQUIRE(stopped.error != nullptr);
+   CHECK(stopped.error->code == "R0701");
+   CHECK(pol::Evaluator(policy).lowered());
+}
+
+TEST_CASE("a policy whose step bound is over CompileOptions::max_steps does not compile, with the path that costs the most")
+{
+   std::string text = "input a: int\nfn f0(x: int) -> int = x\n";
+   for (int i = 1; i < 10; ++i) text += fmt::format("fn f{}(x: int) -> int = f{}(x) + f{}(x)\n", i, i - 1, i - 1);
+   text += "output y = f9(a)\n";
+   pol::CompileOptions strict;
+   strict.max_steps = 1000;
+   try {
+      (void)pol::Policy::compile_string("calls.pol", text, strict);
+      FAIL("expected a CompileError");
+   } catch (const pol::CompileError& e) {
+      REQUIRE(e.diagnostics().size() == 1);
+      CHECK(e.diagnostics().front().code == "E0602");
+      CHECK(e.diagnostics().front().message.find("output y → fn f9 → fn f8 (2 calls)") != std::string::npos);
+   }
+   const auto policy = pol::Policy::compile_string("calls.pol", text);
+   CHECK(*policy->evaluate_json(R"({"a": 1})").output("y") == "512");
+}

@@ -132,8 +132,7 @@ private:
    bool split(std::string_view row)
    {
       std::size_t count = 0;
-      split_csv(row, cell_text_, count);
-      if (count != names_.size()) return false;
+      if (split_csv(row, cell_text_, count) != Row::ok || count != names_.size()) return false;  // an error for this record
       cells_.assign(cell_text_.begin(), cell_text_.begin() + static_cast<std::ptrdiff_t>(count));
       return true;
    }

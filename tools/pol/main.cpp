@@ -33,7 +33,14 @@ int main(int argc, char** argv)
       return pol::cli::exit_usage;
    }
    for (auto& [sub, run] : commands) {
-      if (sub->parsed()) return run();
+      if (!sub->parsed()) continue;
+      const int status = run();
+      // results that could not be written (a full disk, a closed pipe) are a failure
+      if (!(std::cout << std::flush)) {
+         std::cerr << "error: cannot write the results to standard output\n";
+         return pol::cli::exit_failed;
+      }
+      return status;
    }
    return pol::cli::exit_usage;
 }

@@ -1,0 +1,108 @@
+#include "fuzz.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+int pol_cli_main(int argc, char** argv);  // the pol command's main, built into the harness
+
+namespace pol::fuzz {
+
+namespace fs = std::filesystem;
+
+Input split_choice(const std::uint8_t* data, std::size_t size)
+{
+   if (size == 0) return {};
+   return {data[0], std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1)};
+}
+
+const std::vector<FixedPolicy>& fixed_policies()
+{
+   // Named one by one, in a fixed order: a saved input's first byte keeps choosing the same
+   // policy when policies are added to the repository.
+   static const char* const paths[] = {
+      "tests/fuzz/policies/arithmetic.pol", "tests/fuzz/policies/dates.pol", "tests/fuzz/policies/decisions.pol",
+      "tests/fuzz/policies/growth.pol",     "tests/fuzz/policies/structured.pol", "policies/cscs/early_departure.pol",
+      "policies/cscs/ill_health.pol",       "policies/dwp/loyalty_award.pol",   "policies/dwp/in_year_award.pol",
+      "policies/dwp/in_year_budget.pol",    "policies/dwp/end_of_year_award.pol", "policies/cms/work_objectives.pol",
+   };
+   static const std::vector<FixedPolicy> policies = [] {
+      std::vector<FixedPolicy> compiled;
+      for (const char* path : paths) {
+         const std::string full = std::string(POL_SOURCE_DIR) + "/" + path;
+         compiled.push_back({full, Policy::compile_file(full)});
+      }
+      return compiled;
+   }();
+   return policies;
+}
+
+const FixedPolicy& fixed_policy(std::uint8_t choice)
+{
+   const auto& all = fixed_policies();
+   return all[choice % all.size()];
+}
+
+void expect(bool holds, std::string_view what, std::string_view detail)
+{
+   if (holds) return;
+   std::fprintf(stderr, "\nFUZZ FAILURE: %.*s\n%.*s\n", static_cast<int>(what.size()), what.data(), static_cast<int>(detail.size()), detail.data());
+   std::abort();
+}
+
+int run_pol(const std::vector<std::string>& args, std::string& out, std::string& err)
+{
+   std::vector<std::string> words{"pol"};
+   words.insert(words.end(), args.begin(), args.end());
+   std::vector<char*> argv;
+   for (auto& w : words) argv.push_back(w.data());
+   argv.push_back(nullptr);
+   std::ostringstream out_sink, err_sink;
+   auto* cout = std::cout.rdbuf(out_sink.rdbuf());
+   auto* cerr = std::cerr.rdbuf(err_sink.rdbuf());
+   const auto restore = [&] {
+      std::cout.rdbuf(cout);
+      std::cerr.rdbuf(cerr);
+   };
+   int status = 0;
+   try {
+      status = pol_cli_main(static_cast<int>(words.size()), argv.data());
+   } catch (...) {
+      restore();
+      throw;
+   }
+   restore();
+   out = out_sink.str();
+   err = err_sink.str();
+   return status;
+}
+
+std::string temp_folder()
+{
+   static const std::string folder = [] {
+      const fs::path base = fs::is_directory("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
+      const fs::path made = base / ("pol-fuzz-" + std::to_string(::getpid()));
+      fs::create_directories(made);
+      std::atexit([] { std::error_code ignored; fs::remove_all(temp_folder(), ignored); });
+      return made.string();
+   }();
+   return folder;
+}
+
+TempFile::TempFile(std::string_view name, std::string_view text) : path_((fs::path(temp_folder()) / name).string())
+{
+   std::ofstream(path_, std::ios::binary).write(text.data(), static_cast<std::streamsize>(text.size()));
+}
+
+TempFile::~TempFile()
+{
+   std::error_code ignored;
+   fs::remove(path_, ignored);
+}
+
+}  // namespace pol::fuzz

@@ -1,0 +1,46 @@
+// Harness: JSON records read for the fixed policies. The first byte chooses the policy, the
+// rest is the record. Every record gets outputs or errors, all of it valid JSON; the reader
+// takes exactly the documents that are JSON.
+#include <nlohmann/json.hpp>
+
+#include "fuzz.hpp"
+
+namespace {
+
+using pol::fuzz::expect;
+
+void expect_valid(const pol::Result& r, std::string_view record)
+{
+   const std::string json = r.json();
+   expect(nlohmann::json::accept(json), "a result is valid JSON", json);
+   if (r.ok()) return;
+   for (const auto& e : r.errors) {
+      expect(!e.code.empty() && !e.message.empty(), "an error has a code and a message", record);
+      expect(nlohmann::json::accept(e.json), "an error's JSON is valid JSON", e.json);
+   }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+{
+   const auto [choice, record] = pol::fuzz::split_choice(data, size);
+   const auto& policy = *pol::fuzz::fixed_policy(choice).policy;
+   pol::EvalOptions options;
+   options.as_of = pol::fuzz::as_of;
+   const pol::Result result = policy.evaluate_json(record, options);
+   expect_valid(result, record);
+   const bool unreadable = !result.ok() && result.errors.front().code == "R0001";
+   // nlohmann is the reference for what is JSON (pol's reader keeps numbers as their text)
+   expect(!unreadable || !nlohmann::json::accept(record), "a JSON document is read", record);
+   expect(unreadable || nlohmann::json::accept(record), "a text that is not JSON is refused", record);
+   if (!result.ok()) return 0;
+   // the same record, explained: the same outputs, and an explanation of each
+   options.explain = true;
+   const pol::Result explained = policy.evaluate_json(record, options);
+   expect(explained.ok() && explained.outputs == result.outputs, "explaining does not change the outputs", record);
+   expect(nlohmann::json::accept(explained.explanation_json()), "an explanation is valid JSON", record);
+   explained.explanation_text();
+   explained.text();
+   return 0;
+}
