@@ -282,7 +282,7 @@ Runner add_batch(CLI::App& app)
       bool fail_on_error = false;
       std::vector<std::string> path;
       std::size_t block_bytes = 64 << 10;  // a block and its results stay in a core's cache
-      std::size_t max_record = 1 << 20;
+      std::size_t max_record = default_max_record;
       Limits limits;
    };
    auto o = std::make_shared<Options>();

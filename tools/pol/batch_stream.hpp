@@ -95,6 +95,9 @@ std::size_t for_each_record(std::string_view text, Data format, std::size_t max_
 // The format --input-format chose, else by the file's extension, else `fallback`.
 Data format_of(const std::string& chosen, const std::string& path, Data fallback);
 
+// The longest record read by default (pol batch --max-record): 1 MiB.
+inline constexpr std::size_t default_max_record = std::size_t{1} << 20;
+
 // How a CSV row was split: whole, or with a problem that makes it an error.
 enum class Row { ok, open_quote, lone_cr };
 

@@ -103,7 +103,7 @@ public:
       found_.assign(plan_.slots(), 0);
       records_.clear();
       lines_.clear();
-      b.lines = for_each_record(b.text(), plan_.format, [&](std::string_view record, std::size_t line) {
+      b.lines = for_each_record(b.text(), plan_.format, default_max_record, [&](std::string_view record, std::size_t line) {
          records_.push_back(record);
          lines_.push_back(line);
       });
@@ -448,7 +448,7 @@ Json diff_population(const Versions& v, std::shared_ptr<const Policy> old_policy
 
    const int fd = open_population(o.file);
    const std::string where = o.file == "-" ? "standard input" : "the population " + o.file;
-   BlockReader reader(fd, where, plan.format, o.block_bytes);
+   BlockReader reader(fd, where, plan.format, o.block_bytes, default_max_record);
    std::size_t first_lines = 0;
    const auto first = reader.first_record(first_lines);
    const auto fields = first ? fields_of(plan.format, *first) : std::nullopt;
