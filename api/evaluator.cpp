@@ -79,6 +79,7 @@ struct Evaluator::Impl {
    std::optional<interp::Machine> machine;
    Result last;               // the last result of the general evaluator
    bool last_lowered = false; // whether the last evaluate(record) ran as register code
+   std::size_t last_lane = interp::Machine::no_lane;  // and in which lane, if it ran in lanes
    // the last evaluate(records): outcomes, outputs of lowered records (record-major), and
    // for each record its result from the general evaluator, if it took it
    std::vector<Outcome> outcomes;
@@ -90,10 +91,9 @@ struct Evaluator::Impl {
 
    Impl(std::shared_ptr<const Policy> p, const EvalOptions& o) : policy(std::move(p)), options(o)
    {
-      general_options.as_of = date_option(options);
-      general_options.explain = options.explain;
+      general_options = to_interp(options);
       const auto& inner = policy->impl().policy;
-      if (inner.lowered() && !options.explain) machine.emplace(*inner.lowered(), inner.program(), general_options.as_of.value_or(interp::today()));
+      if (inner.lowered() && !options.explain && interp::budgets_hold_for_lowered(options.limits, inner.program())) machine.emplace(*inner.lowered(), inner.program(), general_options.as_of.value_or(interp::today()));
       inputs = policy->inputs();
    }
 
@@ -112,11 +112,27 @@ struct Evaluator::Impl {
       return ResultAccess::make(*policy, inner.evaluate(std::move(values), general_options), options);
    }
 
+   // An error in a record's fields, found before evaluating.
+   Outcome field_error(interp::RuntimeError e)
+   {
+      interp::Outcome o;
+      o.errors.push_back(std::move(e));
+      return general(ResultAccess::make(*policy, std::move(o), options));
+   }
+
    Outcome general(Result r)
    {
       last = std::move(r);
       last_lowered = false;
       return outcome_of(last);
+   }
+
+   // The last record ran as register code, alone or in a lane.
+   Outcome lowered(std::size_t lane = interp::Machine::no_lane)
+   {
+      last_lowered = true;
+      last_lane = lane;
+      return {};
    }
 };
 
@@ -134,6 +150,38 @@ Evaluator::Outcome Evaluator::evaluate_json(std::string_view record, std::string
    Outcome o = impl_->general(impl_->policy->evaluate_json(record, impl_->options));
    if (o.ok) out += impl_->last.json();
    return o;
+}
+
+Evaluator::Outcome Evaluator::evaluate_json(std::string_view record)
+{
+   auto& m = impl_->machine;
+   if (m && m->read_json(record) && m->run() && m->exact()) return impl_->lowered();
+   return impl_->general(impl_->policy->evaluate_json(record, impl_->options));
+}
+
+void Evaluator::evaluate_json(std::span<const std::string_view> records, const std::function<void(std::size_t, const Outcome&)>& done)
+{
+   auto& m = impl_->machine;
+   if (!m || !m->runs_lanes()) {
+      for (std::size_t k = 0; k < records.size(); ++k) done(k, evaluate_json(records[k]));
+      return;
+   }
+   const std::size_t width = impl_->code().inputs.size();
+   impl_->lane_cells.resize(interp::lanes * width);
+   for (std::size_t base = 0; base < records.size(); base += interp::lanes) {
+      const std::size_t count = std::min(interp::lanes, records.size() - base);
+      std::uint64_t skip = 0;
+      for (std::size_t l = 0; l < count; ++l) {
+         const std::span<interp::Cell> cells(impl_->lane_cells.data() + l * width, width);
+         if (!m->read_json(records[base + l], cells) || !m->load_lane(l, cells)) skip |= std::uint64_t{1} << l;
+      }
+      const std::uint64_t failed = m->run_lanes(count) | skip;
+      for (std::size_t l = 0; l < count; ++l) {
+         // a record the lanes could not answer goes alone: the ratio code, then the general evaluator
+         if ((failed >> l & 1) == 0 && m->exact(l)) done(base + l, impl_->lowered(l));
+         else done(base + l, evaluate_json(records[base + l]));
+      }
+   }
 }
 
 void Evaluator::evaluate_json(std::span<const std::string_view> records, std::string& out, const std::function<void(std::size_t, const Outcome&)>& done)
@@ -195,10 +243,7 @@ Evaluator::Outcome Evaluator::evaluate(const Record& record)
    auto& m = impl_->machine;
    if (m && record.impl_->lowered) {
       m->load(record.impl_->cells());
-      if (m->run() && m->exact()) {
-         impl_->last_lowered = true;
-         return {};
-      }
+      if (m->run() && m->exact()) return impl_->lowered();
    }
    return impl_->general(impl_->general_result(record));
 }
@@ -289,30 +334,31 @@ Evaluator::Outcome Evaluator::evaluate_fields(std::span<const std::string_view> 
 {
    if (names.size() != fields.size()) throw std::invalid_argument(fmt::format("{} names for {} fields: give each field its input's name", names.size(), fields.size()));
    auto& m = impl_->machine;
-   if (m && m->read_fields(names, fields) && m->run() && m->exact()) {
-      impl_->last_lowered = true;
-      return {};
-   }
+   if (m && m->read_fields(names, fields) && m->run() && m->exact()) return impl_->lowered();
    // the general evaluator, from the same fields as typed inputs
    Inputs inputs;
+   std::vector<bool> given(impl_->inputs.size(), false);
    for (std::size_t k = 0; k < fields.size(); ++k) {
-      if (fields[k].empty()) continue;
       const auto info = std::find_if(impl_->inputs.begin(), impl_->inputs.end(), [&](const InputInfo& in) { return in.name == names[k]; });
-      const InputShape shape = info == impl_->inputs.end() ? InputShape::scalar : info->shape;
+      const bool known = info != impl_->inputs.end();
+      if (known && given[static_cast<std::size_t>(info - impl_->inputs.begin())]) return impl_->field_error(interp::given_twice(std::string(names[k])));
+      if (known) given[static_cast<std::size_t>(info - impl_->inputs.begin())] = true;
+      if (fields[k].empty() && known) continue;  // absent: its default, if it has one
+      const InputShape shape = known ? info->shape : InputShape::scalar;
       if (shape == InputShape::structured) {
          try {
             inputs.set_json(names[k], fields[k]);
          } catch (const std::invalid_argument&) {
-            const std::string message = fmt::format("input {} is not valid JSON: write a list or record as JSON", names[k]);
-            Result r;
-            r.errors.push_back({"R0003", message, std::string(names[k]), "", "", {}, message,
-                                nlohmann::ordered_json{{"code", "R0003"}, {"message", message}, {"field", names[k]}}.dump()});
-            return impl_->general(std::move(r));
+            interp::RuntimeError e;
+            e.code = "R0003";
+            e.field = names[k];
+            e.message = fmt::format("input {} is not valid JSON: write a list or record as JSON", names[k]);
+            return impl_->field_error(std::move(e));
          }
       } else if (shape == InputShape::boolean && (fields[k] == "true" || fields[k] == "false")) {
          inputs.set_bool(names[k], fields[k] == "true");
       } else {
-         inputs.set_text(names[k], fields[k]);
+         inputs.set_text(names[k], fields[k]);  // unknown names too: the evaluation names them
       }
    }
    return impl_->general(impl_->policy->evaluate(inputs, impl_->options));
@@ -327,7 +373,7 @@ const std::vector<Violation>& Evaluator::violations() const
 void Evaluator::write_json(std::string& out) const
 {
    if (!impl_->last_lowered) out += impl_->last.json();
-   else if (!impl_->machine->write_json(out)) throw std::logic_error("lowered outputs are checked when evaluated");
+   else if (!impl_->machine->write_json(out, impl_->last_lane)) throw std::logic_error("lowered outputs are checked when evaluated");
 }
 
 std::string Evaluator::output(std::size_t i) const
@@ -336,7 +382,7 @@ std::string Evaluator::output(std::size_t i) const
    if (impl_->last_lowered) {
       const std::size_t width = impl_->code().outputs.size();
       if (i >= width) throw std::out_of_range(fmt::format("output {}: the policy has {} outputs", i, width));
-      impl_->machine->write_output(i, text);  // exact: checked when evaluated
+      impl_->machine->write_value(i, impl_->machine->output_value(i, impl_->last_lane), text);  // exact: checked when evaluated
       return text;
    }
    if (i >= impl_->last.outputs.size()) throw std::out_of_range(fmt::format("output {}: the last evaluation has {} outputs", i, impl_->last.outputs.size()));

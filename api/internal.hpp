@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 
+#include "diagnostics.hpp"
 #include "evaluator.hpp"
 #include "pol/pol.hpp"
 
@@ -20,7 +21,12 @@ struct ResultAccess {
    static Result make(const Policy& policy, interp::Outcome o, const EvalOptions& options);
 };
 
+// A diagnostic of the language passes as the library gives it.
+Diagnostic to_public(const lang::SourceSet& sources, const lang::Diagnostic& d);
+
 // The evaluation date the options give, if any; throws std::invalid_argument if it is not a date.
 std::optional<interp::Date> date_option(const EvalOptions& o);
+// The options as the general evaluator takes them; throws as date_option does.
+interp::EvalOptions to_interp(const EvalOptions& o);
 
 }  // namespace pol

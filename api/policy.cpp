@@ -13,8 +13,6 @@
 
 namespace pol {
 
-namespace {
-
 Diagnostic to_public(const lang::SourceSet& sources, const lang::Diagnostic& d)
 {
    Diagnostic out;
@@ -31,14 +29,16 @@ Diagnostic to_public(const lang::SourceSet& sources, const lang::Diagnostic& d)
    }
    out.rendered = lang::render_human(sources, d);
    out.github = lang::render_github(sources, d);
-   out.json = lang::render_json(sources, d).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+   out.json = interp::dump_json(lang::render_json(sources, d));
    return out;
 }
+
+namespace {
 
 std::vector<Diagnostic> to_public(const lang::Compilation& c)
 {
    std::vector<Diagnostic> out;
-   for (const auto& d : c.diagnostics.items()) out.push_back(to_public(c.program->sources, d));
+   for (const auto& d : c.diagnostics.items()) out.push_back(pol::to_public(c.program->sources, d));
    return out;
 }
 
@@ -51,7 +51,14 @@ lang::CompileOptions to_lang(const CompileOptions& options)
 {
    lang::CompileOptions o;
    o.search_path = options.search_path;
+   o.max_steps = options.max_steps;
    return o;
+}
+
+// Compiles, with the analysis of tables when asked for.
+lang::Compilation compile(const std::string& path, const CompileOptions& options)
+{
+   return options.analyse_tables ? interp::compile_file(path, to_lang(options)) : lang::compile_file(path, to_lang(options));
 }
 
 }  // namespace
@@ -85,11 +92,24 @@ std::size_t CheckResult::warnings() const { return diagnostics.size() - errors()
 
 CheckResult check_file(const std::string& path, const CompileOptions& options)
 {
-   const auto c = interp::compile_file(path, to_lang(options));
+   const auto c = compile(path, options);
    CheckResult r;
    r.unreadable = c.io_error;
    if (!c.io_error) r.diagnostics = to_public(c);
+   if (c.ok()) {
+      const auto& cost = c.cost;
+      r.cost = Cost{cost.steps.to_string(), cost.steps.terms.size() > 1, lang::describe_path(cost.costliest), cost.depth, lang::describe_path(cost.deepest)};
+   }
    return r;
+}
+
+interp::EvalOptions to_interp(const EvalOptions& o)
+{
+   interp::EvalOptions out;
+   out.as_of = date_option(o);
+   out.explain = o.explain;
+   out.limits = o.limits;
+   return out;
 }
 
 bool valid_date(std::string_view text) { return interp::Date::parse(text).has_value(); }
@@ -187,21 +207,21 @@ std::string Result::json(int indent) const
          out += outputs[i].second;
       }
       out += "},\"violations\":[";
-      for (std::size_t i = 0; i < violations.size(); ++i) out += (i ? "," : "") + violation_json(violations[i]).dump();
+      for (std::size_t i = 0; i < violations.size(); ++i) out += (i ? "," : "") + interp::dump_json(violation_json(violations[i]));
       return out + "]}";
    }
    nlohmann::ordered_json out;
    if (!ok()) {
       out["errors"] = nlohmann::ordered_json::array();
       for (const auto& e : errors) out["errors"].push_back(nlohmann::ordered_json::parse(e.json));
-      return out.dump(indent);
+      return interp::dump_json(out, indent);
    }
    out["outputs"] = nlohmann::ordered_json::object();
    for (const auto& [n, v] : outputs) out["outputs"][n] = nlohmann::ordered_json::parse(v);
    out["violations"] = nlohmann::ordered_json::array();
    for (const auto& v : violations) out["violations"].push_back(violation_json(v));
    if (explained) out["explanation"] = nlohmann::ordered_json::parse(explanation_json());
-   return out.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+   return interp::dump_json(out, indent);
 }
 
 
@@ -220,7 +240,7 @@ std::string Result::text() const
 std::string Result::explanation_json() const
 {
    if (!detail_ || !detail_->explain) return "[]";
-   return api::explanation_json(detail_->outcome, detail_->program()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+   return interp::dump_json(api::explanation_json(detail_->outcome, detail_->program()));
 }
 
 std::string Result::explanation_text() const
@@ -249,7 +269,7 @@ Result ResultAccess::make(const Policy& policy, interp::Outcome o, const EvalOpt
    Result r;
    for (const auto& e : o.errors) {
       Error err{e.code, e.message, e.field, e.help, e.has_span() ? p.sources.describe(e.span) : std::string(), e.trace, api::render_error(p.sources, e),
-                api::error_json(p.sources, e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+                interp::dump_json(api::error_json(p.sources, e))};
       r.errors.push_back(std::move(err));
    }
    r.outputs.reserve(o.outputs.size());
@@ -285,12 +305,13 @@ std::shared_ptr<const Policy> PolicyFactory::from(lang::Compilation c, const std
 
 std::shared_ptr<const Policy> Policy::compile_file(const std::string& path, const CompileOptions& options)
 {
-   return PolicyFactory::from(interp::compile_file(path, to_lang(options)), path);
+   return PolicyFactory::from(compile(path, options), path);
 }
 
 std::shared_ptr<const Policy> Policy::compile_string(const std::string& name, std::string text, const CompileOptions& options)
 {
-   return PolicyFactory::from(interp::compile_text(name, std::move(text), to_lang(options)), name);
+   auto c = options.analyse_tables ? interp::compile_text(name, std::move(text), to_lang(options)) : lang::compile_text(name, std::move(text), to_lang(options));
+   return PolicyFactory::from(std::move(c), name);
 }
 
 const std::vector<Diagnostic>& Policy::warnings() const { return impl_->warnings; }
@@ -321,6 +342,14 @@ std::vector<std::string> Policy::outputs() const
    return out;
 }
 
+std::vector<OutputInfo> Policy::output_info() const
+{
+   const auto& p = impl_->policy.program();
+   std::vector<OutputInfo> out;
+   for (auto slot : p.outputs) out.push_back({p.globals[slot].name, p.globals[slot].type.to_string()});
+   return out;
+}
+
 Result Policy::evaluate_json(std::string_view input_json, const EvalOptions& options) const
 {
    const auto parsed = interp::parse_json(input_json);
@@ -330,22 +359,16 @@ Result Policy::evaluate_json(std::string_view input_json, const EvalOptions& opt
       e.code = "R0001";
       e.message = "the input is not valid JSON: " + parsed.error;
       e.rendered = fmt::format("error[R0001]: {}\n", e.message);
-      e.json = nlohmann::ordered_json{{"code", e.code}, {"message", e.message}}.dump();
+      e.json = interp::dump_json(nlohmann::ordered_json{{"code", e.code}, {"message", e.message}});
       r.errors.push_back(std::move(e));
       return r;
    }
-   interp::EvalOptions o;
-   o.as_of = date_option(options);
-   o.explain = options.explain;
-   return ResultAccess::make(*this, impl_->policy.evaluate(parsed.value, o), options);
+   return ResultAccess::make(*this, impl_->policy.evaluate(parsed.value, to_interp(options)), options);
 }
 
 Result Policy::evaluate(const Inputs& inputs, const EvalOptions& options) const
 {
-   interp::EvalOptions o;
-   o.as_of = date_option(options);
-   o.explain = options.explain;
-   return ResultAccess::make(*this, impl_->policy.evaluate(inputs.impl_->object, o), options);
+   return ResultAccess::make(*this, impl_->policy.evaluate(inputs.impl_->object, to_interp(options)), options);
 }
 
 }  // namespace pol

@@ -85,21 +85,26 @@ std::string explanation_text(const interp::Outcome& o, const lang::Program& p, c
    for (const auto& e : o.explanation) by_slot[e.global] = &e;
    std::string out;
    std::set<std::uint32_t> shown;
-   std::function<void(std::uint32_t, int)> show = [&](std::uint32_t slot, int depth) {
+   // depth first, in order, with the stack in memory: a chain of thousands of values is explained
+   // without recursing as deep
+   std::vector<std::pair<std::uint32_t, int>> pending;
+   for (auto it = o.outputs.rbegin(); it != o.outputs.rend(); ++it) {
+      if (only.empty() || std::find(only.begin(), only.end(), it->first) != only.end()) pending.emplace_back(it->first, 0);
+   }
+   while (!pending.empty()) {
+      const auto [slot, depth] = pending.back();
+      pending.pop_back();
       const auto* e = by_slot.count(slot) ? by_slot[slot] : nullptr;
       const auto& g = p.globals[slot];
       const std::string indent(static_cast<std::size_t>(depth) * 2, ' ');
       const bool again = !shown.insert(slot).second;
       out += fmt::format("{}{} = {}   [{}, {}]{}\n", indent, g.name, e ? interp::format_value(e->value, p) : "?", lang::to_string(g.kind), p.sources.describe(g.span),
                          again && e && !e->uses.empty() ? " (explained above)" : "");
-      if (!e || again) return;
+      if (!e || again) continue;
       const auto source = global_source(p, g);
       if (!source.empty()) out += fmt::format("{}  source: {}\n", indent, source);
       for (const auto& n : e->notes) out += fmt::format("{}  because: {}\n", indent, n);
-      for (auto u : e->uses) show(u, depth + 1);
-   };
-   for (const auto& [slot, value] : o.outputs) {
-      if (only.empty() || std::find(only.begin(), only.end(), slot) != only.end()) show(slot, 0);
+      for (auto u = e->uses.rbegin(); u != e->uses.rend(); ++u) pending.emplace_back(*u, depth + 1);
    }
    return out;
 }

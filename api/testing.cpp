@@ -56,7 +56,7 @@ std::vector<std::pair<const void*, std::string>> coverable(const lang::Program& 
 
 std::string value_text(const interp::Value& v, const lang::Program& p) { return interp::format_value(v, p); }
 
-void run_case(const interp::Policy& policy, Case& c, interp::Coverage& coverage, std::optional<interp::Date> default_as_of, CaseResult& result)
+void run_case(const interp::Policy& policy, Case& c, interp::Coverage& coverage, std::optional<interp::Date> default_as_of, const Limits& limits, CaseResult& result)
 {
    const auto& p = policy.program();
    const auto start = std::chrono::steady_clock::now();
@@ -67,6 +67,7 @@ void run_case(const interp::Policy& policy, Case& c, interp::Coverage& coverage,
    interp::EvalOptions options;
    options.as_of = c.as_of ? c.as_of : default_as_of;
    options.explain = true;
+   options.limits = limits;
    options.coverage = &coverage;
    const auto outcome = c.json_input ? policy.evaluate(*c.json_input, options) : policy.evaluate(c.inputs, options);
    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -238,6 +239,7 @@ Report run(const Options& o)
       r.file = file;
       lang::CompileOptions options;
       options.search_path = o.search_path;
+      options.max_steps = o.limits.steps;
       auto c = interp::compile_file(file, options);
       if (!c.ok()) {
          r.problems.push_back(fmt::format("the policy does not check ({} error{}): run pol check {}", c.diagnostics.error_count(), c.diagnostics.error_count() == 1 ? "" : "s", file));
@@ -253,6 +255,8 @@ Report run(const Options& o)
          auto parsed = lang::read_file(test_file, text) ? interp::parse_json(text) : interp::JsonParseResult{{}, "cannot be read"};
          if (!parsed.ok()) {
             r.problems.push_back(fmt::format("{}: {}", test_file, parsed.error));
+         } else if (const auto* list = parsed.value.find("cases"); parsed.value.kind != interp::JsonValue::Kind::object || !list || list->kind != interp::JsonValue::Kind::array) {
+            r.problems.push_back(fmt::format("{}: a test file holds an object with a list of cases: {{\"cases\": [{{\"name\": …, \"input\": {{…}}, \"expect\": {{\"outputs\": {{…}}}}}}]}}", test_file));
          } else {
             doc = std::move(parsed.value);
             auto more = file_cases(policy, test_file, doc);
@@ -266,7 +270,7 @@ Report run(const Options& o)
       interp::Coverage coverage;
       for (auto& cs : selected) {
          CaseResult cr;
-         run_case(policy, cs, coverage, as_of, cr);
+         run_case(policy, cs, coverage, as_of, o.limits, cr);
          r.cases.push_back(std::move(cr));
       }
       for (const auto& [item, label] : coverable(policy.program())) {

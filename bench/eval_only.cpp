@@ -14,7 +14,7 @@ namespace {
 
 std::shared_ptr<const pol::Policy> policy;
 std::vector<pol::Record> records;
-const pol::EvalOptions options{"2024-06-30", false};
+const pol::EvalOptions options{"2024-06-30", false, {}};
 
 void evaluate_records(benchmark::State& state)
 {

@@ -198,6 +198,17 @@ std::optional<Decimal> Decimal::parse(std::string_view s)
 
 bool Decimal::is_integer() const { return big_ ? big_->get_den() == 1 : den_ == 1; }
 
+std::size_t Decimal::digits() const
+{
+   if (big_) return mpz_sizeinbase(big_->get_num_mpz_t(), 10) + mpz_sizeinbase(big_->get_den_mpz_t(), 10);
+   const auto count = [](std::int64_t v) {
+      std::size_t n = 1;
+      for (std::uint64_t u = v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v); u >= 10; u /= 10) ++n;
+      return n;
+   };
+   return count(num_) + count(den_);
+}
+
 int Decimal::sign() const
 {
    if (big_) return sgn(*big_);
@@ -370,9 +381,11 @@ std::optional<std::string> Decimal::to_fixed(int min_places) const
    if (negative) scaled = -scaled;
    std::string digits = scaled.get_str();
    if (static_cast<int>(digits.size()) <= places) digits.insert(0, static_cast<std::size_t>(places) - digits.size() + 1, '0');
+   const std::size_t whole = digits.size() - static_cast<std::size_t>(places);
    std::string out = negative ? "-" : "";
-   out += digits.substr(0, digits.size() - static_cast<std::size_t>(places));
-   if (places > 0) out += "." + digits.substr(digits.size() - static_cast<std::size_t>(places));
+   out.append(digits, 0, whole);
+   // appended in place: "." + digits.substr(…) trips GCC 12's -Wrestrict at -O3, a false positive
+   if (places > 0) out.append(1, '.').append(digits, whole);
    return out;
 }
 

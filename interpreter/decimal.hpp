@@ -39,6 +39,8 @@ public:
       return true;
    }
    bool is_integer() const;
+   // The digits it is written with as a fraction: its numerator's and denominator's together.
+   std::size_t digits() const;
    int sign() const;
    // The value as an int64, if it is a whole number that fits.
    std::optional<std::int64_t> to_int64() const;

@@ -5,8 +5,78 @@
 #include "evaluator.hpp"
 #include "diagnostics.hpp"
 #include "format.hpp"
+#include "source.hpp"
 
 namespace pol::interp {
+
+namespace {
+
+// Whether s is digits in thousands groups: "1,234,567" (one to three digits, then threes).
+bool thousands_groups(std::string_view s)
+{
+   std::size_t digits = 0;
+   bool grouped = false;
+   for (const char c : s) {
+      if (c == ',') {
+         if (digits == 0 || digits > 3 || (grouped && digits != 3)) return false;
+         grouped = true;
+         digits = 0;
+      } else if (c >= '0' && c <= '9') {
+         ++digits;
+      } else {
+         return false;
+      }
+   }
+   return digits == 3 || !grouped;
+}
+
+}  // namespace
+
+// The one reader of number text for inputs (JSON, CSV fields, the library, test files): an
+// optional minus, for money one optional "£", digits with "," only between thousands groups,
+// for decimals an optional "%" at the end. Anything else is refused, with `why` saying so.
+std::optional<Decimal> read_number(std::string_view text, lang::TypeKind kind, std::string& why)
+{
+   std::string_view rest = text;
+   const bool negative = rest.starts_with('-');
+   if (negative) rest.remove_prefix(1);
+   if (kind == lang::TypeKind::money && rest.starts_with("£")) {
+      rest.remove_prefix(std::string_view("£").size());
+      if (rest.starts_with('-')) why = " (the minus sign comes first: -£5)";
+   }
+   if (rest.empty() || !((rest[0] >= '0' && rest[0] <= '9') || rest[0] == '.')) return std::nullopt;
+   if (rest.ends_with('%') && kind != lang::TypeKind::decimal) {
+      why = " (a percentage is only for decimal inputs)";
+      return std::nullopt;
+   }
+   std::string plain(negative ? "-" : "");
+   const std::size_t whole_end = std::min(rest.find_first_of(".eE%"), rest.size());
+   const std::string_view whole = rest.substr(0, whole_end);
+   if (whole.find(',') != std::string_view::npos) {
+      if (kind != lang::TypeKind::money || !thousands_groups(whole)) {
+         why = kind == lang::TypeKind::money ? " (a comma separates thousands: groups of three digits, as in £1,234.56)" : " (write it without commas)";
+         return std::nullopt;
+      }
+      for (const char c : whole) {
+         if (c != ',') plain += c;
+      }
+      rest.remove_prefix(whole_end);
+   }
+   plain += rest;
+   auto d = Decimal::parse(plain);
+   if (!d && plain.find_first_of("eE") != std::string::npos && Decimal::parse(plain.substr(0, plain.find_first_of("eE")))) why = " (its exponent is out of range)";
+   return d;
+}
+
+RuntimeError given_twice(const std::string& field)
+{
+   RuntimeError r;
+   r.code = "R0105";
+   r.field = field;
+   r.message = fmt::format("\"{}\" is given twice", field);
+   r.help = "give each input once: which of the two is meant cannot be told";
+   return r;
+}
 
 std::optional<Value> Policy::decode_input(const JsonValue& json, const lang::Type& type, const std::string& field, std::vector<RuntimeError>& errors) const
 {
@@ -21,6 +91,17 @@ std::optional<Value> Policy::decode_input(const JsonValue& json, const lang::Typ
       errors.push_back(std::move(r));
       return std::nullopt;
    };
+   if (json.kind == K::string) {
+      if (const auto bad = lang::invalid_utf8(json.text)) {
+         RuntimeError r;
+         r.code = "R0103";
+         r.field = field;
+         r.message = fmt::format("input \"{}\" is not UTF-8 text: byte {} is 0x{:02X}", field, *bad + 1, static_cast<unsigned char>(json.text[*bad]));
+         r.help = "save the input as UTF-8 (a spreadsheet's \"CSV UTF-8\")";
+         errors.push_back(std::move(r));
+         return std::nullopt;
+      }
+   }
    if (json.kind == K::null) {
       if (type.optional) return Value::none();
       return fail();
@@ -30,36 +111,24 @@ std::optional<Value> Policy::decode_input(const JsonValue& json, const lang::Typ
       case lang::TypeKind::bool_:
          if (json.kind != K::boolean) return fail();
          return Value::boolean(json.boolean);
-      case lang::TypeKind::int_: {
-         if (json.kind != K::number && !texty) return fail();
-         const auto d = Decimal::parse(json.text);
-         if (!d) return fail();
-         const auto i = d->to_int64();
-         if (!i) return fail(d->is_integer() ? " (too large)" : " (it has a fraction)");
-         return Value::int_(*i);
-      }
+      case lang::TypeKind::int_:
       case lang::TypeKind::decimal:
       case lang::TypeKind::money:
       case lang::TypeKind::duration: {
          if (json.kind != K::number && !texty) return fail();
-         std::string_view text = json.text;
-         // money may be written "£1,234.56"
-         std::string cleaned;
-         if (type.kind == lang::TypeKind::money && texty) {
-            for (std::size_t i = 0; i < text.size(); ++i) {
-               if (text.substr(i).starts_with("£")) {
-                  ++i;
-                  continue;
-               }
-               if (text[i] != ',') cleaned += text[i];
+         std::string why;
+         const auto d = read_number(json.text, type.kind, why);
+         if (!d) return fail(why);
+         switch (type.kind) {
+            case lang::TypeKind::int_: {
+               const auto i = d->to_int64();
+               if (!i) return fail(d->is_integer() ? " (too large)" : " (it has a fraction)");
+               return Value::int_(*i);
             }
-            text = cleaned;
+            case lang::TypeKind::money: return Value::money(*d);
+            case lang::TypeKind::duration: return Value::duration(*d, type.unit);
+            default: return Value::decimal(*d);
          }
-         const auto d = Decimal::parse(text);
-         if (!d) return fail();
-         if (type.kind == lang::TypeKind::money) return Value::money(*d);
-         if (type.kind == lang::TypeKind::duration) return Value::duration(*d, type.unit);
-         return Value::decimal(*d);
       }
       case lang::TypeKind::date: {
          if (!texty) return fail();
@@ -110,6 +179,11 @@ std::optional<Value> Policy::decode_input(const JsonValue& json, const lang::Typ
                const auto near = lang::closest_name(key, rec.field_names);
                r.help = near.empty() ? fmt::format("{} has the fields: {}", rec.name, fmt::join(rec.field_names, ", ")) : fmt::format("did you mean \"{}\"?", near);
                errors.push_back(std::move(r));
+               ok = false;
+               continue;
+            }
+            if (seen[static_cast<std::size_t>(f)]) {
+               errors.push_back(given_twice(path));
                ok = false;
                continue;
             }

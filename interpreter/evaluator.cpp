@@ -7,6 +7,7 @@
 #include "builtins.hpp"
 #include "diagnostics.hpp"
 #include "format.hpp"
+#include "stack.hpp"
 #include "walk.hpp"
 
 namespace pol::interp {
@@ -75,14 +76,17 @@ bool is_literal(const Expr& e)
 
 Policy::Policy(std::unique_ptr<Program> program) : program_(std::move(program))
 {
-   for (auto& m : program_->modules) {
-      lang::walk_module(*m, [&](Expr& e) {
-         if (!is_literal(e)) return;
-         e.ref.index = static_cast<std::int32_t>(literals_.size());
-         literals_.push_back(parse_literal(e));
-      });
-   }
-   code_ = lower(*program_, literals_);
+   // both walk expressions recursively, as deep as the checked limits allow
+   lang::on_large_stack([&] {
+      for (auto& m : program_->modules) {
+         lang::walk_module(*m, [&](Expr& e) {
+            if (!is_literal(e)) return;
+            e.ref.index = static_cast<std::int32_t>(literals_.size());
+            literals_.push_back(parse_literal(e));
+         });
+      }
+      code_ = lower(*program_, literals_);
+   });
 }
 
 Policy::~Policy() = default;
@@ -144,6 +148,8 @@ public:
 
    const Value& global(std::uint32_t index);
    Value eval(const Expr& e);
+   Value eval_on_new_stack(const Expr& e);
+   void within_budget(const Expr& e, const Value& v) const;
    Value eval_inner(const Expr& e);
    void check_input_requirements(std::vector<RuntimeError>& errors);
    Outcome finish(std::vector<RuntimeError> errors);
@@ -199,6 +205,8 @@ private:
    std::size_t base_ = 0;
    std::vector<std::uint32_t>& computing_;
    std::vector<Explained> explained_;
+   std::uint64_t steps_ = 0;
+   std::uintptr_t stack_floor_ = lang::stack_floor();  // past it, evaluation goes on on a new stack
 };
 
 const Value& Run::global(std::uint32_t index)
@@ -529,6 +537,7 @@ Run::Match Run::cell_matches(const lang::Cell& cell, const Value& v)
 // Where an output stands in one declared order: 0 is the highest.
 std::size_t Run::declared_rank(const Expr& call, const lang::TableInfo& table, const lang::PriorityOrder& order, const Value& output)
 {
+   if (output.is_none() && order.field_index >= 0) return order.values.size();  // a record that is none ranks below every value
    const Value& ranked = order.field_index >= 0 ? (*output.items)[static_cast<std::size_t>(order.field_index)] : output;
    for (std::size_t i = 0; i < order.values.size(); ++i) {
       if (eval(*order.values[i]) == ranked) return i;
@@ -548,6 +557,7 @@ int Run::rank_compare(const Expr& call, const lang::TableInfo& table, const Valu
       if (ra != rb) return ra < rb ? -1 : 1;
    }
    if (!table.decl->priority.empty()) return 0;
+   if (a.is_none() || b.is_none()) return static_cast<int>(a.is_none()) - static_cast<int>(b.is_none());  // none ranks lowest
    if (a.kind == ValueKind::enum_) return (a.integer > b.integer) - (a.integer < b.integer);
    return -compare_values(a, b);
 }
@@ -888,12 +898,75 @@ Value Run::eval_builtin(const Expr& e)
    return Value::none();
 }
 
+namespace {
+
+RuntimeError over_budget(const Expr& e, const char* code, std::string what, const char* option, const char* field)
+{
+   return error_at(e, code, fmt::format("{}: the evaluation stopped here", what),
+                   fmt::format("if the policy really needs more, raise the budget: {} N (pol eval, batch and test), or Limits::{} in the library", option, field));
+}
+
+}  // namespace
+
+// The budgets of text, lists and numbers, checked on every value computed, so that no value
+// grows far past its budget before it is caught.
+void Run::within_budget(const Expr& e, const Value& v) const
+{
+   const Limits& limits = options_.limits;
+   switch (v.kind) {
+      case ValueKind::text:
+         if (v.str->size() > limits.text) throw over_budget(e, "R0702", fmt::format("this text is {} bytes long, over the text budget of {}", v.str->size(), limits.text), "--max-text", "text");
+         return;
+      case ValueKind::list:
+         if (v.items->size() > limits.list) throw over_budget(e, "R0703", fmt::format("this list has {} items, over the list budget of {}", v.items->size(), limits.list), "--max-list", "list");
+         return;
+      case ValueKind::decimal:
+      case ValueKind::money:
+      case ValueKind::duration:
+         // a small number has at most 38 digits: counting them is needed only under a lower budget
+         if (v.number.is_small() && limits.digits >= 38) return;
+         if (const auto digits = v.number.digits(); digits > limits.digits) {
+            throw over_budget(e, "R0704", fmt::format("this number has {} digits, over the number budget of {}", digits, limits.digits), "--max-digits", "digits");
+         }
+         return;
+      default: return;
+   }
+}
+
+// Evaluation recurses as deep as values, calls and expressions nest (checked to be at most
+// lang::max_evaluation_depth). When this thread's stack runs low, it goes on on a new one.
+Value Run::eval_on_new_stack(const Expr& e)
+{
+   const std::uintptr_t floor = stack_floor_;
+   Value v;
+   try {
+      lang::on_large_stack([&] {
+         stack_floor_ = lang::stack_floor();
+         // no new thread could be made
+         if (reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)) < stack_floor_) {
+            throw error_at(e, "R0705", "the evaluation nests deeper than this thread's stack allows", "run it on a thread with a larger stack");
+         }
+         v = eval(e);
+      });
+   } catch (...) {
+      stack_floor_ = floor;
+      throw;
+   }
+   stack_floor_ = floor;
+   return v;
+}
+
 Value Run::eval(const Expr& e)
 {
+   if (reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)) < stack_floor_) return eval_on_new_stack(e);
+   if (++steps_ > options_.limits.steps) {
+      throw over_budget(e, "R0701", fmt::format("the evaluation took more than {} steps, its step budget", options_.limits.steps), "--max-steps", "steps");
+   }
    Value v = eval_inner(e);
    // an int where the checker typed a decimal (declared types, if-branches, table rows, function
    // results) widens here, the one place values are computed
    if (v.kind == ValueKind::int_ && e.type.kind == TypeKind::decimal) return Value::decimal(Decimal(v.integer));
+   within_budget(e, v);
    return v;
 }
 
@@ -1061,6 +1134,10 @@ std::vector<std::optional<Value>> Policy::decode_inputs(const JsonValue& input, 
          continue;
       }
       const auto index = static_cast<std::size_t>(it - names.begin());
+      if (values[index]) {
+         errors.push_back(given_twice(key));
+         continue;
+      }
       const auto& g = program_->globals[program_->inputs[index]];
       values[index] = decode_input(value, g.type, key, errors);
       if (!values[index]) values[index] = Value::none();  // reported; keeps "missing" quiet

@@ -10,11 +10,14 @@
 #include <vector>
 
 #include "json_value.hpp"
+#include "pol/limits.hpp"
 #include "lowered.hpp"
 #include "program.hpp"
 #include "value.hpp"
 
 namespace pol::interp {
+
+using pol::Limits;
 
 struct RuntimeError {
    std::string code;     // e.g. "R0201"
@@ -25,6 +28,9 @@ struct RuntimeError {
    std::vector<std::string> trace;  // the chain of values that led here, innermost first
    bool has_span() const { return span.file != static_cast<std::uint32_t>(-1); }
 };
+
+// The error for an input or field given twice (R0105), which of the two being meant unknown.
+RuntimeError given_twice(const std::string& field);
 
 struct Violation {
    std::string rule;     // the condition, as written
@@ -56,10 +62,15 @@ struct Coverage {
    void mark(const void* item) { hit.insert(item); }
 };
 
+// Lowered code never exceeds the budgets when this holds: its numbers have at most 38 digits,
+// and its policies no lists, so their steps are at most the checked bound.
+inline bool budgets_hold_for_lowered(const Limits& limits, const lang::Program& p) { return limits.digits >= 38 && p.step_bound <= limits.steps; }
+
 struct EvalOptions {
    std::optional<Date> as_of;  // the evaluation date for dated params and tables; today if absent
    bool explain = false;
    Coverage* coverage = nullptr;  // when set, records what this evaluation exercised
+   Limits limits;
 };
 
 // A compiled policy: immutable after construction, so many threads can evaluate it at once.

@@ -1,4 +1,5 @@
 #include "format.hpp"
+#include "json_value.hpp"
 
 #include <algorithm>
 
@@ -120,7 +121,7 @@ std::string json_text(const Value& v, const lang::Program& p)
    const auto quoted = [](const std::string& s) {
       // plain text needs no escapes; anything else goes through the JSON library
       const bool plain = std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c != '"' && c != '\\'; });
-      return plain ? "\"" + s + "\"" : nlohmann::json(s).dump();
+      return plain ? "\"" + s + "\"" : dump_json(nlohmann::json(s));
    };
    switch (v.kind) {
       case ValueKind::none: return "null";
@@ -133,7 +134,7 @@ std::string json_text(const Value& v, const lang::Program& p)
       case ValueKind::text: return quoted(*v.str);
       case ValueKind::enum_: return quoted(p.enums[v.id].variants[static_cast<std::size_t>(v.integer)]);
       case ValueKind::list:
-      case ValueKind::record: return to_json(v, p).dump();
+      case ValueKind::record: return dump_json(to_json(v, p));
    }
    return "null";
 }
@@ -144,8 +145,8 @@ std::string describe_expected(const lang::Type& t, const lang::Program& p)
    switch (t.kind) {
       case lang::TypeKind::bool_: s = "true or false"; break;
       case lang::TypeKind::int_: s = "a whole number"; break;
-      case lang::TypeKind::decimal: s = "a decimal number, e.g. 11.5 or \"11.5\""; break;
-      case lang::TypeKind::money: s = "money, e.g. 25000.00 or \"25000.00\""; break;
+      case lang::TypeKind::decimal: s = "a decimal number, e.g. 11.5, \"11.5\" or \"2.5%\""; break;
+      case lang::TypeKind::money: s = "money, e.g. 25000.00, \"25000.00\" or \"£25,000.00\""; break;
       case lang::TypeKind::date: s = "a date, \"YYYY-MM-DD\""; break;
       case lang::TypeKind::text: s = "text"; break;
       case lang::TypeKind::duration: s = fmt::format("a number of {}", lang::unit_name(t.unit)); break;

@@ -21,5 +21,8 @@ nlohmann::ordered_json to_json(const Value& v, const lang::Program& p);
 std::string json_text(const Value& v, const lang::Program& p);
 // What an input of this type should look like, for error messages.
 std::string describe_expected(const lang::Type& t, const lang::Program& p);
+// An input number's text, as a value of kind int, decimal, money or duration: "-£1,234.56" for
+// money, "2.5%" for decimals; nullopt when it is not one, with `why` (" (…)") when there is more to say.
+std::optional<Decimal> read_number(std::string_view text, lang::TypeKind kind, std::string& why);
 
 }  // namespace pol::interp

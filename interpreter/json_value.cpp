@@ -19,7 +19,12 @@ std::string JsonValue::describe() const
       case Kind::null: return "null";
       case Kind::boolean: return boolean ? "true" : "false";
       case Kind::number: return text;
-      case Kind::string: return fmt::format("\"{}\"", text.size() > 40 ? text.substr(0, 40) + "…" : text);
+      case Kind::string: {
+         if (text.size() <= 40) return fmt::format("\"{}\"", text);
+         std::size_t cut = 40;  // not inside a character
+         while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+         return fmt::format("\"{}…\"", text.substr(0, cut));
+      }
       case Kind::array: return "a list";
       case Kind::object: return "an object";
    }
@@ -292,7 +297,7 @@ std::string write_json(const JsonValue& v, int indent, int depth)
       case JsonValue::Kind::null: return "null";
       case JsonValue::Kind::boolean: return v.boolean ? "true" : "false";
       case JsonValue::Kind::number: return v.text;
-      case JsonValue::Kind::string: return nlohmann::json(v.text).dump();
+      case JsonValue::Kind::string: return dump_json(nlohmann::json(v.text));
       case JsonValue::Kind::array: {
          if (v.items.empty()) return "[]";
          std::string out = "[\n";
@@ -303,7 +308,7 @@ std::string write_json(const JsonValue& v, int indent, int depth)
          if (v.fields.empty()) return "{}";
          std::string out = "{\n";
          for (std::size_t i = 0; i < v.fields.size(); ++i) {
-            out += pad + nlohmann::json(v.fields[i].first).dump() + ": " + write_json(v.fields[i].second, indent, depth + 1) + (i + 1 < v.fields.size() ? ",\n" : "\n");
+            out += pad + dump_json(nlohmann::json(v.fields[i].first)) + ": " + write_json(v.fields[i].second, indent, depth + 1) + (i + 1 < v.fields.size() ? ",\n" : "\n");
          }
          return out + close_pad + "}";
       }
@@ -320,7 +325,7 @@ JsonValue from_nlohmann(const nlohmann::ordered_json& j)
       v.boolean = j.get<bool>();
    } else if (j.is_number()) {
       v.kind = JsonValue::Kind::number;
-      v.text = j.dump();
+      v.text = dump_json(j);
    } else if (j.is_string()) {
       v.kind = JsonValue::Kind::string;
       v.text = j.get<std::string>();

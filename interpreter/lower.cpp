@@ -84,8 +84,9 @@ public:
          const auto& g = p_.globals[slot];
          if (g.type.kind == TypeKind::duration) throw Unsupported{};  // written as text ("3 months")
          const auto reg = ensure(slot);
-         // money is checked for whole pence; a decimal only if it may not be finite
-         const bool check = g.type.kind == TypeKind::money || (g.type.kind == TypeKind::decimal && !finite_[reg]);
+         // money is checked for whole pence, and both for a written form that fits 64 bits:
+         // even a finite decimal (1.0625^5) may need more places than that
+         const bool check = g.type.kind == TypeKind::money || g.type.kind == TypeKind::decimal;
          code_.outputs.push_back({g.name, g.type, reg, check});
       }
       // a violated require bails: the general evaluator words its message
@@ -103,15 +104,12 @@ private:
    {
       if (code_.registers.size() >= unmapped) throw Unsupported{};
       code_.registers.push_back({});
-      finite_.push_back(true);
       return static_cast<std::uint16_t>(code_.registers.size() - 1);
    }
    std::uint16_t constant(Cell c)
    {
       const auto r = temp();
       code_.registers[r] = c;
-      int places = 0;
-      if (c.b > 0) finite_[r] = ratio::decimal_places(ratio::reduced({c.a, c.b}).den, places);
       return r;
    }
    std::size_t emit(Ins i)
@@ -126,7 +124,6 @@ private:
       const auto d = temp();
       emit({op, x, d, a, b, c});
       fresh_ = d;
-      finite_[d] = finite_result(op, a, b, c);
       return d;
    }
    std::size_t jump(Op op, std::uint16_t a = 0)
@@ -151,29 +148,8 @@ private:
    {
       for (auto i : at) land(i);
    }
-   // Whether a result is certainly a finite decimal: only division makes one that is not.
-   bool finite_result(Op op, std::uint16_t a, std::uint16_t b, std::uint32_t c) const
-   {
-      switch (op) {
-         case Op::ndiv: return false;
-         case Op::round: return finite_[b];
-         case Op::round_div: return finite_[c];
-         case Op::nadd:
-         case Op::nsub:
-         case Op::nmul:
-         case Op::nneg:
-         case Op::nabs:
-         case Op::nmin:
-         case Op::nmax:
-         case Op::select:
-         case Op::copy: return finite_[a] && finite_[b];
-         default: return true;  // ints, dates, bools
-      }
-   }
-
    void copy(std::uint16_t d, std::uint16_t a)
    {
-      finite_[d] = finite_[d] && finite_[a];
       // a value just computed into a fresh register is computed straight into d instead
       if (a == fresh_ && label_ != code_.ins.size() && !code_.ins.empty() && code_.ins.back().d == a) {
          code_.ins.back().d = d;
@@ -772,7 +748,6 @@ private:
    std::vector<std::uint8_t> state_;  // 0 not lowered, 1 lowering, 2 lowered
    std::vector<std::vector<std::uint16_t>> frames_;  // local slot to register, innermost last
    std::uint16_t true_ = 0, false_ = 0;
-   std::vector<bool> finite_;    // registers whose values are certainly finite decimals
    std::size_t label_ = static_cast<std::size_t>(-1);  // the last place a jump lands
    std::uint16_t fresh_ = unmapped;  // the register the last instruction computed, seen by no one else yet
 };

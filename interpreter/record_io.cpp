@@ -3,6 +3,7 @@
 // unknown or missing fields, bad values) returns false, and the general reader, which gives
 // every error its message, takes the record.
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 
@@ -274,6 +275,23 @@ struct Token {
    bool number_ok = false;
 };
 
+// The inputs a record has given so far: one given twice is an error, which the general reader
+// words (as it does for a record with more than 256 inputs).
+class Given {
+public:
+   bool first_time(std::size_t input)
+   {
+      if (input >= 256) return false;
+      const std::uint64_t bit = std::uint64_t{1} << (input % 64);
+      if (words_[input / 64] & bit) return false;
+      words_[input / 64] |= bit;
+      return true;
+   }
+
+private:
+   std::array<std::uint64_t, 4> words_{};
+};
+
 bool read_token(const char*& p, const char* end, Token& t)
 {
    if (p == end) return false;
@@ -359,14 +377,15 @@ bool Machine::read_fields(std::span<const std::string_view> names, std::span<con
 {
    const auto& inputs = code_.inputs;
    std::fill(cells_.begin(), cells_.end(), Cell{0, none_mark});
+   Given seen;
    for (std::size_t k = 0; k < fields.size(); ++k) {
-      if (fields[k].empty()) continue;
       // a header usually lists the inputs in order
       std::size_t found = k < inputs.size() && same_text(inputs[k].name, names[k]) ? k : inputs.size();
       for (std::size_t i = 0; found == inputs.size() && i < inputs.size(); ++i) {
          if (same_text(inputs[i].name, names[k])) found = i;
       }
-      if (found == inputs.size()) return false;
+      if (found == inputs.size() || !seen.first_time(found)) return false;
+      if (fields[k].empty()) continue;
       Token token;
       token.kind = 's';
       token.text = fields[k];
@@ -409,6 +428,7 @@ bool Machine::read_json(std::string_view text, std::span<Cell> cells) const
       ++p;
    } else {
       std::size_t expected = 0;  // records usually list the inputs in order: try the next one first
+      Given seen;
       for (;;) {
          if (p == end || *p++ != '"') return false;
          std::size_t found = inputs.size();
@@ -427,6 +447,7 @@ bool Machine::read_json(std::string_view text, std::span<Cell> cells) const
             }
             if (found == inputs.size()) return false;
          }
+         if (!seen.first_time(found)) return false;
          skip_space(p, end);
          if (p == end || *p++ != ':') return false;
          skip_space(p, end);
@@ -577,8 +598,9 @@ bool Machine::exact(std::size_t lane) const
       if (is_none(c)) continue;
       Ratio x = c.ratio();
       int places = 0;
+      // what write_value needs: whole pence for money, and a decimal form that fits
       if (o.type.kind == lang::TypeKind::money && !whole_pence(x)) return false;
-      if (o.type.kind == lang::TypeKind::decimal && !over_power_of_ten(x, places)) return false;
+      if (!over_power_of_ten(x, places)) return false;
    }
    return true;
 }

@@ -33,6 +33,26 @@ Bits and_bits(const Bits& a, const Bits& b)
    for (std::size_t i = 0; i < a.size(); ++i) r[i] = a[i] & b[i];
    return r;
 }
+// Whether two sets share a segment, without building their intersection.
+bool meets(const Bits& a, const Bits& b)
+{
+   for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a[i] & b[i]) return true;
+   }
+   return false;
+}
+// Whether every segment of `a` is in `b`.
+bool within(const Bits& a, const Bits& b)
+{
+   for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a[i] & ~b[i]) return false;
+   }
+   return true;
+}
+void or_into(Bits& into, const Bits& b)
+{
+   for (std::size_t i = 0; i < b.size(); ++i) into[i] |= b[i];
+}
 bool test_bit(const Bits& b, std::size_t i) { return (b[i / 64] >> (i % 64)) & 1u; }
 void set_bit(Bits& b, std::size_t i) { b[i / 64] |= std::uint64_t{1} << (i % 64); }
 std::size_t first_bit(const Bits& b)
@@ -378,6 +398,58 @@ std::string describe_point(const Analysis& a, const std::vector<std::size_t>& se
    return fmt::format("{}", fmt::join(parts, ", "));
 }
 
+// Under `hit first`, the rows that earlier rows shadow. A row is shadowed when the earlier rows
+// it meets cover all of it. Over one column that is a test against the union of every earlier
+// row, kept as it grows; over more, each column's union of the rows it meets must cover the
+// row before the full search runs. So a 2,000-row table of `>= i` rows costs n times a few
+// words, not n³.
+void report_shadowed(const Analysis& a, const lang::TableVersion& version, const lang::TableDecl& decl, lang::Diagnostics& d)
+{
+   const std::size_t n = a.rows.size(), columns = a.columns.size();
+   const auto row_span = [&](std::size_t r) { return version.rows[r].span; };
+   std::vector<Bits> seen;  // one column: the union of the rows so far
+   if (columns == 1) seen.push_back(Bits(a.rows[0][0].size()));
+   std::size_t reported = 0;
+   for (std::size_t j = 0; j < n && reported < 10; ++j) {
+      bool shadowed = false;
+      if (columns == 1) {
+         shadowed = j > 0 && any_bit(a.rows[j][0]) && within(a.rows[j][0], seen[0]);
+         or_into(seen[0], a.rows[j][0]);
+      } else if (j > 0) {
+         std::vector<std::size_t> earlier;
+         std::vector<Bits> reach;
+         for (std::size_t c = 0; c < columns; ++c) reach.push_back(Bits(a.rows[j][c].size()));
+         for (std::size_t i = 0; i < j; ++i) {
+            bool meet = true;
+            for (std::size_t c = 0; c < columns && meet; ++c) meet = meets(a.rows[i][c], a.rows[j][c]);
+            if (!meet) continue;
+            earlier.push_back(i);
+            for (std::size_t c = 0; c < columns; ++c) or_into(reach[c], a.rows[i][c]);
+         }
+         bool projections = !earlier.empty();
+         for (std::size_t c = 0; c < columns && projections; ++c) projections = within(a.rows[j][c], reach[c]);
+         shadowed = projections && !find_uncovered(a, earlier, a.rows[j]);
+      }
+      if (!shadowed) continue;
+      std::vector<std::size_t> example;
+      for (std::size_t c = 0; c < columns; ++c) example.push_back(first_bit(a.rows[j][c]));
+      auto& diag = d.warning("W0503", row_span(j), fmt::format("row {} of table '{}' can never fire: earlier rows match everything it matches, such as {}", j + 1, decl.name,
+                                                               describe_point(a, example)));
+      diag.label = "shadowed";
+      // the first few rows that match first, not every one of thousands
+      std::size_t noted = 0;
+      for (std::size_t i = 0; i < j && noted < 3; ++i) {
+         bool meet = true;
+         for (std::size_t c = 0; c < columns && meet; ++c) meet = meets(a.rows[i][c], a.rows[j][c]);
+         if (!meet) continue;
+         diag.notes.push_back({row_span(i), fmt::format("row {} matches first", i + 1)});
+         ++noted;
+      }
+      diag.help = "remove the row, or move it above the rows that shadow it";
+      ++reported;
+   }
+}
+
 void analyse(const lang::Program& p, const lang::TableInfo& t, const lang::TableVersion& version, lang::Diagnostics& d)
 {
    auto prepared = prepare(p, t, version);
@@ -393,12 +465,9 @@ void analyse(const lang::Program& p, const lang::TableInfo& t, const lang::Table
          for (std::size_t j = i + 1; j < n && reported < 10; ++j) {
             std::vector<std::size_t> where;
             bool overlap = true;
-            for (std::size_t c = 0; c < a.columns.size() && overlap; ++c) {
-               const Bits both = and_bits(a.rows[i][c], a.rows[j][c]);
-               overlap = any_bit(both);
-               if (overlap) where.push_back(first_bit(both));
-            }
+            for (std::size_t c = 0; c < a.columns.size() && overlap; ++c) overlap = meets(a.rows[i][c], a.rows[j][c]);
             if (!overlap) continue;
+            for (std::size_t c = 0; c < a.columns.size(); ++c) where.push_back(first_bit(and_bits(a.rows[i][c], a.rows[j][c])));
             if (decl.hit == lang::HitPolicy::any && same_output(p, *version.rows[i].output, *version.rows[j].output)) continue;
             auto& diag = d.error("E0501", row_span(j), fmt::format("rows {} and {} of table '{}' overlap: both match {}", i + 1, j + 1, decl.name, describe_point(a, where)));
             diag.label = "overlaps an earlier row";
@@ -421,26 +490,8 @@ void analyse(const lang::Program& p, const lang::TableInfo& t, const lang::Table
          diag.help = "add a row for these values, or a 'default = …' line after the rows";
       }
    }
-   if (decl.hit == lang::HitPolicy::first) {
-      for (std::size_t j = 1; j < n; ++j) {
-         std::vector<std::size_t> earlier;
-         for (std::size_t i = 0; i < j; ++i) {
-            bool meets = true;
-            for (std::size_t c = 0; c < a.columns.size() && meets; ++c) meets = any_bit(and_bits(a.rows[i][c], a.rows[j][c]));
-            if (meets) earlier.push_back(i);
-         }
-         if (earlier.empty() || find_uncovered(a, earlier, a.rows[j])) continue;
-         std::vector<std::size_t> example;
-         for (std::size_t c = 0; c < a.columns.size(); ++c) example.push_back(first_bit(a.rows[j][c]));
-         auto& diag = d.warning("W0503", row_span(j), fmt::format("row {} of table '{}' can never fire: earlier rows match everything it matches, such as {}", j + 1, decl.name,
-                                                                  describe_point(a, example)));
-         diag.label = "shadowed";
-         for (auto i : earlier) diag.notes.push_back({row_span(i), fmt::format("row {} matches first", i + 1)});
-         diag.help = "remove the row, or move it above the rows that shadow it";
-      }
-   }
+   if (decl.hit == lang::HitPolicy::first) report_shadowed(a, version, decl, d);
 }
-
 }  // namespace
 
 void analyse_tables(const lang::Program& program, lang::Diagnostics& diagnostics)

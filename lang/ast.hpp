@@ -85,6 +85,9 @@ struct Expr {
    Ref ref;
 
    Expr(ExprKind k, Span s) : kind(k), span(s) {}
+   ~Expr();  // takes long chains apart without recursing as deep as they are long
+   Expr(const Expr&) = delete;
+   Expr& operator=(const Expr&) = delete;
 };
 
 struct TypeExpr {

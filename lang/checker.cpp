@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -82,10 +83,12 @@ private:
    void check_table_row(const TableInfo& t, TableRow& row, Context& c, bool outputs_ok);
    void check_cell(const TableInfo& t, std::size_t column, Cell& cell, Context& c);
    void check_hit_policy(const TableInfo& t, Context& c);
+   void check_priority_listed(const TableInfo& t);
    void check_require(const RequireDecl& r, std::uint32_t module);
    void check_test(const TestDecl& t);
    void check_function_cycles();
    void warn_unused();
+   std::vector<int> dependency_order() const;
 
    // expressions
    Type check(Expr& e, Context& c, const Type* expected = nullptr);
@@ -308,7 +311,10 @@ Type Checker::global_type(int index, Span use)
          auto& diag = d_.error("E0206", use, fmt::format("dependency cycle: {}", path));
          diag.label = "this use closes the loop";
          for (int g : loop) diag.notes.push_back({p_.globals[g].span, fmt::format("{} is defined here", quote(p_.globals[g].name))});
-         diag.help = "a value cannot depend on itself; break the loop by computing one of these from the inputs directly";
+         const auto& name = p_.globals[index].name;
+         const bool mode_name = std::find(std::begin(rounding_mode_names), std::end(rounding_mode_names), name) != std::end(rounding_mode_names);
+         diag.help = mode_name ? fmt::format("{} is also a rounding mode, but a value of that name hides the mode: rename the value", quote(name))
+                               : "a value cannot depend on itself; break the loop by computing one of these from the inputs directly";
       }
       return Type::error();
    }
@@ -476,6 +482,58 @@ void Checker::check_table(int index)
       // the default is what a call returns: under collect and output order, the combined value
       if (version.default_value) expect(*version.default_value, c, t.call_type, "the table's default");
    }
+   check_priority_listed(t);
+}
+
+namespace {
+
+// Whether two cells certainly hold the same constant: the same enum value, text, or bool.
+// Other expressions (numbers, params, calls) are left to the evaluation.
+std::optional<bool> same_constant(const Expr& a, const Expr& b)
+{
+   if (a.ref.kind == RefKind::enum_variant && b.ref.kind == RefKind::enum_variant) return a.ref.index == b.ref.index && a.ref.sub == b.ref.sub;
+   auto text = [](const Expr& e) -> std::optional<std::string> {
+      if (e.kind == ExprKind::bool_lit) return e.text;
+      if (e.kind != ExprKind::text_lit || !e.args.empty()) return std::nullopt;
+      std::string s;
+      for (const auto& p : e.parts) s += p.chunk;
+      return s;
+   };
+   const auto ta = text(a), tb = text(b);
+   if (ta && tb && a.kind == b.kind) return *ta == *tb;
+   return std::nullopt;
+}
+
+}  // namespace
+
+// Every row's output a declared priority order ranks must be one of its values: an output it
+// does not list could not be ranked.
+void Checker::check_priority_listed(const TableInfo& t)
+{
+   const TableDecl& decl = *t.decl;
+   for (const auto& order : decl.priority) {
+      if (!order.field.empty() && order.field_index < 0) continue;
+      for (const auto& version : decl.versions) {
+         for (std::size_t r = 0; r < version.rows.size(); ++r) {
+            const Expr* out = version.rows[r].output.get();
+            if (out && !order.field.empty()) {
+               const auto at = std::find(out->field_names.begin(), out->field_names.end(), order.field);
+               out = out->kind == ExprKind::record && at != out->field_names.end() ? out->args[static_cast<std::size_t>(at - out->field_names.begin())].get() : nullptr;
+            }
+            if (!out || out->type.is_error()) continue;
+            bool listed = false, known = true;
+            for (const auto& v : order.values) {
+               const auto same = same_constant(*out, *v);
+               if (!same) known = false;
+               listed = listed || same.value_or(false);
+            }
+            if (listed || !known) continue;
+            d_.error("E0340", out->span, fmt::format("row {} of table {} gives {}, which its priority order does not list", r + 1, quote(decl.name),
+                                                     std::string(p_.sources.file(out->span.file).slice(out->span))))
+               .help = "add the value to the order, or give one of the values it lists";
+         }
+      }
+   }
 }
 
 // The input columns follow the parameters; the output columns are one (the result) or the
@@ -629,8 +687,9 @@ void Checker::check_hit_policy(const TableInfo& t, Context& c)
    if (ranks && decl.priority.empty()) {
       // without a declared order: numbers, money, dates and durations (highest first), and
       // enums (in declared order, the first highest). Text has no order a reader would agree on.
-      const bool ordered = orderable(out) && out.kind != TypeKind::text;
-      if (!ordered && !(out.kind == TypeKind::enum_ && !out.optional)) {
+      const Type ranked = out.required();  // none ranks below every value
+      const bool ordered = orderable(ranked) && ranked.kind != TypeKind::text;
+      if (!ordered && ranked.kind != TypeKind::enum_) {
          d_.error("E0340", decl.name_span, fmt::format("table {} is '{}', but its output {} has no order to rank by", quote(decl.name), policy, out.to_string())).help =
             out.kind == TypeKind::record ? fmt::format("declare the order of a field, highest first: {} {}: A > B", policy, p_.records[out.id].field_names.front())
                                          : fmt::format("declare the order, highest first: {} A > B", policy);
@@ -701,27 +760,33 @@ void Checker::check_test(const TestDecl& t)
 void Checker::check_function_cycles()
 {
    std::vector<int> colour(p_.functions.size(), 0);
-   std::vector<int> path;
-   std::function<void(int)> visit = [&](int f) {
-      colour[f] = 1;
-      path.push_back(f);
-      for (int callee : calls_[f]) {
+   // depth first with the stack in memory, so that a chain of 100,000 functions is no deeper here
+   // than one: each entry is a function and where it is in its set of callees
+   std::vector<std::pair<int, std::set<int>::const_iterator>> path;
+   for (std::size_t start = 0; start < p_.functions.size(); ++start) {
+      if (colour[start] != 0) continue;
+      colour[start] = 1;
+      path.emplace_back(static_cast<int>(start), calls_[start].begin());
+      while (!path.empty()) {
+         auto& [f, next] = path.back();
+         if (next == calls_[f].end()) {
+            colour[f] = 2;
+            path.pop_back();
+            continue;
+         }
+         const int callee = *next++;
          if (colour[callee] == 1) {
-            auto start = std::find(path.begin(), path.end(), callee);
+            auto in_path = std::find_if(path.begin(), path.end(), [&](const auto& entry) { return entry.first == callee; });
             std::string loop;
-            for (auto it = start; it != path.end(); ++it) loop += p_.functions[*it].decl->name + " → ";
+            for (auto it = in_path; it != path.end(); ++it) loop += p_.functions[it->first].decl->name + " → ";
             loop += p_.functions[callee].decl->name;
             d_.error("E0207", p_.functions[callee].decl->name_span, fmt::format("functions cannot call themselves: {}", loop)).help =
                "pol has no recursion, so every evaluation ends; use sum, count, filter or map over a list instead";
          } else if (colour[callee] == 0) {
-            visit(callee);
+            colour[callee] = 1;
+            path.emplace_back(callee, calls_[callee].begin());
          }
       }
-      path.pop_back();
-      colour[f] = 2;
-   };
-   for (std::size_t f = 0; f < p_.functions.size(); ++f) {
-      if (colour[f] == 0) visit(static_cast<int>(f));
    }
 }
 
@@ -1489,6 +1554,87 @@ Type Checker::check(Expr& e, Context& c, const Type* expected)
    return t;
 }
 
+// The globals whose dependencies have no cycle, each after the globals its expressions name.
+// Checking these first keeps the checker from recursing along a chain of 100,000 lets written
+// last first; the others are checked after, in declaration order, so that a cycle is reported
+// as it is met from its first value. Names are matched before scopes are known, so a lambda
+// parameter may add an edge: harmless for an order.
+std::vector<int> Checker::dependency_order() const
+{
+   const auto named = [&](int index) {
+      std::vector<int> out;
+      const Global& g = p_.globals[index];
+      std::vector<const Expr*> pending;
+      const auto add = [&](const ExprPtr& e) {
+         if (e) pending.push_back(e.get());
+      };
+      switch (g.kind) {
+         case GlobalKind::input: add(p_.input_decl(g).default_value); break;
+         case GlobalKind::param:
+            add(p_.param_decl(g).value);
+            for (const auto& per : p_.param_decl(g).periods) add(per.value);
+            break;
+         case GlobalKind::let: add(p_.let_decl(g).value); break;
+         case GlobalKind::output: add(p_.output_decl(g).value); break;
+         case GlobalKind::rule:
+            add(p_.rule_decl(g).default_value);
+            for (const auto& x : p_.rule_decl(g).exceptions) {
+               add(x.condition);
+               add(x.value);
+            }
+            break;
+      }
+      while (!pending.empty()) {
+         const Expr* e = pending.back();
+         pending.pop_back();
+         if (e->kind == ExprKind::name) {
+            if (const Symbol* s = lookup(g.module, e->text); s && s->kind == SymbolKind::global) out.push_back(s->index);
+         }
+         for (const auto& a : e->args) add(a);
+      }
+      return out;
+   };
+   std::vector<int> order;
+   enum : std::uint8_t { unseen, on_stack, finished };
+   std::vector<std::uint8_t> state(p_.globals.size(), unseen);
+   std::vector<std::uint8_t> cyclic(p_.globals.size(), 0);  // on a cycle, or using a value that is
+   // depth first, with the stack in memory: each entry is a global, the names it uses, and how many it has visited
+   struct Entry {
+      int index;
+      std::vector<int> uses;
+      std::size_t next = 0;
+   };
+   std::vector<Entry> stack;
+   for (std::size_t start = 0; start < p_.globals.size(); ++start) {
+      if (state[start] != unseen) continue;
+      state[start] = on_stack;
+      stack.push_back({static_cast<int>(start), named(static_cast<int>(start))});
+      while (!stack.empty()) {
+         Entry& top = stack.back();
+         if (top.next == top.uses.size()) {
+            const int index = top.index;
+            for (int used : top.uses) cyclic[index] = cyclic[index] || cyclic[used];
+            state[index] = finished;
+            if (!cyclic[index]) order.push_back(index);
+            stack.pop_back();
+            continue;
+         }
+         const int used = top.uses[top.next++];
+         if (state[used] == on_stack) {
+            // a cycle: every value on the stack from `used` up is on it
+            for (auto it = stack.rbegin(); it != stack.rend(); ++it) {
+               cyclic[it->index] = 1;
+               if (it->index == used) break;
+            }
+         } else if (state[used] == unseen) {
+            state[used] = on_stack;
+            stack.push_back({used, named(used)});
+         }
+      }
+   }
+   return order;
+}
+
 void Checker::run()
 {
    declare_all();
@@ -1497,6 +1643,9 @@ void Checker::run()
    calls_.assign(p_.functions.size(), {});
    function_checked_.assign(p_.functions.size(), 0);
    table_checked_.assign(p_.tables.size(), 0);
+   for (int index : dependency_order()) {
+      if (state_[index] == 0) check_global(index);
+   }
    for (std::size_t i = 0; i < p_.globals.size(); ++i) {
       if (state_[i] == 0) check_global(static_cast<int>(i));
    }

@@ -10,6 +10,7 @@
 #include "checker.hpp"
 #include "parser.hpp"
 #include "pol/stdlib.hpp"
+#include "stack.hpp"
 
 namespace pol::lang {
 
@@ -83,13 +84,21 @@ private:
    std::map<std::string, std::int32_t> loaded_;
 };
 
-void compile(Compilation& c, const std::string& name, std::string text, const CompileOptions& options)
+void compile_on_this_stack(Compilation& c, const std::string& name, std::string text, const CompileOptions& options)
 {
    Loader loader(c, options);
    loader.load(name, std::move(text), fs::path(name).stem().string());
    // a file that does not parse is not checked: its errors would only echo the syntax errors
    if (c.diagnostics.has_errors()) return;
    check_program(*c.program, c.diagnostics);
+   if (c.diagnostics.has_errors()) return;
+   c.cost = analyse_cost(*c.program, c.diagnostics, options.max_steps);
+   c.program->step_bound = c.cost.steps.at(1);
+}
+
+void compile(Compilation& c, const std::string& name, std::string text, const CompileOptions& options)
+{
+   on_large_stack([&] { compile_on_this_stack(c, name, std::move(text), options); });
 }
 
 }  // namespace

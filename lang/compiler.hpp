@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "cost.hpp"
 #include "diagnostics.hpp"
 #include "program.hpp"
 
@@ -12,12 +13,14 @@ namespace pol::lang {
 
 struct CompileOptions {
    std::vector<std::string> search_path;  // folders searched for imported files
+   std::uint64_t max_steps = default_max_steps;  // a policy that may take more steps is an error (E0602)
 };
 
 struct Compilation {
    std::unique_ptr<Program> program;
    Diagnostics diagnostics;
    bool io_error = false;  // the policy file itself could not be read
+   CostReport cost;        // when the policy checked without errors
    bool ok() const { return program && !io_error && !diagnostics.has_errors(); }
 };
 

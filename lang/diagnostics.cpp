@@ -144,17 +144,38 @@ nlohmann::ordered_json render_json(const SourceSet& sources, const Diagnostic& d
    return j;
 }
 
+namespace {
+
+// GitHub workflow commands: a message escapes %, CR and LF; a property value also ':' and ','.
+std::string github_escape(std::string_view s, bool property)
+{
+   std::string out;
+   for (const char c : s) {
+      switch (c) {
+         case '%': out += "%25"; break;
+         case '\r': out += "%0D"; break;
+         case '\n': out += "%0A"; break;
+         case ':': out += property ? "%3A" : ":"; break;
+         case ',': out += property ? "%2C" : ","; break;
+         default: out += c;
+      }
+   }
+   return out;
+}
+
+}  // namespace
+
 std::string render_github(const SourceSet& sources, const Diagnostic& d)
 {
    std::string where;
    if (d.span.file < sources.size()) {
       const auto& f = sources.file(d.span.file);
       const auto lc = f.line_col(d.span.begin);
-      where = fmt::format(" file={},line={},col={}", f.path(), lc.line, lc.column);
+      where = fmt::format(" file={},line={},col={}", github_escape(f.path(), true), lc.line, lc.column);
    }
    std::string text = d.message;
    if (!d.help.empty()) text += " (help: " + d.help + ")";
-   return fmt::format("::{}{}::{} {}\n", d.severity == Severity::error ? "error" : "warning", where, d.code, text);
+   return fmt::format("::{}{}::{} {}\n", d.severity == Severity::error ? "error" : "warning", where, d.code, github_escape(text, false));
 }
 
 namespace {

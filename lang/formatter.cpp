@@ -248,6 +248,8 @@ private:
    std::size_t spaces_before(std::size_t k, std::size_t i) const
    {
       const auto& t = lines_[k].tokens;
+      // not(…) that starts a table cell negates the cell's tests, and is written as DMN writes it
+      if (lines_[k].is_row() && i >= 2 && t[i - 2].text == "|" && t[i - 1].text == "not" && t[i].text == "(") return 0;
       const bool negates = t[i - 1].kind == Kind::punct && t[i - 1].text == "-" && !after_operand(k, i - 1);
       return spaces_between(t[i - 1], t[i], negates);
    }

@@ -9,6 +9,7 @@
 
 #include "grammar.hpp"
 #include "parse_errors.hpp"
+#include "walk.hpp"
 
 namespace pol::lang {
 
@@ -797,6 +798,36 @@ std::uint32_t next_declaration_start(const std::string& text, std::uint32_t offs
    return static_cast<std::uint32_t>(text.size());
 }
 
+// Bytes the grammar would misread: a lone CR is no line end to it, so a comment before one
+// would hide the rest of the file; and text that is not UTF-8 cannot be written out.
+void check_bytes(const std::string& text, std::uint32_t file_id, Diagnostics& diagnostics)
+{
+   for (auto cr = text.find('\r'); cr != std::string::npos; cr = text.find('\r', cr + 1)) {
+      if (cr + 1 < text.size() && text[cr + 1] == '\n') continue;
+      const auto at = static_cast<std::uint32_t>(cr);
+      diagnostics.error("E0120", {file_id, at, at + 1}, "a carriage return (CR) that does not end a line").help = "end lines with LF or CR LF: save the file with Unix or Windows line ends";
+      break;
+   }
+   if (const auto bad = invalid_utf8(text)) {
+      const auto at = static_cast<std::uint32_t>(*bad);
+      diagnostics.error("E0121", {file_id, at, at + 1}, fmt::format("byte 0x{:02X} is not valid UTF-8", static_cast<unsigned char>(text[*bad]))).help =
+         "save the file as UTF-8";
+   }
+}
+
+// Operator chains nest without brackets: `a + a + … + a` of n terms is n levels deep. Every
+// later pass walks expressions recursively, so depth is bounded here, once, for all of them.
+void limit_depth(Module& module, Diagnostics& diagnostics)
+{
+   for_each_root(module, [&](ExprPtr& root) {
+      const std::size_t depth = expr_depth(*root);
+      if (depth <= max_expression_depth) return;
+      auto& d = diagnostics.error("E0103", root->span, fmt::format("this expression is {} levels deep; the limit is {}", depth, max_expression_depth));
+      d.label = "too deep";
+      d.help = "split it into named values with 'let'; add many terms with sum([a, b, …]), and join many conditions with all([…], c => c) or any([…], c => c)";
+   });
+}
+
 }  // namespace
 
 Module parse_module(const SourceSet& sources, std::uint32_t file_id, Diagnostics& diagnostics)
@@ -807,6 +838,7 @@ Module parse_module(const SourceSet& sources, std::uint32_t file_id, Diagnostics
    module.file = file_id;
    module.comments = scan_comments(file, file_id);
    Builder builder(file_id, diagnostics);
+   check_bytes(text, file_id, diagnostics);
 
    std::uint32_t offset = 0;
    // a byte-order mark is not part of the policy
@@ -828,6 +860,7 @@ Module parse_module(const SourceSet& sources, std::uint32_t file_id, Diagnostics
          if (offset >= text.size()) break;
       }
    }
+   limit_depth(module, diagnostics);
    return module;
 }
 

@@ -70,6 +70,7 @@ struct Program {
    std::vector<std::uint32_t> inputs;   // global slots of the main module's inputs, in order
    std::vector<std::uint32_t> outputs;  // global slots of the main module's outputs, in order
    std::uint32_t require_frame_size = 0;
+   std::uint64_t step_bound = 0;  // the most steps an evaluation takes when every list has one item (cost.hpp)
 
    const Module& main() const { return *modules.front(); }
    const InputDecl& input_decl(const Global& g) const { return modules[g.module]->inputs[g.decl]; }

@@ -47,6 +47,32 @@ std::string_view SourceFile::slice(Span span) const
    return std::string_view(text_).substr(begin, end - begin);
 }
 
+std::optional<std::size_t> invalid_utf8(std::string_view s)
+{
+   std::size_t i = 0;
+   while (i < s.size()) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c < 0x80) {
+         ++i;
+         continue;
+      }
+      // the length of the sequence, and the range its second byte must be in (RFC 3629)
+      std::size_t length = 0;
+      unsigned char low = 0x80, high = 0xBF;
+      if (c >= 0xC2 && c <= 0xDF) length = 2;
+      else if (c >= 0xE0 && c <= 0xEF) length = 3, low = c == 0xE0 ? 0xA0 : 0x80, high = c == 0xED ? 0x9F : 0xBF;
+      else if (c >= 0xF0 && c <= 0xF4) length = 4, low = c == 0xF0 ? 0x90 : 0x80, high = c == 0xF4 ? 0x8F : 0xBF;
+      else return i;
+      if (i + length > s.size()) return i;
+      for (std::size_t k = 1; k < length; ++k) {
+         const auto b = static_cast<unsigned char>(s[i + k]);
+         if (b < (k == 1 ? low : 0x80) || b > (k == 1 ? high : 0xBF)) return i;
+      }
+      i += length;
+   }
+   return std::nullopt;
+}
+
 bool read_file(const std::string& path, std::string& out)
 {
    std::error_code ec;

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,10 @@ private:
    std::string text_;
    std::vector<std::uint32_t> line_starts_;
 };
+
+// Where the first byte of s that is not valid UTF-8 is (an overlong form, a surrogate, a
+// stray or missing continuation byte), or nullopt when s is valid UTF-8.
+std::optional<std::size_t> invalid_utf8(std::string_view s);
 
 // Reads a whole file; false if it cannot be read.
 bool read_file(const std::string& path, std::string& out);

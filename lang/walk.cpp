@@ -1,6 +1,38 @@
 #include "walk.hpp"
 
+#include <algorithm>
+#include <utility>
+
 namespace pol::lang {
+
+Expr::~Expr()
+{
+   // a chain of 100,000 terms is a tree 100,000 deep: free it level by level
+   if (std::none_of(args.begin(), args.end(), [](const ExprPtr& a) { return a && !a->args.empty(); })) return;
+   std::vector<ExprPtr> pending = std::move(args);
+   while (!pending.empty()) {
+      ExprPtr e = std::move(pending.back());
+      pending.pop_back();
+      if (!e) continue;
+      for (auto& a : e->args) pending.push_back(std::move(a));
+      e->args.clear();
+   }
+}
+
+std::size_t expr_depth(const Expr& root)
+{
+   std::size_t deepest = 0;
+   std::vector<std::pair<const Expr*, std::size_t>> pending{{&root, 1}};
+   while (!pending.empty()) {
+      const auto [e, depth] = pending.back();
+      pending.pop_back();
+      deepest = std::max(deepest, depth);
+      for (const auto& a : e->args) {
+         if (a) pending.emplace_back(a.get(), depth + 1);
+      }
+   }
+   return deepest;
+}
 
 void walk_expr(Expr& e, const std::function<void(Expr&)>& visit)
 {
@@ -8,10 +40,10 @@ void walk_expr(Expr& e, const std::function<void(Expr&)>& visit)
    for (auto& a : e.args) walk_expr(*a, visit);
 }
 
-void walk_module(Module& m, const std::function<void(Expr&)>& visit)
+void for_each_root(Module& m, const std::function<void(ExprPtr&)>& visit)
 {
    auto go = [&](ExprPtr& e) {
-      if (e) walk_expr(*e, visit);
+      if (e) visit(e);
    };
    for (auto& d : m.inputs) {
       go(d.default_value);
@@ -57,6 +89,11 @@ void walk_module(Module& m, const std::function<void(Expr&)>& visit)
       go(t.given);
       go(t.expect);
    }
+}
+
+void walk_module(Module& m, const std::function<void(Expr&)>& visit)
+{
+   for_each_root(m, [&](ExprPtr& e) { walk_expr(*e, visit); });
 }
 
 }  // namespace pol::lang

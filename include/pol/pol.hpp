@@ -20,6 +20,8 @@
 #include <utility>
 #include <vector>
 
+#include "pol/limits.hpp"
+
 namespace pol {
 
 // A problem found in a policy: where it is, what is wrong, and how to fix it.
@@ -49,12 +51,26 @@ private:
 
 struct CompileOptions {
    std::vector<std::string> search_path;  // folders searched for imported files
+   std::uint64_t max_steps = Limits{}.steps;  // a policy whose step bound is above this is an error (E0602)
+   // Check decision tables for overlaps, gaps and rows that never fire (E05xx, W0503). pol check
+   // does; evaluating does not need to, as pol eval and pol batch show.
+   bool analyse_tables = true;
+};
+
+// What evaluating a policy can cost, found by checking it.
+struct Cost {
+   std::string steps;              // at most this many steps: "12 + 3·n"
+   bool grows_with_lists = false;  // steps counts n, the length of the longest list
+   std::string costliest;          // the values and calls that cost the most: "output x → fn f (3 calls)"
+   std::size_t depth = 0;          // the deepest nesting of values, calls and expressions
+   std::string deepest;            // the values and calls on that path
 };
 
 // Checks a policy without throwing: every diagnostic, errors and warnings, in source order.
 struct CheckResult {
    bool unreadable = false;
    std::vector<Diagnostic> diagnostics;
+   std::optional<Cost> cost;  // when the policy has no errors
    std::size_t errors() const;
    std::size_t warnings() const;
 };
@@ -63,6 +79,7 @@ CheckResult check_file(const std::string& path, const CompileOptions& options = 
 struct EvalOptions {
    std::optional<std::string> as_of;  // "YYYY-MM-DD": the date for values by date; today if absent
    bool explain = false;
+   Limits limits;                     // the budgets of each evaluation
 };
 
 // Typed input values, by name. Numbers given as text are read exactly.
@@ -139,6 +156,11 @@ struct InputInfo {
    bool required = true;
 };
 
+struct OutputInfo {
+   std::string name;
+   std::string type;  // "money", "decimal", "int", "Scheme", "money?"
+};
+
 // A compiled policy: immutable, safe to evaluate from many threads at once.
 class Policy : public std::enable_shared_from_this<Policy> {
 public:
@@ -149,6 +171,7 @@ public:
    const std::vector<Diagnostic>& warnings() const;
    std::vector<InputInfo> inputs() const;
    std::vector<std::string> outputs() const;
+   std::vector<OutputInfo> output_info() const;  // the outputs with their types
 
    Result evaluate_json(std::string_view input_json, const EvalOptions& options = {}) const;
    Result evaluate(const Inputs& inputs, const EvalOptions& options = {}) const;
@@ -209,17 +232,24 @@ public:
    // Evaluates one JSON object of inputs and appends Result::json()'s compact text to `out`;
    // appends nothing when the record has errors.
    Outcome evaluate_json(std::string_view record, std::string& out);
+   // Evaluates one JSON object of inputs without writing its result: its outputs are then
+   // output(i), its violations violations(); write_json appends the compact result.
+   Outcome evaluate_json(std::string_view record);
    // Evaluates JSON records in order, as evaluate_json does each, but many at once where the
    // policy allows. After each record, done(k, outcome) is called: record k's result has just
    // been appended to `out` (nothing is appended when it has errors).
    void evaluate_json(std::span<const std::string_view> records, std::string& out, const std::function<void(std::size_t, const Outcome&)>& done);
+   // The same without writing results: within done(k, outcome), output(i) and violations() are
+   // record k's.
+   void evaluate_json(std::span<const std::string_view> records, const std::function<void(std::size_t, const Outcome&)>& done);
 
    // Evaluates a record given as named text fields, as a CSV row under its header: each field
    // is read by its input's declared type ("25000.00" stays exact; true or false for a yes-no
    // input; JSON for lists and records), and an empty field is an absent input. Outputs are
    // then output(i), violations violations(); write_json appends the compact result.
    Outcome evaluate_fields(std::span<const std::string_view> names, std::span<const std::string_view> fields);
-   // After evaluate_fields or evaluate(record): the violations, and the compact result JSON.
+   // After evaluate_fields, evaluate_json(record) or evaluate(record): the violations, and the
+   // compact result JSON.
    const std::vector<Violation>& violations() const;
    void write_json(std::string& out) const;
 
@@ -227,7 +257,8 @@ public:
    Record read(std::string_view json) const;
    // Evaluates a record read before; its outputs are then output(i).
    Outcome evaluate(const Record& record);
-   // The i-th output of the last evaluate(record), as JSON text ("\"25000.00\"").
+   // The i-th output of the last evaluate(record), evaluate_fields or evaluate_json(record), as
+   // JSON text ("\"25000.00\"").
    std::string output(std::size_t i) const;
 
    // Evaluates many records read before, many at once where the policy allows: outcome k is
@@ -242,6 +273,25 @@ private:
    struct Impl;
    std::unique_ptr<Impl> impl_;
 };
+
+// One declaration of a policy file, or one part of one (a param's period, a rule's exception,
+// a table's row), for comparing two versions of a policy.
+struct Declaration {
+   std::string kind;   // input, param, period, let, function, output, require, rule, exception, table, row, enum, record, import, test
+   std::string owner;  // for a part, the declaration it belongs to; else ""
+   std::string key;    // what identifies it among its kind and owner, without positions: the name,
+                       // an exception's label or condition, a row's date and cells
+   std::string name;   // how a reviewer names it: "cap", "from 2020-11-04", "VR | 0..5"
+   std::string text;   // as written, without comments, on one line
+   std::string shape;  // its syntax tree without positions or comments: equal when only the layout differs
+   std::string source; // its `source`, if any
+   unsigned line = 0;
+};
+
+// The declarations of one policy file, parsed but not checked; imports are not followed.
+// Throws CompileError when the file cannot be read or does not parse.
+std::vector<Declaration> outline_file(const std::string& path);
+std::vector<Declaration> outline_string(const std::string& name, std::string text);
 
 // Parses "YYYY-MM-DD"; false if it is not a date.
 bool valid_date(std::string_view text);

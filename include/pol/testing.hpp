@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "pol/limits.hpp"
+
 namespace pol::testing {
 
 struct Options {
@@ -14,6 +16,7 @@ struct Options {
    bool update = false;                  // rewrite failing expectations in test files
    std::optional<std::string> as_of;     // for tests that do not give one
    std::vector<std::string> search_path;
+   Limits limits;                        // the budgets of each case's evaluation
 };
 
 struct CaseResult {

@@ -162,6 +162,123 @@ TEST_CASE("JSON records many at once give what they give one at a time, in order
    CHECK(next == records.size());
 }
 
+TEST_CASE("JSON records evaluated without writing results: their outputs and violations, one or many at once")
+{
+   const auto policy = pol::Policy::compile_string("tariff.pol", straight_text);
+   pol::Evaluator many(policy), one(policy);
+   const std::vector<std::string> kinds = {
+      R"({"scheme": "VR", "years": 10, "pay": 30000})",        // in lanes
+      R"({"scheme": "CR", "years": 60, "pay": 1000})",         // a violation: the general evaluator
+      R"({"scheme": "XX", "years": 1, "pay": 1000})",          // an error
+      R"({"scheme": "VE", "years": 7, "pay": 1000.105})",      // the ratio code
+      R"({"scheme": "CR", "years": 30, "pay": "£30,000.50"})",
+   };
+   std::vector<std::string> texts;
+   for (std::size_t i = 0; i < 70; ++i) texts.push_back(kinds[(i * 3 + i / 5) % kinds.size()]);
+   const std::vector<std::string_view> records(texts.begin(), texts.end());
+   // what the compact result holds, from output(i), violations() and write_json()
+   const auto seen = [](const pol::Evaluator& ev, const pol::Evaluator::Outcome& o) {
+      if (!o.ok) return o.error->json;
+      std::string written;
+      ev.write_json(written);
+      std::string outputs = ev.output(0) + " " + ev.output(1);
+      for (const auto& v : ev.violations()) outputs += " " + v.message;
+      return outputs + " " + written;
+   };
+   std::size_t next = 0;
+   many.evaluate_json(records, [&](std::size_t k, const pol::Evaluator::Outcome& outcome) {
+      INFO(k << ": " << texts[k]);
+      CHECK(k == next++);
+      const auto expected = policy->evaluate_json(texts[k]);
+      REQUIRE(outcome.ok == expected.ok());
+      CHECK(outcome.violations == expected.violations.size());
+      if (outcome.ok) {
+         CHECK(many.output(0) == expected.outputs[0].second);
+         CHECK(many.output(1) == expected.outputs[1].second);
+         std::string written;
+         many.write_json(written);
+         CHECK(written == expected.json());
+      }
+      const auto alone = one.evaluate_json(texts[k]);
+      CHECK(seen(one, alone) == seen(many, outcome));
+   });
+   CHECK(next == records.size());
+}
+
+TEST_CASE("the outputs with their types")
+{
+   const auto policy = pol::Policy::compile_string("p.pol", "enum S { A, B }\ninput s: S\noutput pay = £1\noutput kind = s\noutput maybe = if s == A then £1 else none\n");
+   const auto outputs = policy->output_info();
+   REQUIRE(outputs.size() == 3);
+   CHECK(outputs[0].name == "pay");
+   CHECK(outputs[0].type == "money");
+   CHECK(outputs[1].type == "S");
+   CHECK(outputs[2].type == "money?");
+}
+
+TEST_CASE("a policy's declarations by name, compared without layout or comments")
+{
+   const char* text = R"(input pay: money
+param cap: money?
+  from 2020-01-01 = £2,000   source "cap"
+table extra(band: int) -> money  hit unique
+  | band | extra |
+  | 1    | £100  |
+rule bonus: money
+  default = £0
+  exception when pay > £10 = £5
+output total = pay + bonus + extra(1)
+)";
+   const auto before = pol::outline_string("a.pol", text);
+   const auto find = [](const std::vector<pol::Declaration>& ds, const std::string& kind, const std::string& name) -> const pol::Declaration* {
+      for (const auto& d : ds) {
+         if (d.kind == kind && d.name == name) return &d;
+      }
+      return nullptr;
+   };
+   const auto* period = find(before, "period", "from 2020-01-01");
+   REQUIRE(period);
+   CHECK(period->owner == "cap");
+   CHECK(period->source == "cap");
+   CHECK(period->line == 3);
+   const auto* row = find(before, "row", "1");
+   REQUIRE(row);
+   CHECK(row->owner == "extra");
+   CHECK(row->text == "| 1 | £100 |");
+   REQUIRE(find(before, "exception", "when pay > £10"));
+   REQUIRE(find(before, "output", "total"));
+   // another layout and comments: the same shapes
+   const auto relaid = pol::outline_string("b.pol", R"(# comment
+input pay:   money
+param cap: money?
+  from 2020-01-01 = £2,000 source "cap"  # the cap
+table extra(band: int) -> money  hit unique
+  | band | extra |
+  | 1 | £100 |
+rule bonus: money
+  default = £0
+  exception when pay > £10
+    = £5
+output total = pay
+             + bonus + extra(1)
+)");
+   REQUIRE(relaid.size() == before.size());
+   for (std::size_t i = 0; i < before.size(); ++i) {
+      CHECK(relaid[i].key == before[i].key);
+      CHECK(relaid[i].shape == before[i].shape);
+   }
+   // a different value: a different shape, the same key
+   std::string changed = text;
+   changed.replace(changed.find("£100"), 4, "£150");
+   const auto after = pol::outline_string("c.pol", changed);
+   const auto* changed_row = find(after, "row", "1");
+   REQUIRE(changed_row);
+   CHECK(changed_row->key == row->key);
+   CHECK(changed_row->shape != row->shape);
+   CHECK_THROWS_AS(pol::outline_string("d.pol", "input pay money\n"), pol::CompileError);
+   CHECK_THROWS_AS(pol::outline_file("/no/such/file.pol"), pol::CompileError);
+}
+
 TEST_CASE("records as text fields, as CSV rows give them, read by the declared types")
 {
    const auto policy = pol::Policy::compile_string("fields.pol", R"(enum Scheme { VE, VR, CR }
@@ -304,4 +421,54 @@ TEST_CASE("a lowered record whose output has no exact decimal form gets the gene
    CHECK(outcome.error->code == "R0301");
    CHECK(evaluator.evaluate(evaluator.read(R"({"a": 3})")).ok);
    CHECK(evaluator.output(0) == "\"1\"");
+}
+
+TEST_CASE("the budgets of an evaluation are set through EvalOptions::limits")
+{
+   const auto policy = pol::Policy::compile_string("budget.pol", "input a: decimal\nlet b = a * a\nlet c = b * b\noutput d = c * c > 0\n");
+   pol::EvalOptions tight;
+   tight.limits.digits = 5;  // 1.5 to the eighth is 6561/256: 7 digits
+   const auto over = policy->evaluate_json(R"({"a": "1.5"})", tight);
+   REQUIRE_FALSE(over.ok());
+   CHECK(over.errors.front().code == "R0704");
+   CHECK(over.errors.front().help.find("Limits::digits") != std::string::npos);
+   CHECK(policy->evaluate_json(R"({"a": "1.5"})").ok());
+
+   // under budgets lowered code could not keep, the evaluator takes the general path, with the same results
+   pol::Evaluator evaluator(policy, tight);
+   CHECK_FALSE(evaluator.lowered());
+   std::string out;
+   const auto outcome = evaluator.evaluate_json(R"({"a": "1.5"})", out);
+   CHECK_FALSE(outcome.ok);
+   REQUIRE(outcome.error != nullptr);
+   CHECK(outcome.error->code == "R0704");
+   CHECK(evaluator.evaluate_json(R"({"a": "1"})", out).ok);
+
+   pol::EvalOptions few_steps;
+   few_steps.limits.steps = 5;
+   pol::Evaluator stepped(policy, few_steps);
+   CHECK_FALSE(stepped.lowered());
+   const auto stopped = stepped.evaluate_json(R"({"a": "1"})", out);
+   REQUIRE(stopped.error != nullptr);
+   CHECK(stopped.error->code == "R0701");
+   CHECK(pol::Evaluator(policy).lowered());
+}
+
+TEST_CASE("a policy whose step bound is over CompileOptions::max_steps does not compile, with the path that costs the most")
+{
+   std::string text = "input a: int\nfn f0(x: int) -> int = x\n";
+   for (int i = 1; i < 10; ++i) text += fmt::format("fn f{}(x: int) -> int = f{}(x) + f{}(x)\n", i, i - 1, i - 1);
+   text += "output y = f9(a)\n";
+   pol::CompileOptions strict;
+   strict.max_steps = 1000;
+   try {
+      (void)pol::Policy::compile_string("calls.pol", text, strict);
+      FAIL("expected a CompileError");
+   } catch (const pol::CompileError& e) {
+      REQUIRE(e.diagnostics().size() == 1);
+      CHECK(e.diagnostics().front().code == "E0602");
+      CHECK(e.diagnostics().front().message.find("output y → fn f9 → fn f8 (2 calls)") != std::string::npos);
+   }
+   const auto policy = pol::Policy::compile_string("calls.pol", text);
+   CHECK(*policy->evaluate_json(R"({"a": 1})").output("y") == "512");
 }

@@ -55,12 +55,15 @@ std::string describe(lang::Module& m)
    }
    for (const auto& t : m.tables) {
       out += fmt::format("table {} hit {} {} {}\n", t.name, static_cast<int>(t.hit), static_cast<int>(t.collect), t.source.text);
+      for (const auto& o : t.priority) out += fmt::format(" priority {}:{}", o.field, o.values.size());
       for (const auto& c : t.columns) out += " " + c;
       for (const auto& v : t.versions) {
          out += v.from ? fmt::format("\n  from {}-{}-{}", v.from->year, v.from->month, v.from->day) : "\n  undated";
          for (const auto& row : v.rows) {
             out += "\n  row " + row.source.text;
-            for (const auto& c : row.cells) out += fmt::format(" {}:{}:{}{}", static_cast<int>(c.kind), static_cast<int>(c.op), c.low_closed, c.high_closed);
+            for (const auto& c : row.cells) {
+               out += fmt::format(" {}:{}:{}{}:{}:{}", static_cast<int>(c.kind), static_cast<int>(c.op), c.low_closed, c.high_closed, c.negated, c.tests.size());
+            }
          }
       }
       out += "\n";
@@ -177,6 +180,16 @@ TEST_CASE("formatting every policy in the tree keeps its tokens and syntax tree,
       ++checked;
    }
    CHECK(checked > 100);
+}
+
+TEST_CASE("the shipped policies are formatted")
+{
+   for (const auto& path : policy_files()) {
+      if (path.string().find("/policies/") == std::string::npos) continue;
+      const std::string text = read(path);
+      INFO(path.string());
+      CHECK(lang::format_policy(text) == text);
+   }
 }
 
 TEST_CASE("randomly edited policies that still parse keep the formatter's promises")

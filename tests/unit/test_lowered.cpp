@@ -40,6 +40,27 @@ std::optional<std::string> lowered_json(const interp::Policy& policy, const std:
    return out;
 }
 
+// The same record as the text fields of a CSV row (the lowered code's CSV route), read, run and
+// accepted as Evaluator::evaluate_fields accepts it; nullopt when it bails, or the record has
+// values a CSV cell cannot give (null).
+std::optional<std::string> lowered_fields_json(const interp::Policy& policy, const std::string& record, interp::Date as_of)
+{
+   const auto parsed = interp::parse_json(record);
+   if (!parsed.ok()) return std::nullopt;
+   std::vector<std::string> names, texts;
+   for (const auto& [key, value] : parsed.value.fields) {
+      if (value.kind == interp::JsonValue::Kind::null) return std::nullopt;
+      names.push_back(key);
+      texts.push_back(value.kind == interp::JsonValue::Kind::boolean ? (value.boolean ? "true" : "false") : value.text);
+   }
+   const std::vector<std::string_view> name_views(names.begin(), names.end()), field_views(texts.begin(), texts.end());
+   interp::Machine m(*policy.lowered(), policy.program(), as_of);
+   if (!m.read_fields(name_views, field_views) || !m.run() || !m.exact()) return std::nullopt;
+   std::string out;
+   REQUIRE(m.write_json(out));  // what exact() accepts, the writer must write
+   return out;
+}
+
 // A random value for an input of type t, as JSON text; sometimes odd, to reach the fallbacks.
 std::string random_value(const lang::Type& t, const lang::Program& p, std::mt19937_64& rng)
 {
@@ -135,6 +156,8 @@ TEST_CASE("lowered code agrees with the general evaluator on random records")
             INFO(file.string() << " as of " << day << "\n" << record);
             REQUIRE(want.has_value());
             REQUIRE(*got == *want);
+            // the CSV route: the same record as text fields
+            if (const auto fields = lowered_fields_json(policy, record, as_of)) CHECK(*fields == *want);
          }
       }
       INFO(file.string() << ": " << fast << " records lowered, of " << general_ok << " without errors or violations");
@@ -302,4 +325,77 @@ TEST_CASE("straight code gives the same over many records at once as one at a ti
       }
    }
    CHECK(straight >= 3);
+}
+
+TEST_CASE("lowered code accepts only results it can write, on the JSON and the CSV route")
+{
+   const auto as_of = *interp::Date::parse("2024-06-30");
+   struct Case {
+      const char* policy;
+      const char* record;
+   };
+   // results that are exact, but need more than 64 bits to be written
+   for (const Case& c : {Case{"input rate: decimal\nlet growth = 1 + rate\noutput factor = growth * growth * growth * growth * growth\n", R"({"rate": "0.0625"})"},
+                         Case{"input x: decimal\ninput y: decimal\noutput p = x * y\n", R"({"x": "0.0009765625", "y": "0.0009765625"})"},
+                         Case{"input a: money\noutput s = a + £0.01\n", R"({"a": "92233720368547758.07"})"},
+                         Case{"input a: money\ninput n: int\noutput s = a / n\n", R"({"a": "92233720368547758.07", "n": 4})"}}) {
+      INFO(c.policy << c.record);
+      const interp::Policy policy = test::checked(c.policy);
+      REQUIRE(policy.lowered() != nullptr);
+      const auto want = general_json(policy, c.record, as_of);
+      interp::Machine m(*policy.lowered(), policy.program(), as_of);
+      std::string out;
+      if (m.read_json(c.record) && m.run() && m.exact()) {
+         CHECK(m.write_json(out));
+         CHECK(out == want);
+      }
+      const auto fields = lowered_fields_json(policy, c.record, as_of);
+      if (fields) CHECK(fields == want);
+   }
+}
+
+TEST_CASE("the lowered readers take number text only as the general reader does")
+{
+   const auto as_of = *interp::Date::parse("2024-06-30");
+   const std::vector<std::string> texts = {"12", "-12", "12.50", "0.5", "007", "1.", ".5", "+5", "1e3", "-0", "£12", "-£12.5", "£-12", "£1,234.50", "1,234", "1,23",
+                                           "36,50", "£1,2,3", "1,,2", "1£2£3", "50%", "2.5%", "500%", "12 ", " 12", "1.2.3", "9223372036854775807", "92233720368547758.07", ""};
+   for (const char* type : {"money", "decimal", "int"}) {
+      const interp::Policy policy = test::checked(fmt::format("input x: {}\noutput y = x\n", type));
+      REQUIRE(policy.lowered() != nullptr);
+      for (const auto& text : texts) {
+         INFO(type << " \"" << text << "\"");
+         const std::string as_string = fmt::format(R"({{"x": "{}"}})", text);
+         const auto want = general_json(policy, as_string, as_of);
+         if (const auto got = lowered_json(policy, as_string, as_of)) CHECK(got == want);
+         if (const auto got = lowered_fields_json(policy, as_string, as_of)) CHECK(got == want);
+         const std::string as_number = fmt::format(R"({{"x": {}}})", text);
+         if (interp::parse_json(as_number).ok()) {
+            if (const auto got = lowered_json(policy, as_number, as_of)) CHECK(got == general_json(policy, as_number, as_of));
+         }
+      }
+   }
+   // what the general reader refuses
+   const interp::Policy money = test::checked("input x: money\noutput y = x\n");
+   for (const char* text : {"36,50", "£1,2,3", "1,,2", "1£2£3", "50%", "£-12", "1,23"}) {
+      INFO(text);
+      CHECK_FALSE(general_json(money, fmt::format(R"({{"x": "{}"}})", text), as_of).has_value());
+   }
+   const interp::Policy whole = test::checked("input x: int\noutput y = x\n");
+   CHECK_FALSE(general_json(whole, R"({"x": "500%"})", as_of).has_value());
+   const interp::Policy rate = test::checked("input x: decimal\noutput y = x\n");
+   CHECK(general_json(rate, R"({"x": "2.5%"})", as_of) == R"({"outputs":{"y":"0.025"},"violations":[]})");
+}
+
+TEST_CASE("the lowered readers leave records with a key given twice to the general reader")
+{
+   const auto as_of = *interp::Date::parse("2024-06-30");
+   const interp::Policy policy = test::checked("input a: money\ninput b: money?\noutput x = a + (b ?? £0)\n");
+   for (const char* record : {R"({"a": 1, "a": 2})", R"({"a": 1, "b": null, "b": 2})", R"({"b": 2, "a": 1, "b": 3})"}) {
+      INFO(record);
+      CHECK_FALSE(lowered_json(policy, record, as_of).has_value());
+      CHECK_FALSE(general_json(policy, record, as_of).has_value());
+   }
+   interp::Machine m(*policy.lowered(), policy.program(), as_of);
+   const std::vector<std::string_view> names = {"a", "a"}, fields = {"1", "2"};
+   CHECK_FALSE(m.read_fields(names, fields));
 }

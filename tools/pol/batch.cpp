@@ -1,6 +1,7 @@
 // pol batch POLICY --input FILE: one evaluation per JSONL line or CSV row, on all cores, streamed in
 // chunks so memory stays flat; output is in input order, one line per input line.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -23,79 +24,76 @@ namespace pol::cli {
 
 namespace {
 
-// Splits one CSV row (RFC 4180: quoted fields, "" for a quote) into its fields, reusing their
-// storage from row to row.
-void split_csv(std::string_view row, std::vector<std::string>& fields, std::size_t& count)
+// Appends s as a CSV field: quoted when it holds a comma, quote or line end.
+void append_csv_field(std::string& out, std::string_view s)
 {
-   count = 1;
-   const auto field = [&]() -> std::string& {
-      if (fields.size() < count) fields.emplace_back();
-      return fields[count - 1];
-   };
-   field().clear();
-   bool quoted = false;
-   for (std::size_t i = 0; i < row.size(); ++i) {
-      const char c = row[i];
-      if (quoted) {
-         if (c == '"' && i + 1 < row.size() && row[i + 1] == '"') {
-            field() += '"';
-            ++i;
-         } else if (c == '"') {
-            quoted = false;
-         } else {
-            field() += c;
-         }
-      } else if (c == '"') {
-         quoted = true;
-      } else if (c == ',') {
-         ++count;
-         field().clear();
-      } else {
-         field() += c;
-      }
+   if (s.find_first_of(",\"\n\r") == std::string_view::npos) {
+      out += s;
+      return;
    }
+   out += '"';
+   for (const char c : s) {
+      if (c == '"') out += '"';
+      out += c;
+   }
+   out += '"';
 }
 
-std::vector<std::string> split_csv(std::string_view row)
+std::string csv_field(std::string_view s)
 {
-   std::vector<std::string> fields;
-   std::size_t count = 0;
-   split_csv(row, fields, count);
-   fields.resize(count);
-   return fields;
+   std::string out;
+   append_csv_field(out, s);
+   return out;
 }
 
-std::string csv_field(const std::string& s)
-{
-   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-   std::string out = "\"";
-   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-   return out + "\"";
-}
-
-// A cell for an output's JSON text: strings without their quotes, null as nothing.
+// A cell for an output's JSON text: strings without their quotes, null as nothing, lists and
+// records as their JSON.
 void append_cell(std::string& out, std::string_view json)
 {
    if (json == "null") return;
-   if (json.empty() || json.front() != '"') {
-      out += json;
-      return;
-   }
-   out += csv_field(json.find('\\') == std::string_view::npos ? std::string(json.substr(1, json.size() - 2)) : nlohmann::json::parse(json).get<std::string>());
+   if (json.empty() || json.front() != '"') return append_csv_field(out, json);
+   append_csv_field(out, json.find('\\') == std::string_view::npos ? std::string(json.substr(1, json.size() - 2)) : nlohmann::json::parse(json).get<std::string>());
 }
 
 void append_violations(std::string& out, const std::vector<Violation>& violations)
 {
    std::vector<std::string> messages;
    for (const auto& v : violations) messages.push_back(v.message);
-   out += csv_field(fmt::format("{}", fmt::join(messages, "; ")));
+   append_csv_field(out, fmt::format("{}", fmt::join(messages, "; ")));
+}
+
+std::string error_json(const char* code, const std::string& message) { return dump_json(nlohmann::ordered_json{{"code", code}, {"message", message}}); }
+
+const std::string lone_cr_message = "the record has a carriage return (CR) that does not end a line: save the input with LF or CR LF line ends";
+
+// The CSV header's columns, or what is wrong with it: each must name an input, once.
+std::optional<std::string> read_header(std::string_view row, const Policy& policy, std::vector<std::string>& columns)
+{
+   std::size_t count = 0;
+   const Row split = split_csv(row, columns, count);
+   columns.resize(count);
+   if (split == Row::open_quote) return "has a quote (\") that is never closed";
+   if (split == Row::lone_cr) return "has a carriage return (CR) that does not end a line: save the input with LF or CR LF line ends";
+   std::vector<std::string> inputs;
+   for (const auto& in : policy.inputs()) inputs.push_back(in.name);
+   for (std::size_t k = 0; k < count; ++k) {
+      const auto before = std::find(columns.begin(), columns.begin() + static_cast<std::ptrdiff_t>(k), columns[k]);
+      if (before != columns.begin() + static_cast<std::ptrdiff_t>(k)) {
+         return fmt::format("names \"{}\" twice, in columns {} and {}: which is meant cannot be told", columns[k], before - columns.begin() + 1, k + 1);
+      }
+      if (std::find(inputs.begin(), inputs.end(), columns[k]) == inputs.end()) {
+         return fmt::format("has the column \"{}\", which is not an input of the policy; its inputs are: {}", columns[k], fmt::join(inputs, ", "));
+      }
+   }
+   return std::nullopt;
 }
 
 // One thread's share of a batch: its own evaluator, reused record after record.
 class Worker {
 public:
-   Worker(std::shared_ptr<const Policy> policy, const EvalOptions& options, Data in, Data out, const std::vector<std::string>& header)
-      : policy_(policy), evaluator_(policy, options), outputs_(policy->outputs()), options_(options), in_(in), out_(out), names_(header.begin(), header.end())
+   Worker(std::shared_ptr<const Policy> policy, const EvalOptions& options, Data in, Data out, const std::vector<std::string>& header, std::size_t max_record)
+      : policy_(policy), evaluator_(policy, options), outputs_(policy->outputs()), options_(options), in_(in), out_(out), names_(header.begin(), header.end()),
+        max_record_(max_record)
    {
    }
 
@@ -103,24 +101,26 @@ public:
    void run(Block& b)
    {
       if (in_ != Data::jsonl || out_ != Data::jsonl) {
-         b.lines = for_each_record(b.text(), in_, [&](std::string_view record, std::size_t line) {
+         b.lines = for_each_record(b.text(), in_, max_record_, [&](std::string_view record, std::size_t line) {
+            ++b.totals.records;
             run(record, line, b);
-            b.out += '\n';
+            end_result(b);
          });
          return;
       }
-      // JSON to JSON: runs of records between blank lines go to the evaluator together
+      // JSON to JSON: runs of readable records go to the evaluator together
       records_.clear();
       lines_.clear();
-      b.lines = for_each_record(b.text(), in_, [&](std::string_view record, std::size_t line) {
-         if (!blank(record)) {
+      b.lines = for_each_record(b.text(), in_, max_record_, [&](std::string_view record, std::size_t line) {
+         ++b.totals.records;
+         if (!unreadable(record)) {
             records_.push_back(record);
             lines_.push_back(line);
             return;
          }
          evaluate_pending(b);
          run(record, line, b);
-         b.out += '\n';
+         end_result(b);
       });
       evaluate_pending(b);
    }
@@ -135,13 +135,29 @@ public:
 private:
    static bool blank(std::string_view text) { return text.find_first_not_of(" \t") == std::string_view::npos; }
 
+   static void end_result(Block& b)
+   {
+      b.out += '\n';
+      ++b.totals.written;
+   }
+
+   // The error for a record that cannot be evaluated as it stands, if any.
+   std::optional<std::string> unreadable(std::string_view text) const
+   {
+      if (blank(text)) return error_json("R0002", "the line is blank: expected a record of inputs");
+      if (text.size() > max_record_) {
+         return error_json("R0005", fmt::format("the record is longer than {} bytes: is a line end missing? (raise the limit with --max-record)", max_record_));
+      }
+      if (in_ == Data::jsonl && text.find('\r') != std::string_view::npos) return error_json("R0006", lone_cr_message);
+      return std::nullopt;
+   }
+
    void evaluate_pending(Block& b)
    {
       evaluator_.evaluate_json(records_, b.out, [&](std::size_t k, const Evaluator::Outcome& outcome) {
-         ++b.totals.records;
          if (outcome.ok) b.totals.violations += outcome.violations;
          else error(lines_[k], outcome.error->json, b);
-         b.out += '\n';
+         end_result(b);
       });
       records_.clear();
       lines_.clear();
@@ -152,10 +168,7 @@ private:
    {
       std::string& out = b.out;
       Totals& totals = b.totals;
-      ++totals.records;
-      if (blank(text)) {
-         return error(line, R"({"code":"R0002","message":"the line is blank: expected a record of inputs"})", b);
-      }
+      if (const auto problem = unreadable(text)) return error(line, *problem, b);
       if (in_ == Data::csv) return run_csv(text, line, b);
       // JSON in, CSV out (JSON to JSON goes many records at a time: evaluate_pending)
       const Result result = policy_->evaluate_json(text, options_);
@@ -173,10 +186,13 @@ private:
    void run_csv(std::string_view text, std::size_t line, Block& b)
    {
       std::size_t count = 0;
-      split_csv(text, cells_, count);
+      const Row split = split_csv(text, cells_, count);
+      if (split == Row::open_quote) {
+         return error(line, error_json("R0004", "the row has a quote (\") that is never closed: it is read as this line alone; close the quote, and write a quote inside a quoted field as \"\""), b);
+      }
+      if (split == Row::lone_cr) return error(line, error_json("R0006", lone_cr_message), b);
       if (count != names_.size()) {
-         const std::string problem = fmt::format("the row has {} cells, but the header has {} columns", count, names_.size());
-         return error(line, nlohmann::ordered_json{{"code", "R0003"}, {"message", problem}}.dump(), b);
+         return error(line, error_json("R0003", fmt::format("the row has {} cell{}, but the header has {} column{}", count, count == 1 ? "" : "s", names_.size(), names_.size() == 1 ? "" : "s")), b);
       }
       views_.assign(cells_.begin(), cells_.begin() + static_cast<std::ptrdiff_t>(count));
       const auto outcome = evaluator_.evaluate_fields(names_, views_);
@@ -224,15 +240,14 @@ private:
    std::vector<std::string_view> views_;
    std::vector<std::string_view> records_;  // JSON records waiting to be evaluated together
    std::vector<std::size_t> lines_;         // and their lines in the block
+   std::size_t max_record_;
 };
 
-Data format_of(const std::string& chosen, const std::string& path, Data fallback)
+// Whether path names the file open as fd (so writing it would truncate it).
+bool same_file(int fd, const std::string& path)
 {
-   if (chosen == "jsonl") return Data::jsonl;
-   if (chosen == "csv") return Data::csv;
-   if (path.ends_with(".csv")) return Data::csv;
-   if (path.ends_with(".jsonl") || path.ends_with(".ndjson")) return Data::jsonl;
-   return fallback;
+   struct stat open_file, named;
+   return ::fstat(fd, &open_file) == 0 && ::stat(path.c_str(), &named) == 0 && open_file.st_dev == named.st_dev && open_file.st_ino == named.st_ino;
 }
 
 // A progress line on stderr, when it is a terminal.
@@ -267,6 +282,8 @@ Runner add_batch(CLI::App& app)
       bool fail_on_error = false;
       std::vector<std::string> path;
       std::size_t block_bytes = 64 << 10;  // a block and its results stay in a core's cache
+      std::size_t max_record = 1 << 20;
+      Limits limits;
    };
    auto o = std::make_shared<Options>();
    cmd->add_option("policy", o->policy, "The policy file (.pol)")->required();
@@ -278,18 +295,26 @@ Runner add_batch(CLI::App& app)
    cmd->add_option("--jobs,-j", o->jobs, "Threads to evaluate with (default: all cores)")->check(CLI::Range(1u, 256u));
    cmd->add_flag("--fail-on-error", o->fail_on_error, "Exit with status 1 when any line had an error (for CI)");
    cmd->add_option("--path", o->path, "Extra folders to search for imported files");
+   cmd->add_option("--max-record", o->max_record, "The longest record in bytes (default 1 MiB); a longer one is an error, and reading goes on at the next line")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
+   add_limit_options(cmd, o->limits);
    // blocks are read, evaluated and written whole; tests make them small to cross many edges
    cmd->add_option("--block-bytes", o->block_bytes)->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30))->group("");
    return [o] {
       if (!as_of_ok(o->as_of)) return exit_usage;
       EvalOptions options;
       if (!o->as_of.empty()) options.as_of = o->as_of;
+      options.limits = o->limits;
       int status = exit_ok;
-      const auto loaded = load_policy(o->policy, o->path, false, status);
+      const auto loaded = load_policy(o->policy, o->path, o->limits, false, status);
       if (!loaded) return status;
       int in_fd = STDIN_FILENO, out_fd = STDOUT_FILENO;
       if (o->input != "-" && (in_fd = ::open(o->input.c_str(), O_RDONLY | O_CLOEXEC)) < 0) {
          std::cerr << fmt::format("error: cannot read the input file {}: {}\n", o->input, std::strerror(errno));
+         return exit_usage;
+      }
+      if (o->output != "-" && same_file(in_fd, o->output)) {
+         std::cerr << fmt::format("error: the output {} is the input file: writing it would destroy the input; write the results to another file\n", o->output);
          return exit_usage;
       }
       if (o->output != "-" && (out_fd = ::open(o->output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
@@ -307,7 +332,7 @@ Runner add_batch(CLI::App& app)
       const auto start = std::chrono::steady_clock::now();
       Totals totals;
       try {
-         BlockReader reader(in_fd, o->input == "-" ? "standard input" : "the input file " + o->input, in_format, o->block_bytes);
+         BlockReader reader(in_fd, o->input == "-" ? "standard input" : "the input file " + o->input, in_format, o->block_bytes, o->max_record);
          std::vector<std::string> header;
          std::size_t header_lines = 0;
          if (in_format == Data::csv) {
@@ -316,10 +341,13 @@ Runner add_batch(CLI::App& app)
                std::cerr << "error: the CSV input has no header row: start it with a row of the policy's input names\n";
                return exit_usage;
             }
-            header = split_csv(*row);
+            if (const auto problem = read_header(*row, *loaded, header)) {
+               std::cerr << fmt::format("error: the CSV header {}\n", *problem);
+               return exit_usage;
+            }
          }
          std::vector<std::unique_ptr<Worker>> workers;
-         for (unsigned j = 0; j < o->jobs; ++j) workers.push_back(std::make_unique<Worker>(loaded, options, in_format, out_format, header));
+         for (unsigned j = 0; j < o->jobs; ++j) workers.push_back(std::make_unique<Worker>(loaded, options, in_format, out_format, header, o->max_record));
          BlockWriter writer(out_fd, o->output == "-" ? "standard output" : o->output, header_lines);
          if (out_format == Data::csv) writer.write(workers.front()->csv_header() + "\n");
          auto shown = start;
@@ -345,8 +373,12 @@ Runner add_batch(CLI::App& app)
          return exit_failed;
       }
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      std::cerr << fmt::format("{} records, {} errors, {} violations in {:.2f} s ({:.0f} records/s)\n", totals.records, totals.errors, totals.violations, seconds,
-                               seconds > 0 ? static_cast<double>(totals.records) / seconds : 0.0);
+      std::cerr << fmt::format("{} records read, {} written, {} errors, {} violations in {:.2f} s ({:.0f} records/s)\n", totals.records, totals.written, totals.errors,
+                               totals.violations, seconds, seconds > 0 ? static_cast<double>(totals.records) / seconds : 0.0);
+      if (totals.written != totals.records) {
+         std::cerr << fmt::format("error: {} records were read but {} results written: the results are incomplete\n", totals.records, totals.written);
+         return exit_failed;
+      }
       return (o->fail_on_error && totals.errors > 0) ? exit_failed : exit_ok;
    };
 }

@@ -13,6 +13,60 @@
 
 namespace pol::cli {
 
+// Splits one CSV row (RFC 4180: quoted fields, "" for a quote) into its fields, reusing their
+// storage from row to row.
+Row split_csv(std::string_view row, std::vector<std::string>& fields, std::size_t& count)
+{
+   count = 1;
+   const auto field = [&]() -> std::string& {
+      if (fields.size() < count) fields.emplace_back();
+      return fields[count - 1];
+   };
+   field().clear();
+   bool quoted = false, lone_cr = false;
+   for (std::size_t i = 0; i < row.size(); ++i) {
+      const char c = row[i];
+      if (quoted) {
+         if (c == '"' && i + 1 < row.size() && row[i + 1] == '"') {
+            field() += '"';
+            ++i;
+         } else if (c == '"') {
+            quoted = false;
+         } else {
+            field() += c;
+         }
+      } else if (c == '"') {
+         quoted = true;
+      } else if (c == ',') {
+         ++count;
+         field().clear();
+      } else {
+         // outside quotes a CR only ends a line, with the LF after it
+         lone_cr |= c == '\r' && (i + 1 == row.size() || row[i + 1] != '\n');
+         field() += c;
+      }
+   }
+   return quoted ? Row::open_quote : lone_cr ? Row::lone_cr : Row::ok;
+}
+
+std::vector<std::string> split_csv(std::string_view row)
+{
+   std::vector<std::string> fields;
+   std::size_t count = 0;
+   split_csv(row, fields, count);
+   fields.resize(count);
+   return fields;
+}
+
+Data format_of(const std::string& chosen, const std::string& path, Data fallback)
+{
+   if (chosen == "jsonl") return Data::jsonl;
+   if (chosen == "csv") return Data::csv;
+   if (path.ends_with(".csv")) return Data::csv;
+   if (path.ends_with(".jsonl") || path.ends_with(".ndjson")) return Data::jsonl;
+   return fallback;
+}
+
 std::size_t BlockReader::read_some(char* to, std::size_t room)
 {
    for (;;) {
@@ -37,14 +91,28 @@ std::size_t BlockReader::record_end(std::string_view text) const
       const auto nl = text.rfind('\n');
       return nl == std::string_view::npos ? 0 : nl + 1;
    }
-   // CSV: the last line end outside quotes, which only a scan from the start can tell
+   // CSV: the end of the last whole row, which only a scan from the start can tell
    std::size_t end = 0;
-   bool quoted = false;
-   for (std::size_t i = 0; i < text.size(); ++i) {
-      if (text[i] == '"') quoted = !quoted;
-      else if (text[i] == '\n' && !quoted) end = i + 1;
+   while (end < text.size()) {
+      const auto row_end = record_end_at(text, end, format_, max_record_, eof_);
+      if (!row_end || *row_end == text.size()) break;
+      end = *row_end + 1;
    }
    return end;
+}
+
+std::size_t BlockReader::drop_long_line(char* buffer, std::size_t capacity)
+{
+   std::size_t size = max_record_ + 1;
+   for (;;) {
+      const std::size_t n = read_some(buffer + size, capacity - size);
+      if (const void* nl = std::memchr(buffer + size, '\n', n)) {
+         const std::size_t rest = static_cast<std::size_t>(buffer + size + n - static_cast<const char*>(nl));
+         std::memmove(buffer + max_record_ + 1, nl, rest);
+         return max_record_ + 1 + rest;
+      }
+      if (eof_) return size;
+   }
 }
 
 bool BlockReader::next(Block& b)
@@ -58,9 +126,10 @@ bool BlockReader::next(Block& b)
    std::memcpy(b.buffer.get(), carry_.data(), size);
    carry_.clear();
    // Fill the block; but when the input is a pipe with nothing more waiting, evaluate what has
-   // come (whole records) at once, so a program feeding records one by one gets its answers.
-   std::size_t cut = 0;
-   for (;;) {
+   // come (whole records) at once, so a program feeding records one by one gets its answers;
+   // that includes records that came with the header.
+   std::size_t cut = size > 0 && !eof_ && !more_ready() ? record_end({b.buffer.get(), size}) : 0;
+   while (cut == 0) {
       size += read_some(b.buffer.get() + size, b.capacity - size);
       if (eof_) {
          cut = size;
@@ -70,6 +139,12 @@ bool BlockReader::next(Block& b)
       cut = record_end({b.buffer.get(), size});
       if (cut > 0) break;
       if (size < b.capacity) continue;
+      const std::string_view text(b.buffer.get(), size);
+      if (size > max_record_ + 1 && text.find('\n') == std::string_view::npos) {
+         size = drop_long_line(b.buffer.get(), b.capacity);  // the record is an error: keep what says so
+         cut = eof_ ? size : record_end({b.buffer.get(), size});
+         continue;
+      }
       // one record longer than the block: grow it, keeping what was read
       auto bigger = std::make_unique_for_overwrite<char[]>(b.capacity * 2);
       std::memcpy(bigger.get(), b.buffer.get(), size);
@@ -92,7 +167,7 @@ std::optional<std::string> BlockReader::first_record(std::size_t& lines)
    if (!next(b)) return std::nullopt;
    std::optional<std::string> first;
    std::optional<std::size_t> second;  // where the second record starts, and its line
-   const std::size_t all_lines = for_each_record(b.text(), format_, [&](std::string_view record, std::size_t line) {
+   const std::size_t all_lines = for_each_record(b.text(), format_, max_record_, [&](std::string_view record, std::size_t line) {
       if (!first) {
          first = std::string(record);
       } else if (!second) {

@@ -2,6 +2,7 @@
 // evaluated on every thread, and the results written in input order, in constant memory.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstring>
@@ -18,10 +19,11 @@ namespace pol::cli {
 enum class Data { jsonl, csv };
 
 struct Totals {
-   std::size_t records = 0, errors = 0, violations = 0;
+   std::size_t records = 0, written = 0, errors = 0, violations = 0;  // records read, results written
    void add(const Totals& t)
    {
       records += t.records;
+      written += t.written;
       errors += t.errors;
       violations += t.violations;
    }
@@ -46,50 +48,71 @@ struct alignas(128) Block {
    void mark_line(std::size_t line) { marks.push_back({out.size(), line}); }
 };
 
-// Calls f(record, line) for each record of a block's text, in order, `line` counting from 0
-// within the block: a JSON line, or a CSV row whose quoted fields may span lines. Records come
-// without their line end (LF or CRLF); the last may have none. Returns the line ends seen.
+// Where the record that starts at `start` ends: the index of its line end (LF), or text.size()
+// when the text is the rest of the input (`at_end`) and has no more line ends; nullopt when more
+// input is needed to tell. A JSON record is a line. A CSV record is a row, whose quoted fields may
+// span lines; but a quote still open after `max_record` bytes, or at the end of the input, is
+// taken to be unterminated: the record is then its first line, which split_csv finds open.
+inline std::optional<std::size_t> record_end_at(std::string_view text, std::size_t start, Data format, std::size_t max_record, bool at_end)
+{
+   const auto first_line_end = [&]() -> std::optional<std::size_t> {
+      const auto nl = text.find('\n', start);
+      if (nl != std::string_view::npos) return nl;
+      if (at_end) return text.size();
+      return std::nullopt;
+   };
+   if (format == Data::jsonl) return first_line_end();
+   bool quoted = false;
+   for (std::size_t i = start; i < text.size(); ++i) {
+      if (text[i] == '"') quoted = !quoted;
+      else if (text[i] == '\n' && !quoted) return i;
+      if (quoted && i - start > max_record) return first_line_end();
+   }
+   if (!at_end) return std::nullopt;
+   return quoted ? first_line_end() : text.size();
+}
+
+// Calls f(record, line) for each record of a block's text (whole records, as BlockReader cuts
+// them), in order, `line` counting from 0 within the block. Records come without their line end
+// (LF or CRLF); the last may have none. Returns the line ends seen.
 template <class F>
-std::size_t for_each_record(std::string_view text, Data format, F&& f)
+std::size_t for_each_record(std::string_view text, Data format, std::size_t max_record, F&& f)
 {
    std::size_t line = 0, pos = 0;
-   const auto emit = [&](std::size_t end, std::size_t first_line) {
+   while (pos < text.size()) {
+      const std::size_t end = *record_end_at(text, pos, format, max_record, true);
       std::string_view record = text.substr(pos, end - pos);
       if (!record.empty() && record.back() == '\r') record.remove_suffix(1);
-      f(record, first_line);
-   };
-   if (format == Data::jsonl) {
-      while (pos < text.size()) {
-         const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);
-         const std::size_t end = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - text.data()) : text.size();
-         emit(end, line);
-         if (!nl) break;
-         ++line;
-         pos = end + 1;
-      }
-      return line;
-   }
-   bool quoted = false;
-   std::size_t first_line = 0;
-   for (std::size_t i = 0; i < text.size(); ++i) {
-      if (text[i] == '"') quoted = !quoted;
-      if (text[i] != '\n') continue;
+      f(record, line);
+      if (format == Data::csv) line += static_cast<std::size_t>(std::count(record.begin(), record.end(), '\n'));
+      if (end == text.size()) break;
       ++line;
-      if (quoted) continue;  // a line end inside a quoted field
-      emit(i, first_line);
-      pos = i + 1;
-      first_line = line;
+      pos = end + 1;
    }
-   if (pos < text.size()) emit(text.size(), first_line);
    return line;
 }
 
+// The format --input-format chose, else by the file's extension, else `fallback`.
+Data format_of(const std::string& chosen, const std::string& path, Data fallback);
+
+// How a CSV row was split: whole, or with a problem that makes it an error.
+enum class Row { ok, open_quote, lone_cr };
+
+// Splits one CSV row (RFC 4180: quoted fields, "" for a quote) into its fields: into `fields`,
+// reusing their storage from row to row, `count` of them; or as a new list.
+Row split_csv(std::string_view row, std::vector<std::string>& fields, std::size_t& count);
+std::vector<std::string> split_csv(std::string_view row);
+
 // Reads a file descriptor in blocks of about `block_bytes`, each cut at a record's end (a
-// longer record gets a block of its own). Drops a byte-order mark. Not thread-safe. Errors name
-// the input by `name` ("the input file pay.csv").
+// longer record gets a block of its own). Of a line longer than `max_record` bytes it keeps
+// only the first max_record + 1, which mark the record as too long, so memory stays bounded.
+// Drops a byte-order mark. Not thread-safe. Errors name the input by `name` ("the input file pay.csv").
 class BlockReader {
 public:
-   BlockReader(int fd, std::string name, Data format, std::size_t block_bytes) : fd_(fd), name_(std::move(name)), format_(format), block_bytes_(block_bytes) {}
+   BlockReader(int fd, std::string name, Data format, std::size_t block_bytes, std::size_t max_record)
+      : fd_(fd), name_(std::move(name)), format_(format), block_bytes_(block_bytes), max_record_(max_record)
+   {
+   }
 
    // The next block into b; false at the end of the input. Throws std::system_error.
    bool next(Block& b);
@@ -101,11 +124,12 @@ private:
    std::size_t read_some(char* to, std::size_t room);  // one read; sets eof_ at the end
    bool more_ready() const;  // whether a read would not wait
    std::size_t record_end(std::string_view text) const;  // after the last whole record, or 0
+   std::size_t drop_long_line(char* buffer, std::size_t capacity);  // to the line end; the new size
 
    int fd_;
    std::string name_;
    Data format_;
-   std::size_t block_bytes_;
+   std::size_t block_bytes_, max_record_;
    std::string carry_;  // the start of a record cut by the previous block
    bool eof_ = false, first_ = true;
    std::atomic<std::size_t> bytes_read_ = 0;
@@ -116,7 +140,8 @@ private:
 class BlockWriter {
 public:
    BlockWriter(int fd, std::string name, std::size_t first_line = 0) : fd_(fd), name_(std::move(name)), lines_(first_line) {}
-   void write(const Block& b);  // throws std::system_error
+   virtual ~BlockWriter() = default;
+   virtual void write(const Block& b);  // throws std::system_error; others may take blocks in order otherwise
    void write(std::string_view text);
 
 private:

@@ -13,6 +13,13 @@ namespace pol::cli {
 
 namespace {
 
+void print_cost(const std::string& file, const Cost& cost)
+{
+   std::cout << fmt::format("{}: at most {} steps{}\n", file, cost.steps, cost.grows_with_lists ? ", where n is the length of the longest list" : "");
+   if (!cost.costliest.empty()) std::cout << fmt::format("  costliest: {}\n", cost.costliest);
+   std::cout << fmt::format("  deepest: {} levels, {}\n", cost.depth, cost.deepest);
+}
+
 // A file path as a relative URI reference: every byte but unreserved characters and '/' escaped.
 std::string uri_of(const std::string& path)
 {
@@ -63,6 +70,8 @@ Runner add_check(CLI::App& app)
       std::string format = "human";
       std::vector<std::string> path;
       bool deny_warnings = false;
+      bool cost = false;
+      std::uint64_t max_steps = Limits{}.steps;
    };
    auto o = std::make_shared<Options>();
    cmd->add_option("files", o->files, "Policy files (.pol), or folders to search for them")->required();
@@ -70,6 +79,8 @@ Runner add_check(CLI::App& app)
       ->check(CLI::IsMember({"human", "json", "github", "sarif"}));
    cmd->add_option("--path", o->path, "Extra folders to search for imported files");
    cmd->add_flag("--deny-warnings", o->deny_warnings, "Treat warnings as errors (exit status 1)");
+   cmd->add_flag("--cost", o->cost, "Also report what evaluating each policy can cost: its most steps, its costliest path and its deepest nesting");
+   cmd->add_option("--max-steps", o->max_steps, "A policy that may take more steps than this is an error (E0602)")->capture_default_str();
    return [o] {
       int status = exit_ok;
       std::size_t errors = 0, warnings = 0;
@@ -82,7 +93,10 @@ Runner add_check(CLI::App& app)
          status = exit_usage;
       }
       for (const auto& file : files) {
-         const auto result = check_file(file, {o->path});
+         CompileOptions options;
+         options.search_path = o->path;
+         options.max_steps = o->max_steps;
+         const auto result = check_file(file, options);
          if (result.unreadable) {
             std::cerr << fmt::format("error: cannot read {}\n", file);
             status = exit_usage;
@@ -96,9 +110,10 @@ Runner add_check(CLI::App& app)
             else if (o->format == "github") std::cout << d.github;
             else std::cout << d.rendered << "\n";
          }
+         if (o->cost && result.cost && o->format == "human") print_cost(file, *result.cost);
       }
-      if (o->format == "json") std::cout << all.dump(2) << "\n";
-      else if (o->format == "sarif") std::cout << sarif_log(every).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      if (o->format == "json") std::cout << dump_json(all, 2) << "\n";
+      else if (o->format == "sarif") std::cout << dump_json(sarif_log(every), 2) << "\n";
       else if (o->format == "human") {
          if (errors + warnings == 0) std::cout << fmt::format("{} checked: no problems\n", files.size() == 1 ? files.front() : fmt::format("{} files", files.size()));
          else std::cout << fmt::format("{} error{}, {} warning{}\n", errors, errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");

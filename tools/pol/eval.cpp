@@ -20,6 +20,7 @@ Runner add_eval(CLI::App& app)
       std::string format;  // unset: results as JSON, errors for people
       bool explain = false;
       std::vector<std::string> path;
+      Limits limits;
    };
    auto o = std::make_shared<Options>();
    cmd->add_option("policy", o->policy, "The policy file (.pol)")->required();
@@ -31,6 +32,7 @@ Runner add_eval(CLI::App& app)
       ->check(CLI::IsMember({"json", "text"}));
    cmd->add_flag("--explain", o->explain, "Also explain every output: the values it used, the rule, row or period that decided each, and sources");
    cmd->add_option("--path", o->path, "Extra folders to search for imported files");
+   add_limit_options(cmd, o->limits);
    return [o] {
       const bool json_errors = o->format == "json";
       const bool text_results = o->format == "text";
@@ -41,17 +43,18 @@ Runner add_eval(CLI::App& app)
             std::cerr << "error: give the input with --input FILE, --input - (standard input) or --input-json '{…}'\n";
             return exit_usage;
          }
-         if (!read_text(o->input, input_text)) {
-            std::cerr << fmt::format("error: cannot read the input file {}\n", o->input);
+         if (const auto problem = read_text(o->input, input_text)) {
+            std::cerr << fmt::format("error: cannot read the input file {}: {}\n", o->input, *problem);
             return exit_usage;
          }
       }
       int status = exit_ok;
-      const auto policy = load_policy(o->policy, o->path, json_errors, status);
+      const auto policy = load_policy(o->policy, o->path, o->limits, json_errors, status);
       if (!policy) return status;
       EvalOptions options;
       if (!o->as_of.empty()) options.as_of = o->as_of;
       options.explain = o->explain;
+      options.limits = o->limits;
       const Result result = policy->evaluate_json(input_text, options);
       if (!result.ok()) {
          if (json_errors) {

@@ -159,8 +159,8 @@ Runner add_fmt(CLI::App& app)
       int status = exit_ok;
       for (const auto& file : files) {
          std::string text;
-         if (!read_text(file, text)) {
-            std::cerr << fmt::format("error: cannot read {}\n", file);
+         if (const auto problem = read_text(file, text)) {
+            std::cerr << fmt::format("error: cannot read {}: {}\n", file, *problem);
             status = exit_usage;
             continue;
          }

@@ -1,3 +1,6 @@
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -9,24 +12,31 @@
 
 namespace pol::cli {
 
-bool read_text(const std::string& path, std::string& out)
+std::optional<std::string> read_text(const std::string& path, std::string& out)
 {
    std::ostringstream s;
    if (path == "-") {
       s << std::cin.rdbuf();
    } else {
+      std::error_code ec;
+      if (std::filesystem::is_directory(path, ec)) return "it is a folder, not a file";
       std::ifstream in(path, std::ios::binary);
-      if (!in) return false;
+      if (!in) return std::strerror(errno);
       s << in.rdbuf();
+      if (in.bad()) return std::strerror(errno);
    }
    out = s.str();
-   return true;
+   return std::nullopt;
 }
 
-std::shared_ptr<const Policy> load_policy(const std::string& path, const std::vector<std::string>& search_path, bool json, int& status)
+std::shared_ptr<const Policy> load_policy(const std::string& path, const std::vector<std::string>& search_path, const Limits& limits, bool json, int& status)
 {
    try {
-      return Policy::compile_file(path, {search_path});
+      CompileOptions options;
+      options.search_path = search_path;
+      options.max_steps = limits.steps;
+      options.analyse_tables = false;
+      return Policy::compile_file(path, options);
    } catch (const CompileError& e) {
       if (e.unreadable()) {
          std::cerr << fmt::format("error: cannot read the policy file {}\n", path);
@@ -36,7 +46,7 @@ std::shared_ptr<const Policy> load_policy(const std::string& path, const std::ve
       if (json) {
          auto errors = nlohmann::ordered_json::array();
          for (const auto& d : e.diagnostics()) errors.push_back(nlohmann::ordered_json::parse(d.json));
-         std::cerr << nlohmann::ordered_json{{"errors", errors}}.dump(2) << "\n";
+         std::cerr << dump_json(nlohmann::ordered_json{{"errors", errors}}, 2) << "\n";
       } else {
          for (const auto& d : e.diagnostics()) std::cerr << d.rendered << "\n";
          std::cerr << fmt::format("{}: fix them with 'pol check {}'\n", e.what(), path);
@@ -44,6 +54,15 @@ std::shared_ptr<const Policy> load_policy(const std::string& path, const std::ve
       status = exit_failed;
       return nullptr;
    }
+}
+
+void add_limit_options(CLI::App* cmd, Limits& limits)
+{
+   const std::string group = "Budgets of each evaluation (past one, the evaluation stops with an error R0701 to R0704)";
+   cmd->add_option("--max-steps", limits.steps, "Expressions one evaluation may evaluate; pol check also bounds the policy by it")->capture_default_str()->group(group);
+   cmd->add_option("--max-text", limits.text, "Bytes of one text value")->capture_default_str()->group(group);
+   cmd->add_option("--max-list", limits.list, "Items of one list")->capture_default_str()->group(group);
+   cmd->add_option("--max-digits", limits.digits, "Digits of one number")->capture_default_str()->group(group);
 }
 
 bool as_of_ok(const std::string& as_of)

@@ -18,6 +18,7 @@ int main(int argc, char** argv)
    add(pol::cli::add_eval);
    add(pol::cli::add_test);
    add(pol::cli::add_batch);
+   add(pol::cli::add_diff);
    add(pol::cli::add_fmt);
    try {
       app.parse(argc, argv);
@@ -32,7 +33,14 @@ int main(int argc, char** argv)
       return pol::cli::exit_usage;
    }
    for (auto& [sub, run] : commands) {
-      if (sub->parsed()) return run();
+      if (!sub->parsed()) continue;
+      const int status = run();
+      // results that could not be written (a full disk, a closed pipe) are a failure
+      if (!(std::cout << std::flush)) {
+         std::cerr << "error: cannot write the results to standard output\n";
+         return pol::cli::exit_failed;
+      }
+      return status;
    }
    return pol::cli::exit_usage;
 }

@@ -45,7 +45,7 @@ void print_json(const testing::Report& report)
    out["passed"] = report.passed;
    out["failed"] = report.failed;
    out["coverage_percent"] = std::round(report.coverage_percent() * 10) / 10;
-   std::cout << out.dump(2) << "\n";
+   std::cout << dump_json(out, 2) << "\n";
 }
 
 void print_junit(const testing::Report& report)
@@ -117,6 +117,7 @@ Runner add_test(CLI::App& app)
    cmd->add_option("--min-coverage", o->min_coverage, "Fail when less than this percentage of rules, exceptions, table rows and requires is exercised");
    cmd->add_option("--as-of", o->as_of, "The evaluation date for tests that do not give one (default: today)");
    cmd->add_option("--path", o->run.search_path, "Extra folders to search for imported files");
+   add_limit_options(cmd, o->run.limits);
    return [o] {
       if (!as_of_ok(o->as_of)) return exit_usage;
       if (!o->as_of.empty()) o->run.as_of = o->as_of;
