@@ -8,7 +8,6 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
-#include <stdexcept>
 
 namespace pol::fuzz {
 
@@ -52,11 +51,6 @@ void expect(bool holds, std::string_view what, std::string_view detail)
    if (holds) return;
    std::fprintf(stderr, "\nFUZZ FAILURE: %.*s\n%.*s\n", static_cast<int>(what.size()), what.data(), static_cast<int>(detail.size()), detail.data());
    std::abort();
-}
-
-bool known_unfitting_result(const std::exception& e)
-{
-   return dynamic_cast<const std::logic_error*>(&e) && std::string_view(e.what()).find("lowered outputs are checked") != std::string_view::npos;
 }
 
 std::string temp_folder()

@@ -35,11 +35,6 @@ inline constexpr const char* as_of = "2024-06-30";
 // Stops the run with a message when a property does not hold: the fuzzer keeps the input.
 void expect(bool holds, std::string_view what, std::string_view detail = {});
 
-// Known (issue 15, item 2, being fixed apart): the CSV route takes a lowered result that does
-// not fit 64 bits, and writing it throws std::logic_error("lowered outputs are checked when
-// evaluated"). Harnesses let that one exception by, so a run can go on to find others.
-bool known_unfitting_result(const std::exception& e);
-
 // Runs `pol ARGS…` in-process, as the pol command does; what it prints to std::cout goes into
 // `out`, to std::cerr into `err`. Returns its exit status.
 int run_pol(const std::vector<std::string>& args, std::string& out, std::string& err);
