@@ -160,7 +160,7 @@ private:
    void rule(const lang::RuleDecl& d)
    {
       add("rule", "", d.name, d.name, d.span, shape_(d.type) + " default " + shape_(d.default_value.get()) + " " + d.default_source.text, d.source.text);
-      out_.back().text = d.default_value ? fmt::format("default {}", text(d.default_value->span)) : "no default";
+      out_.back().text = d.default_value ? fmt::format("default = {}", text(d.default_value->span)) : "no default";
       for (const auto& x : d.exceptions) {
          const std::string condition = shape_(x.condition.get());
          const std::string key = x.label.empty() ? "when " + condition : x.label;
