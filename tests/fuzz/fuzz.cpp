@@ -9,8 +9,6 @@
 #include <iostream>
 #include <sstream>
 
-int pol_cli_main(int argc, char** argv);  // the pol command's main, built into the harness
-
 namespace pol::fuzz {
 
 namespace fs = std::filesystem;
@@ -53,33 +51,6 @@ void expect(bool holds, std::string_view what, std::string_view detail)
    if (holds) return;
    std::fprintf(stderr, "\nFUZZ FAILURE: %.*s\n%.*s\n", static_cast<int>(what.size()), what.data(), static_cast<int>(detail.size()), detail.data());
    std::abort();
-}
-
-int run_pol(const std::vector<std::string>& args, std::string& out, std::string& err)
-{
-   std::vector<std::string> words{"pol"};
-   words.insert(words.end(), args.begin(), args.end());
-   std::vector<char*> argv;
-   for (auto& w : words) argv.push_back(w.data());
-   argv.push_back(nullptr);
-   std::ostringstream out_sink, err_sink;
-   auto* cout = std::cout.rdbuf(out_sink.rdbuf());
-   auto* cerr = std::cerr.rdbuf(err_sink.rdbuf());
-   const auto restore = [&] {
-      std::cout.rdbuf(cout);
-      std::cerr.rdbuf(cerr);
-   };
-   int status = 0;
-   try {
-      status = pol_cli_main(static_cast<int>(words.size()), argv.data());
-   } catch (...) {
-      restore();
-      throw;
-   }
-   restore();
-   out = out_sink.str();
-   err = err_sink.str();
-   return status;
 }
 
 std::string temp_folder()

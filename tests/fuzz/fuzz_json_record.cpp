@@ -20,6 +20,20 @@ void expect_valid(const pol::Result& r, std::string_view record)
    }
 }
 
+// Whether the text is JSON, by nlohmann's reader; nullopt when it cannot tell: it stops at a
+// number too large for a double, which pol reads exactly, before seeing the rest.
+std::optional<bool> is_json(std::string_view text)
+{
+   try {
+      (void)nlohmann::json::parse(text);
+      return true;
+   } catch (const nlohmann::json::parse_error&) {
+      return false;
+   } catch (const nlohmann::json::out_of_range&) {  // 406: number overflow
+      return std::nullopt;
+   }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
@@ -32,8 +46,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
    expect_valid(result, record);
    const bool unreadable = !result.ok() && result.errors.front().code == "R0001";
    // nlohmann is the reference for what is JSON (pol's reader keeps numbers as their text)
-   expect(!unreadable || !nlohmann::json::accept(record), "a JSON document is read", record);
-   expect(unreadable || nlohmann::json::accept(record), "a text that is not JSON is refused", record);
+   const auto json = is_json(record);
+   expect(!json || !unreadable || !*json, "a JSON document is read", record);
+   expect(!json || unreadable || *json, "a text that is not JSON is refused", record);
    if (!result.ok()) return 0;
    // the same record, explained: the same outputs, and an explanation of each
    options.explain = true;
