@@ -25,7 +25,7 @@ void expect_valid(const pol::Result& r, std::string_view record)
 std::optional<bool> is_json(std::string_view text)
 {
    try {
-      (void)nlohmann::json::parse(text);
+      [[maybe_unused]] const auto parsed = nlohmann::json::parse(text);
       return true;
    } catch (const nlohmann::json::parse_error&) {
       return false;
