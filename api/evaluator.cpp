@@ -86,7 +86,11 @@ struct Evaluator::Impl {
    std::vector<interp::Cell> values;
    std::vector<Result> general_results;
    std::vector<std::int64_t> general_of;  // index into general_results, or -1
-   std::vector<interp::Cell> lane_cells;  // records read for the lanes, `inputs` cells each
+   // the records of the last evaluate_json(records, …) in lanes: their cells, `inputs` each, and
+   // whether each was read
+   std::vector<interp::Cell> read_cells;
+   std::vector<std::uint8_t> read_ok;
+   std::span<const std::string_view> read_span;
    std::vector<InputInfo> inputs;          // the policy's, for reading fields
 
    Impl(std::shared_ptr<const Policy> p, const EvalOptions& o) : policy(std::move(p)), options(o)
@@ -127,6 +131,39 @@ struct Evaluator::Impl {
       return outcome_of(last);
    }
 
+   // Reads records[base, base + count) (at most `lanes`) into the lanes and runs them; a bit per
+   // lane that could not be read or run there. The cells read stay in read_cells for the whole
+   // span. Given a reader that has just read the same span for a policy that reads records
+   // alike, its cells are taken instead of reading each record again.
+   std::uint64_t run_lanes(std::span<const std::string_view> records, std::size_t base, std::size_t count, const Impl* reader)
+   {
+      const std::size_t width = code().inputs.size();
+      if (base == 0) {
+         read_cells.resize(records.size() * width);
+         read_ok.assign(records.size(), 0);
+         read_span = records;
+      }
+      std::uint64_t skip = 0;
+      for (std::size_t l = 0; l < count; ++l) {
+         const std::size_t k = base + l;
+         std::span<const interp::Cell> cells(read_cells.data() + k * width, width);
+         if (reader && reader->read_ok[k]) {
+            cells = std::span<const interp::Cell>(reader->read_cells.data() + k * width, width);
+            read_ok[k] = machine->given(cells);
+         } else {
+            read_ok[k] = machine->read_json(records[k], std::span<interp::Cell>(read_cells.data() + k * width, width));
+         }
+         if (!read_ok[k] || !machine->load_lane(l, cells)) skip |= std::uint64_t{1} << l;
+      }
+      return machine->run_lanes(count) | skip;
+   }
+
+   // Whether `reader` has just read `records` in lanes, as this policy would read them.
+   bool can_share(const Impl& reader, std::span<const std::string_view> records) const
+   {
+      return machine && reader.machine && machine->runs_lanes() && reader.machine->runs_lanes() && reader.read_span.data() == records.data() && reader.read_span.size() == records.size() && machine->reads_like(*reader.machine);
+   }
+
    // The last record ran as register code, alone or in a lane.
    Outcome lowered(std::size_t lane = interp::Machine::no_lane)
    {
@@ -161,21 +198,25 @@ Evaluator::Outcome Evaluator::evaluate_json(std::string_view record)
 
 void Evaluator::evaluate_json(std::span<const std::string_view> records, const std::function<void(std::size_t, const Outcome&)>& done)
 {
+   evaluate_lanes(records, nullptr, done);
+}
+
+void Evaluator::evaluate_json(std::span<const std::string_view> records, const Evaluator& reader, const std::function<void(std::size_t, const Outcome&)>& done)
+{
+   evaluate_lanes(records, impl_->can_share(*reader.impl_, records) ? reader.impl_.get() : nullptr, done);
+}
+
+void Evaluator::evaluate_lanes(std::span<const std::string_view> records, const Impl* reader, const std::function<void(std::size_t, const Outcome&)>& done)
+{
    auto& m = impl_->machine;
+   impl_->read_span = {};
    if (!m || !m->runs_lanes()) {
       for (std::size_t k = 0; k < records.size(); ++k) done(k, evaluate_json(records[k]));
       return;
    }
-   const std::size_t width = impl_->code().inputs.size();
-   impl_->lane_cells.resize(interp::lanes * width);
    for (std::size_t base = 0; base < records.size(); base += interp::lanes) {
       const std::size_t count = std::min(interp::lanes, records.size() - base);
-      std::uint64_t skip = 0;
-      for (std::size_t l = 0; l < count; ++l) {
-         const std::span<interp::Cell> cells(impl_->lane_cells.data() + l * width, width);
-         if (!m->read_json(records[base + l], cells) || !m->load_lane(l, cells)) skip |= std::uint64_t{1} << l;
-      }
-      const std::uint64_t failed = m->run_lanes(count) | skip;
+      const std::uint64_t failed = impl_->run_lanes(records, base, count, reader);
       for (std::size_t l = 0; l < count; ++l) {
          // a record the lanes could not answer goes alone: the ratio code, then the general evaluator
          if ((failed >> l & 1) == 0 && m->exact(l)) done(base + l, impl_->lowered(l));
@@ -187,22 +228,15 @@ void Evaluator::evaluate_json(std::span<const std::string_view> records, const s
 void Evaluator::evaluate_json(std::span<const std::string_view> records, std::string& out, const std::function<void(std::size_t, const Outcome&)>& done)
 {
    auto& m = impl_->machine;
+   impl_->read_span = {};
    if (!m || !m->runs_lanes()) {
       for (std::size_t k = 0; k < records.size(); ++k) done(k, evaluate_json(records[k], out));
       return;
    }
-   const std::size_t width = impl_->code().inputs.size();
-   impl_->lane_cells.resize(interp::lanes * width);
    for (std::size_t base = 0; base < records.size(); base += interp::lanes) {
       const std::size_t count = std::min(interp::lanes, records.size() - base);
-      std::uint64_t skip = 0;
+      const std::uint64_t failed = impl_->run_lanes(records, base, count, nullptr);
       for (std::size_t l = 0; l < count; ++l) {
-         const std::span<interp::Cell> cells(impl_->lane_cells.data() + l * width, width);
-         if (!m->read_json(records[base + l], cells) || !m->load_lane(l, cells)) skip |= std::uint64_t{1} << l;
-      }
-      const std::uint64_t failed = m->run_lanes(count) | skip;
-      for (std::size_t l = 0; l < count; ++l) {
-         // a record the lanes could not answer goes alone: the ratio code, then the general evaluator
          if ((failed >> l & 1) == 0 && m->write_json(out, l)) done(base + l, Outcome{});
          else done(base + l, evaluate_json(records[base + l], out));
       }

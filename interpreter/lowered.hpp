@@ -159,6 +159,11 @@ public:
    // registers, or into cells as load() takes them (one per input).
    bool read_json(std::string_view text);
    bool read_json(std::string_view text, std::span<Cell> cells) const;
+   // Whether records read by `other` give this code the same cells: the same inputs in the same
+   // order, of the same types, read at the same scales. Two versions of a policy that differ
+   // in params, tables or rules usually do, so one reading serves both (pol diff).
+   bool reads_like(const Machine& other) const;
+   bool given(std::span<const Cell> cells) const;  // every input without a default has a value
    // Named text fields (a CSV row under its header) into the registers, each read by its
    // input's type; an empty field is absent.
    bool read_fields(std::span<const std::string_view> names, std::span<const std::string_view> fields);
@@ -206,7 +211,6 @@ public:
 private:
    // An output's value as a ratio cell, from its register (fixed-point numbers have a scale).
    static Cell output_cell(const CodeOutput& o, const Cell& c) { return o.scale < 0 || is_none(c) ? c : Cell{c.a, ratio::powers_of_ten[o.scale]}; }
-   bool given(std::span<const Cell> cells) const;  // every required input has a value
 
    const Code& code_;                // over ratios
    const Code* fixed_;               // over fixed-point numbers, if it can be

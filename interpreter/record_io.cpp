@@ -408,6 +408,20 @@ bool Machine::given(std::span<const Cell> cells) const
    return true;
 }
 
+bool Machine::reads_like(const Machine& other) const
+{
+   const auto& mine = code_.inputs;
+   const auto& theirs = other.code_.inputs;
+   const auto same_input = [&](const CodeInput& a, const CodeInput& b) {
+      if (a.name != b.name || a.scale != b.scale || a.type.kind != b.type.kind || a.type.optional != b.type.optional || a.type.unit != b.type.unit) return false;
+      if (a.type.kind != lang::TypeKind::enum_) return true;
+      const auto& x = program_.enums[static_cast<std::size_t>(a.type.id)];
+      const auto& y = other.program_.enums[static_cast<std::size_t>(b.type.id)];
+      return x.variants == y.variants && x.labels == y.labels;  // a variant is read as its index
+   };
+   return std::equal(mine.begin(), mine.end(), theirs.begin(), theirs.end(), same_input);
+}
+
 bool Machine::read_json(std::string_view text)
 {
    if (!read_json(text, cells_)) return false;

@@ -1564,33 +1564,16 @@ std::vector<int> Checker::dependency_order() const
    const auto named = [&](int index) {
       std::vector<int> out;
       const Global& g = p_.globals[index];
-      std::vector<const Expr*> pending;
-      const auto add = [&](const ExprPtr& e) {
-         if (e) pending.push_back(e.get());
-      };
-      switch (g.kind) {
-         case GlobalKind::input: add(p_.input_decl(g).default_value); break;
-         case GlobalKind::param:
-            add(p_.param_decl(g).value);
-            for (const auto& per : p_.param_decl(g).periods) add(per.value);
-            break;
-         case GlobalKind::let: add(p_.let_decl(g).value); break;
-         case GlobalKind::output: add(p_.output_decl(g).value); break;
-         case GlobalKind::rule:
-            add(p_.rule_decl(g).default_value);
-            for (const auto& x : p_.rule_decl(g).exceptions) {
-               add(x.condition);
-               add(x.value);
-            }
-            break;
-      }
+      std::vector<const Expr*> pending = p_.value_expressions(g);
       while (!pending.empty()) {
          const Expr* e = pending.back();
          pending.pop_back();
          if (e->kind == ExprKind::name) {
             if (const Symbol* s = lookup(g.module, e->text); s && s->kind == SymbolKind::global) out.push_back(s->index);
          }
-         for (const auto& a : e->args) add(a);
+         for (const auto& a : e->args) {
+            if (a) pending.push_back(a.get());
+         }
       }
       return out;
    };

@@ -95,7 +95,8 @@ public:
       }
       if (deepest >= 0) {
          report.depth = depth_[static_cast<std::size_t>(deepest)];
-         for (int n = deepest; n >= 0; n = deepest_[static_cast<std::size_t>(n)]) report.deepest.push_back(name(n));
+         // the path is acyclic (the checker rejects cycles); the bound keeps a slip from looping
+         for (int n = deepest; n >= 0 && report.deepest.size() <= nodes_; n = deepest_[static_cast<std::size_t>(n)]) report.deepest.push_back(name(n));
       }
       if (costliest >= 0) {
          report.costliest.push_back(name(costliest));
@@ -167,26 +168,9 @@ private:
          return out;
       }
       const Global& g = p_.globals[n];
-      switch (g.kind) {
-         case GlobalKind::input:
-            add(p_.input_decl(g).default_value);
-            add(p_.input_decl(g).requires_);
-            break;
-         case GlobalKind::param:
-            one_of = true;  // the value in force
-            add(p_.param_decl(g).value);
-            for (const auto& per : p_.param_decl(g).periods) add(per.value);
-            break;
-         case GlobalKind::let: add(p_.let_decl(g).value); break;
-         case GlobalKind::output: add(p_.output_decl(g).value); break;
-         case GlobalKind::rule:
-            add(p_.rule_decl(g).default_value);
-            for (const auto& x : p_.rule_decl(g).exceptions) {
-               add(x.condition);
-               add(x.value);
-            }
-            break;
-      }
+      out = p_.value_expressions(g);
+      if (g.kind == GlobalKind::input) add(p_.input_decl(g).requires_);
+      one_of = g.kind == GlobalKind::param;  // only the value in force is evaluated
       return out;
    }
 
@@ -298,6 +282,7 @@ private:
          }
       };
       const auto reach = [&](int target) {
+         if (target == node) return;  // an input's `requires` reads the value given, not computed
          const std::size_t d = depth_[static_cast<std::size_t>(target)];
          if (d >= deepest_arg) {
             deepest_arg = d;

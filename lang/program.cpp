@@ -50,6 +50,31 @@ int RecordInfo::field_index(const std::string& field) const
    return -1;
 }
 
+std::vector<const Expr*> Program::value_expressions(const Global& g) const
+{
+   std::vector<const Expr*> out;
+   const auto add = [&](const ExprPtr& e) {
+      if (e) out.push_back(e.get());
+   };
+   switch (g.kind) {
+      case GlobalKind::input: add(input_decl(g).default_value); break;
+      case GlobalKind::param:
+         add(param_decl(g).value);
+         for (const auto& per : param_decl(g).periods) add(per.value);
+         break;
+      case GlobalKind::let: add(let_decl(g).value); break;
+      case GlobalKind::output: add(output_decl(g).value); break;
+      case GlobalKind::rule:
+         add(rule_decl(g).default_value);
+         for (const auto& x : rule_decl(g).exceptions) {
+            add(x.condition);
+            add(x.value);
+         }
+         break;
+   }
+   return out;
+}
+
 int Program::find_global(const std::string& name, GlobalKind kind) const
 {
    for (std::size_t i = 0; i < globals.size(); ++i) {

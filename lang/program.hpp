@@ -79,6 +79,9 @@ struct Program {
    const RuleDecl& rule_decl(const Global& g) const { return modules[g.module]->rules[g.decl]; }
    const OutputDecl& output_decl(const Global& g) const { return modules[g.module]->outputs[g.decl]; }
    int find_global(const std::string& name, GlobalKind kind) const;
+   // The expressions a global's value comes from: an input's default (not its `requires`), a
+   // param's values by date, a let's or an output's value, a rule's default and exceptions.
+   std::vector<const Expr*> value_expressions(const Global& g) const;
 };
 
 }  // namespace pol::lang

@@ -242,6 +242,10 @@ public:
    // The same without writing results: within done(k, outcome), output(i) and violations() are
    // record k's.
    void evaluate_json(std::span<const std::string_view> records, const std::function<void(std::size_t, const Outcome&)>& done);
+   // The same, for the records `reader` has just evaluated with the call above (the same span):
+   // where both policies read records alike (the same inputs of the same types), each record
+   // is read once, by `reader`. For running two versions of a policy over one population.
+   void evaluate_json(std::span<const std::string_view> records, const Evaluator& reader, const std::function<void(std::size_t, const Outcome&)>& done);
 
    // Evaluates a record given as named text fields, as a CSV row under its header: each field
    // is read by its input's declared type ("25000.00" stays exact; true or false for a yes-no
@@ -271,6 +275,7 @@ public:
 
 private:
    struct Impl;
+   void evaluate_lanes(std::span<const std::string_view> records, const Impl* reader, const std::function<void(std::size_t, const Outcome&)>& done);
    std::unique_ptr<Impl> impl_;
 };
 

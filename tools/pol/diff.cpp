@@ -77,14 +77,15 @@ bool read_versions(const Options& o, Versions& v)
 {
    v.new_path = o.policies.back();
    v.new_label = v.new_path;
-   if (!read_text(v.new_path, v.new_text) || std::filesystem::is_directory(v.new_path)) {
-      std::cerr << fmt::format("error: cannot read the policy file {}\n", v.new_path);
+   if (const auto problem = read_text(v.new_path, v.new_text)) {
+      std::cerr << fmt::format("error: cannot read the policy file {}: {}\n", v.new_path, *problem);
       return false;
    }
    if (o.base.empty()) {
       v.old_path = v.old_label = o.policies.front();
-      if (read_text(v.old_path, v.old_text) && !std::filesystem::is_directory(v.old_path)) return true;
-      std::cerr << fmt::format("error: cannot read the policy file {}\n", v.old_path);
+      const auto problem = read_text(v.old_path, v.old_text);
+      if (!problem) return true;
+      std::cerr << fmt::format("error: cannot read the policy file {}: {}\n", v.old_path, *problem);
       return false;
    }
    // git show REV:./FILE, from the file's folder: the path as git knows it, whatever the cwd

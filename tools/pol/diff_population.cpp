@@ -112,7 +112,7 @@ public:
       old_results_.clear();
       if (plan_.format == Data::jsonl) {
          old_.evaluate_json(records_, [&](std::size_t, const Evaluator::Outcome& o) { keep_old(o); });
-         new_.evaluate_json(records_, [&](std::size_t k, const Evaluator::Outcome& o) { compare(k, o, b); });
+         new_.evaluate_json(records_, old_, [&](std::size_t k, const Evaluator::Outcome& o) { compare(k, o, b); });  // each record read once
          return;
       }
       for (std::size_t k = 0; k < records_.size(); ++k) {
