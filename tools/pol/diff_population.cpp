@@ -339,9 +339,11 @@ Json output_json(const OutputPair& p, OutputStats& s)
       o["total_after"] = s.after.value().text();
       o["total_change"] = (s.after.value() - s.before.value()).text(true);
       o["smallest_change"] = number_or_null(s.smallest);
-      o["median_change"] = number_or_null(s.changes.median());
+      const auto median = s.changes.median();
+      o["median_change"] = number_or_null(median ? std::optional(median->low) : std::nullopt);
       o["largest_change"] = number_or_null(s.largest);
-      o["median_exact"] = s.changes.exact();
+      o["median_exact"] = !median || median->low == median->high;
+      if (!o["median_exact"].get<bool>()) o["median_range"] = Json::array({median->low.text(true), median->high.text(true)});
    }
    o["examples"] = Json::array();
    return o;

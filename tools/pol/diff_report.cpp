@@ -157,7 +157,11 @@ std::string status_text(const Json& o)
 
 std::string type_text(const Json& o) { return o.contains("old_type") ? fmt::format("{} → {}", o["old_type"].get<std::string>(), o["type"].get<std::string>()) : o["type"].get<std::string>(); }
 
-std::string median_text(const Json& o) { return shown(o["median_change"]) + (o["median_exact"].get<bool>() ? "" : " (approximate)"); }
+std::string median_text(const Json& o)
+{
+   if (o["median_exact"].get<bool>()) return shown(o["median_change"]);
+   return fmt::format("{} (approximate: between {} and {})", shown(o["median_change"]), shown(o["median_range"][0]), shown(o["median_range"][1]));
+}
 
 std::string heading(const Json& r)
 {

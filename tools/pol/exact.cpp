@@ -119,65 +119,86 @@ void Histogram::merge(const Histogram& o)
 {
    for (const auto& x : o.pending_) add(x);
    count_pending();
-   for (const auto& [x, n] : o.counts_) {
-      if (x.scale() > scale_) rescale(x.scale());
-      counts_.emplace_back(x.at_scale(scale_), n);
-   }
-   std::sort(counts_.begin(), counts_.end());
-   count_pending();  // joins equal values, and keeps to the limit
-   exact_ = exact_ && o.exact_;
+   const int scale = std::max(scale_, o.scale_);
+   if (scale > scale_) rescale(scale);
+   for (const auto& e : o.entries_) entries_.push_back({e.low.at_scale(scale), e.high.at_scale(scale), e.count});
+   std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) { return a.low < b.low; });
+   join_overlaps();
+   count_pending();  // keeps to the limit
 }
 
 void Histogram::rescale(int scale)
 {
    for (auto& x : pending_) x = x.at_scale(scale);
-   for (auto& c : counts_) c.first = c.first.at_scale(scale);
+   for (auto& e : entries_) e = {e.low.at_scale(scale), e.high.at_scale(scale), e.count};
    scale_ = scale;
+}
+
+// Entries sorted by `low` that overlap or touch become one, so that they are disjoint again.
+void Histogram::join_overlaps()
+{
+   std::size_t kept = 0;
+   for (std::size_t i = 0; i < entries_.size(); ++i) {
+      if (kept > 0 && entries_[i].low <= entries_[kept - 1].high) {
+         auto& e = entries_[kept - 1];
+         e.high = std::max(e.high, entries_[i].high);
+         e.count += entries_[i].count;
+      } else {
+         entries_[kept++] = entries_[i];
+      }
+   }
+   entries_.resize(kept);
 }
 
 void Histogram::count_pending()
 {
    std::sort(pending_.begin(), pending_.end());
-   const std::size_t before = counts_.size();
+   std::vector<Entry> merged;
+   merged.reserve(entries_.size() + pending_.size());
+   std::size_t next = 0;  // the first entry not yet passed
    for (const auto& x : pending_) {
-      if (counts_.size() > before && counts_.back().first == x) ++counts_.back().second;
-      else counts_.emplace_back(x, 1);
+      while (next < entries_.size() && entries_[next].high < x) merged.push_back(entries_[next++]);
+      if (next < entries_.size() && entries_[next].low <= x) ++entries_[next].count;  // within its range
+      else if (!merged.empty() && merged.back().high == x) ++merged.back().count;  // the same as the last new value
+      else merged.push_back({x, x, 1});
    }
+   merged.insert(merged.end(), entries_.begin() + static_cast<std::ptrdiff_t>(next), entries_.end());
+   entries_ = std::move(merged);
    pending_.clear();
-   std::inplace_merge(counts_.begin(), counts_.begin() + static_cast<std::ptrdiff_t>(before), counts_.end());
-   // equal values side by side become one count
-   std::size_t kept = 0;
-   for (std::size_t i = 0; i < counts_.size(); ++i) {
-      if (kept > 0 && counts_[kept - 1].first == counts_[i].first) counts_[kept - 1].second += counts_[i].second;
-      else counts_[kept++] = counts_[i];
-   }
-   counts_.resize(kept);
-   // beyond the limit, every second value goes into the one below it: half the entries, counts kept
-   while (counts_.size() > limit_) {
+   // beyond the limit, every second entry joins the one below it: half the entries, counts kept
+   while (entries_.size() > limit_) {
       std::size_t half = 0;
-      for (std::size_t i = 0; i < counts_.size(); i += 2) {
-         counts_[half] = counts_[i];
-         if (i + 1 < counts_.size()) counts_[half].second += counts_[i + 1].second;
+      for (std::size_t i = 0; i < entries_.size(); i += 2) {
+         entries_[half] = entries_[i];
+         if (i + 1 < entries_.size()) {
+            entries_[half].high = entries_[i + 1].high;
+            entries_[half].count += entries_[i + 1].count;
+         }
          ++half;
       }
-      counts_.resize(half);
-      exact_ = false;
+      entries_.resize(half);
    }
 }
 
-std::optional<Exact> Histogram::median()
+std::optional<Histogram::Median> Histogram::median()
 {
    count_pending();
    std::uint64_t total = 0;
-   for (const auto& [x, n] : counts_) total += n;
+   for (const auto& e : entries_) total += e.count;
    if (total == 0) return std::nullopt;
    const std::uint64_t rank = (total - 1) / 2;  // the lower middle, counting from 0
    std::uint64_t seen = 0;
-   for (const auto& [x, n] : counts_) {
-      seen += n;
-      if (seen > rank) return x;
+   for (const auto& e : entries_) {
+      seen += e.count;
+      if (seen > rank) return Median{e.low, e.high};
    }
    return std::nullopt;
+}
+
+bool Histogram::exact()
+{
+   count_pending();
+   return std::all_of(entries_.begin(), entries_.end(), [](const Entry& e) { return e.low == e.high; });
 }
 
 }  // namespace pol::cli

@@ -60,27 +60,36 @@ private:
 // How often each change occurred, for the median. Exact while the changes take at most `limit`
 // distinct values: a policy change usually moves pay in few steps (a new cap, a new row, a new
 // rate), so a count per value holds a whole population's changes in constant memory and gives
-// the true median. Beyond the limit, neighbouring values are merged into the lower one, which
-// keeps memory bounded; the median is then within one merged step of the true one and is marked
-// approximate. Values wait in a short list and are counted a sorted run at a time, which is
-// several times faster than a tree insert each.
+// the true median. Beyond the limit, neighbouring entries merge into ranges that keep memory
+// bounded: the entries stay disjoint and sorted (a value inside a range is counted there), so the
+// range that holds the middle rank holds the true median, and the median is given as that range.
+// Values wait in a short list and are counted a sorted run at a time, which is several times
+// faster than a tree insert each.
 class Histogram {
 public:
    explicit Histogram(std::size_t limit = std::size_t{1} << 16) : limit_(limit) {}
    void add(const Exact& x);
    void merge(const Histogram& o);
-   // The lower median of everything added (the middle value; of the two middle ones, the lower).
-   std::optional<Exact> median();
-   bool exact() const { return exact_; }
+   // The lower median of everything added (the middle value; of the two middle ones, the lower):
+   // exactly when low == high, else somewhere in [low, high].
+   struct Median {
+      Exact low, high;
+   };
+   std::optional<Median> median();
+   bool exact();  // every entry is one value
 
 private:
+   struct Entry {
+      Exact low, high;  // every value counted here lies in [low, high]; both at `scale_`
+      std::uint64_t count;
+   };
    void count_pending();
+   void join_overlaps();
    void rescale(int scale);
-   std::vector<Exact> pending_;                        // at `scale_`
-   std::vector<std::pair<Exact, std::uint64_t>> counts_;  // sorted, every value at `scale_`, so they compare as integers
+   std::vector<Exact> pending_;  // at `scale_`
+   std::vector<Entry> entries_;  // sorted and disjoint
    int scale_ = 0;
    std::size_t limit_;
-   bool exact_ = true;
 };
 
 }  // namespace pol::cli
