@@ -156,6 +156,8 @@ struct InputInfo {
    bool required = true;
 };
 
+enum class SchemaPart { input, result };
+
 struct OutputInfo {
    std::string name;
    std::string type;  // "money", "decimal", "int", "Scheme", "money?"
@@ -172,6 +174,11 @@ public:
    std::vector<InputInfo> inputs() const;
    std::vector<std::string> outputs() const;
    std::vector<OutputInfo> output_info() const;  // the outputs with their types
+
+   // A JSON Schema (draft 2020-12) of the policy's input object, or of its result as
+   // Result::json() writes it: types, enums with their labels, records, defaults, simple
+   // `requires` bounds, and descriptions from sources and comments (docs/schema.md).
+   std::string schema_json(SchemaPart part = SchemaPart::input) const;
 
    Result evaluate_json(std::string_view input_json, const EvalOptions& options = {}) const;
    Result evaluate(const Inputs& inputs, const EvalOptions& options = {}) const;

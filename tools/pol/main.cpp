@@ -20,6 +20,7 @@ int main(int argc, char** argv)
    add(pol::cli::add_batch);
    add(pol::cli::add_diff);
    add(pol::cli::add_fmt);
+   add(pol::cli::add_schema);
    try {
       app.parse(argc, argv);
    } catch (const CLI::CallForHelp& e) {
