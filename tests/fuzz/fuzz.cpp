@@ -55,14 +55,15 @@ void expect(bool holds, std::string_view what, std::string_view detail)
 
 std::string temp_folder()
 {
-   static const std::string folder = [] {
+   // never destroyed: the exit handler that removes the folder runs after static destructors
+   static const std::string* const folder = [] {
       const fs::path base = fs::is_directory("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
       const fs::path made = base / ("pol-fuzz-" + std::to_string(::getpid()));
       fs::create_directories(made);
       std::atexit([] { std::error_code ignored; fs::remove_all(temp_folder(), ignored); });
-      return made.string();
+      return new std::string(made.string());
    }();
-   return folder;
+   return *folder;
 }
 
 TempFile::TempFile(std::string_view name, std::string_view text) : path_((fs::path(temp_folder()) / name).string())
