@@ -72,6 +72,32 @@ std::string describe_found(const SourceFile& file, std::uint32_t offset)
    return fmt::format("found '{}'", std::string_view(text).substr(offset, std::min<std::size_t>(end - offset, 24)));
 }
 
+// The word at offset ("" when it is not a word).
+std::string_view word_at(const SourceFile& file, std::uint32_t offset)
+{
+   const auto& text = file.text();
+   std::size_t end = offset;
+   while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) ++end;
+   return std::string_view(text).substr(std::min<std::size_t>(offset, text.size()), end - std::min<std::size_t>(offset, text.size()));
+}
+
+// Where a declaration was expected, mistakes that are common enough to name: a clause out of its
+// place, a duration whose number is not written out. Null when the word suggests none.
+std::optional<SyntaxError> misplaced_word(std::string_view word, std::uint32_t offset)
+{
+   if (word == "requires")
+      return SyntaxError{offset, "'requires' goes right after an input's type or default, before its source",
+                         "write: input NAME: TYPE [= DEFAULT] requires CONDITION source \"…\"; only inputs take 'requires': for other checks, "
+                         "write a 'require' declaration"};
+   for (const std::string_view unit : {"years", "year", "months", "month", "weeks", "week", "days", "day", "hours", "hour"}) {
+      if (word != unit) continue;
+      const std::string_view one = unit.ends_with('s') ? unit.substr(0, unit.size() - 1) : unit;
+      return SyntaxError{offset, fmt::format("a duration is a number written out and its unit (5 years, 3 months, 37 hours): '{}' cannot follow a name or an expression", unit),
+                         fmt::format("for a count held in a name, multiply one {}: n * 1 {}; or use add_years, add_months or add_days", one, one)};
+   }
+   return std::nullopt;
+}
+
 std::string where(const ParseState& s, std::uint32_t offset)
 {
    const auto lc = s.file->line_col(offset);
@@ -108,6 +134,9 @@ struct control : pegtl::normal<Rule> {
    [[noreturn]] static void raise(const ParseInput& in, ParseState& s)
    {
       const auto offset = static_cast<std::uint32_t>(in.byte());
+      if constexpr (std::is_same_v<Rule, g::declaration>) {
+         if (auto misplaced = misplaced_word(word_at(*s.file, offset), offset)) throw *misplaced;
+      }
       constexpr auto text = g::error_text<Rule>;
       std::string message = text.message ? text.message : fmt::format("expected {}", pegtl::demangle<Rule>());
       if (auto p = message.find("{open}"); p != std::string::npos) {
