@@ -205,6 +205,40 @@ TEST_CASE("JSON records evaluated without writing results: their outputs and vio
    CHECK(next == records.size());
 }
 
+TEST_CASE("a second version reads the records the first has read, where both read them alike")
+{
+   // the same inputs: the new version takes the cells the old one read; other inputs: it reads
+   const auto old_version = pol::Policy::compile_string("old.pol", straight_text);
+   std::string raised = straight_text;
+   raised.replace(raised.find("else 21"), 7, "else 24");
+   std::string other_inputs = raised;
+   other_inputs.replace(other_inputs.find("enum Scheme { VE, VR, CR }"), 26, "enum Scheme { CR, VE, VR }");  // each variant read as another number
+   for (const auto& text : {raised, other_inputs}) {
+      const auto new_version = pol::Policy::compile_string("new.pol", text);
+      pol::Evaluator reader(old_version), second(new_version), alone(new_version);
+      const std::vector<std::string> kinds = {
+         R"({"scheme": "VR", "years": 30, "pay": 30000})", R"({"scheme": "VE", "years": 22, "pay": "£1,000.50"})", R"({"scheme": "CR", "years": 60, "pay": 1000})",
+         R"({"scheme": "XX", "years": 1, "pay": 1000})",   R"({"scheme": "VE", "years": 7, "pay": 1000.105})",        R"({"years": 7, "pay": 10})",
+      };
+      std::vector<std::string> texts;
+      for (std::size_t i = 0; i < 75; ++i) texts.push_back(kinds[(i * 5 + i / 7) % kinds.size()]);
+      const std::vector<std::string_view> records(texts.begin(), texts.end());
+      reader.evaluate_json(records, [](std::size_t, const pol::Evaluator::Outcome&) {});
+      std::size_t next = 0;
+      second.evaluate_json(records, reader, [&](std::size_t k, const pol::Evaluator::Outcome& outcome) {
+         INFO(k << ": " << texts[k]);
+         CHECK(k == next++);
+         const auto expected = alone.evaluate_json(texts[k]);
+         REQUIRE(outcome.ok == expected.ok);
+         if (outcome.ok) {
+            CHECK(second.output(0) == alone.output(0));
+            CHECK(second.output(1) == alone.output(1));
+         }
+      });
+      CHECK(next == records.size());
+   }
+}
+
 TEST_CASE("the outputs with their types")
 {
    const auto policy = pol::Policy::compile_string("p.pol", "enum S { A, B }\ninput s: S\noutput pay = £1\noutput kind = s\noutput maybe = if s == A then £1 else none\n");
