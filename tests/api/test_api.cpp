@@ -218,6 +218,7 @@ TEST_CASE("a second version reads the records the first has read, where both rea
       pol::Evaluator reader(old_version), second(new_version), alone(new_version);
       const std::vector<std::string> kinds = {
          R"({"scheme": "VR", "years": 30, "pay": 30000})", R"({"scheme": "VE", "years": 22, "pay": "£1,000.50"})", R"({"scheme": "CR", "years": 60, "pay": 1000})",
+         R"({"scheme": "VE", "years": 22, "pay": 1000})",  R"({"scheme": "CR", "years": 20, "pay": "2000.00"})",
          R"({"scheme": "XX", "years": 1, "pay": 1000})",   R"({"scheme": "VE", "years": 7, "pay": 1000.105})",        R"({"years": 7, "pay": 10})",
       };
       std::vector<std::string> texts;
