@@ -595,7 +595,9 @@ Value Run::eval_table(const Expr& e, const lang::TableInfo& table, const Values&
       throw error_at(e, "R0402", fmt::format("table {} has no rows in force on {}: its first rows are from {:04}-{:02}-{:02}", decl.name, as_of_.to_string(), f.year, f.month, f.day),
                      "evaluate as of a later date (--as-of), or add earlier rows");
    }
-   auto row_text = [&](std::size_t i) { return fmt::format("row {} ({})", i + 1, where(version->rows[i].span)); };
+   // a dated table names the version in force, as the explanation of a param names its period
+   const std::string version_text = version->from ? fmt::format(" of the rows from {:04}-{:02}-{:02}", version->from->year, version->from->month, version->from->day) : std::string();
+   auto row_text = [&](std::size_t i) { return fmt::format("row {}{} ({})", i + 1, version_text, where(version->rows[i].span)); };
    auto inputs_text = [&] {
       std::vector<std::string> parts;
       for (std::size_t i = 0; i < args.size(); ++i) parts.push_back(fmt::format("{} = {}", decl.params[i].name, format_value(args[i], p_)));
@@ -630,7 +632,7 @@ Value Run::eval_table(const Expr& e, const lang::TableInfo& table, const Values&
    };
    if (hits.empty()) {
       if (version->default_value) {
-         if (explaining()) note(fmt::format("table {}: no row matched {}, so the default applied", decl.name, inputs_text()));
+         if (explaining()) note(fmt::format("table {}: no row{} matched {}, so the default applied", decl.name, version_text, inputs_text()));
          return eval(*version->default_value);
       }
       if (decl.hit == lang::HitPolicy::output_order) return Value::list({});

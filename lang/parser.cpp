@@ -178,6 +178,21 @@ using Node = pegtl::parse_tree::node;
 
 // --- From parse tree to syntax tree -----------------------------------------------------
 
+// Whether a table's row is its header written again: every cell a column's name, in order, and no
+// source. Authors repeat the header under each `from`, as a spreadsheet shows it.
+bool repeats_header(const Node& row, const std::vector<std::string>& columns)
+{
+   std::size_t i = 0;
+   for (const auto& cell : row.children) {
+      if (cell->is_type<g::source_clause>() || i >= columns.size()) return false;
+      std::string_view t = cell->string_view();
+      while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+      while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+      if (t != columns[i++]) return false;
+   }
+   return i == columns.size();
+}
+
 class Builder {
 public:
    Builder(std::uint32_t file_id, Diagnostics& diagnostics) : file_id_(file_id), diagnostics_(diagnostics) {}
@@ -746,6 +761,7 @@ void Builder::declaration(const Node& n, Module& m)
                } else if (part->is_type<g::table_default>()) {
                   v.default_value = expr(*part->children.at(0));
                } else if (part->is_type<g::table_row>()) {
+                  if (v.rows.empty() && repeats_header(*part, d.columns)) continue;  // the header again, under its `from`
                   TableRow row;
                   row.span = span(*part);
                   for (const auto& cellnode : part->children) {
