@@ -11,13 +11,18 @@ namespace {
 
 std::string group_thousands(const std::string& fixed)
 {
-   const bool negative = !fixed.empty() && fixed[0] == '-';
-   const std::string body = negative ? fixed.substr(1) : fixed;
-   const auto point = body.find('.');
-   std::string whole = body.substr(0, point);
-   const std::string frac = point == std::string::npos ? "" : body.substr(point);
-   for (int i = static_cast<int>(whole.size()) - 3; i > 0; i -= 3) whole.insert(static_cast<std::size_t>(i), ",");
-   return (negative ? "-" : "") + whole + frac;
+   // built by appending: inserting into the string trips GCC 12's -Wrestrict at -O3, a false positive
+   const std::string_view text(fixed);
+   const bool negative = text.starts_with('-');
+   const std::string_view body = negative ? text.substr(1) : text;
+   const std::size_t point = std::min(body.find('.'), body.size());
+   std::string out(negative ? "-" : "");
+   for (std::size_t i = 0; i < point; ++i) {
+      if (i > 0 && (point - i) % 3 == 0) out += ',';
+      out += body[i];
+   }
+   out.append(body.substr(point));
+   return out;
 }
 
 std::string duration_text(const Value& v)
