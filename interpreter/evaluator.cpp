@@ -808,17 +808,22 @@ Value Run::eval_builtin(const Expr& e)
       switch (id) {
          case Builtin::round: {
             const auto mode = a.size() > 2 ? static_cast<Rounding>(a[2].integer) : Rounding::half_up;
+            // an explanation shows the value before rounding, which the result no longer does
+            const auto rounded = [&](Value out) {
+               if (explaining() && !(out.as_decimal() == a[0].as_decimal())) note(fmt::format("{} rounded {} to {}", text_of(e), format_value(a[0], p_), format_value(out, p_)));
+               return out;
+            };
             Value out = a[0];
             if (a[1].kind == ValueKind::int_) {
                if (a[1].integer < 0 || a[1].integer > 30) throw error_at(*e.args[1], "R0205", fmt::format("cannot round to {} decimal places", a[1].integer), "use 0 to 30 places");
                if (a[0].kind == ValueKind::int_) return a[0];
                out.number = a[0].number.round_places(static_cast<int>(a[1].integer), mode);
-               return out;
+               return rounded(out);
             }
             if (a[1].as_decimal().sign() <= 0) throw error_at(*e.args[1], "R0205", fmt::format("the rounding increment must be above zero, not {}", format_value(a[1], p_)));
             out.number = a[0].as_decimal().round_to(a[1].as_decimal(), mode);
             if (out.kind == ValueKind::int_) out = Value::decimal(out.number);
-            return out;
+            return rounded(out);
          }
          case Builtin::floor:
          case Builtin::ceiling: {
