@@ -890,6 +890,7 @@ Value Run::eval_builtin(const Expr& e)
             const auto first = s.find_first_not_of(space);
             return Value::text(first == std::string_view::npos ? std::string() : std::string(s.substr(first, s.find_last_not_of(space) - first + 1)));
          }
+         case Builtin::label: return Value::text(p_.enums[a[0].id].labels[static_cast<std::size_t>(a[0].integer)]);
          case Builtin::to_int: {
             if (a[0].kind == ValueKind::int_) return a[0];
             if (auto i = a[0].number.to_int64()) return Value::int_(*i);

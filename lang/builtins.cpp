@@ -38,6 +38,7 @@ constexpr std::array table{
    BuiltinInfo{Builtin::to_int, "int", 1, 1, "int(x)", "a whole decimal as an int; a fraction is an error (round first)"},
    BuiltinInfo{Builtin::fail, "fail", 1, 1, "fail(message)", "stops the evaluation with an error carrying the message"},
    BuiltinInfo{Builtin::trim, "trim", 1, 1, "trim(text)", "the text without white space at either end"},
+   BuiltinInfo{Builtin::label, "label", 1, 1, "label(enum value)", "the value's label, as the enum declares it (VE \"Voluntary Exit\"), or its name when it has none"},
 };
 }  // namespace
 

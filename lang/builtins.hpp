@@ -13,7 +13,7 @@ enum class Builtin : std::uint8_t {
    sum, count, all, any, filter, map,
    add_years, add_months, add_days, days_between, years_between, months_between, age_on,
    make_date, year, month, day, is_leap_year,
-   to_decimal, to_money, to_int, fail, trim,
+   to_decimal, to_money, to_int, fail, trim, label,
 };
 
 struct BuiltinInfo {

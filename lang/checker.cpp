@@ -1174,6 +1174,9 @@ Type Checker::check_builtin(Expr& e, Context& c, const BuiltinInfo& b)
       case Builtin::trim:
          if (!need(0, TypeKind::text, "text")) return Type::error();
          return Type::of(TypeKind::text);
+      case Builtin::label:
+         if (!need(0, TypeKind::enum_, "an enum value")) return Type::error();
+         return Type::of(TypeKind::text);
       default: break;
    }
    return Type::error();
