@@ -2,6 +2,7 @@
 // language server can be built on the same parser. The checker fills in the `resolved` parts.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -308,6 +309,12 @@ struct Module {
    std::vector<TestDecl> tests;
    std::vector<DeclRef> order;  // declarations in source order
    std::vector<Comment> comments;
+   // Declarations that did not parse, by name, so that checking the others does not call them
+   // unknown; `unparsed_unchecked` when one cannot be named or declares a type or an import,
+   // which the others cannot be checked without.
+   std::vector<std::string> unparsed;
+   bool unparsed_unchecked = false;
+   bool unparsed_name(const std::string& name) const { return std::find(unparsed.begin(), unparsed.end(), name) != unparsed.end(); }
 };
 
 }  // namespace pol::lang

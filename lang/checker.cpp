@@ -933,6 +933,7 @@ Type Checker::check_name(Expr& e, Context& c)
       t.name = p_.enums[enum_id].name;
       return t;
    }
+   if (p_.modules[c.module]->unparsed_name(e.text)) return Type::error();  // its declaration has a syntax error, reported
    auto& diag = d_.error("E0201", e.span, fmt::format("unknown name {}", quote(e.text)));
    diag.label = "not declared";
    const auto near = closest_name(e.text, visible_names(c));
@@ -1213,6 +1214,7 @@ Type Checker::check_call(Expr& e, Context& c)
       for (const auto& [n, sym] : scopes_[module]) {
          if (sym.kind == SymbolKind::function || sym.kind == SymbolKind::table) names.push_back(n);
       }
+      if (p_.modules[module]->unparsed_name(e.text)) return Type::error();  // its declaration has a syntax error, reported
       auto& diag = d_.error("E0208", e.span, fmt::format("unknown function {}", quote(e.text)));
       const auto near = closest_name(e.text, names);
       diag.help = near.empty() ? "declare it with fn, or see the built-in functions in docs/language.md" : fmt::format("did you mean '{}'?", near);

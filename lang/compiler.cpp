@@ -1,5 +1,6 @@
 #include "compiler.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -88,8 +89,22 @@ void compile_on_this_stack(Compilation& c, const std::string& name, std::string 
 {
    Loader loader(c, options);
    loader.load(name, std::move(text), fs::path(name).stem().string());
-   // a file that does not parse is not checked: its errors would only echo the syntax errors
-   if (c.diagnostics.has_errors()) return;
+   if (c.diagnostics.has_errors()) {
+      // After syntax errors the declarations that parsed are checked too, so that one typo does
+      // not hide the other problems: unless what failed declared a type or an import, or errors
+      // other than syntax errors (an import not found) would only echo
+      const auto syntax_only = std::all_of(c.diagnostics.items().begin(), c.diagnostics.items().end(), [](const Diagnostic& d) { return d.code == "E0101"; });
+      const auto named = std::none_of(c.program->modules.begin(), c.program->modules.end(), [](const auto& m) { return m->unparsed_unchecked; });
+      if (syntax_only && named) {
+         // errors only: a warning such as "never used" would mostly echo what did not parse
+         Diagnostics checked;
+         check_program(*c.program, checked);
+         for (const auto& d : checked.items()) {
+            if (d.severity == Severity::error) c.diagnostics.add(d);
+         }
+      }
+      return;
+   }
    check_program(*c.program, c.diagnostics);
    if (c.diagnostics.has_errors()) return;
    c.cost = analyse_cost(*c.program, c.diagnostics, options.max_steps);

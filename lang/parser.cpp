@@ -821,6 +821,42 @@ std::vector<Comment> scan_comments(const SourceFile& file, std::uint32_t file_id
 
 // After a syntax error in the declaration that starts at `offset`: the start of the next
 // line whose first word begins a declaration.
+// The name a declaration that did not parse would have declared, for checking the others.
+void note_unparsed(const std::string& text, std::uint32_t offset, Module& module)
+{
+   const auto word = [&](std::size_t& at) {
+      while (at < text.size()) {
+         if (std::isspace(static_cast<unsigned char>(text[at]))) ++at;
+         else if (text[at] == '#') at = std::min(text.find('\n', at), text.size());
+         else break;
+      }
+      const std::size_t begin = at;
+      while (at < text.size() && (std::isalnum(static_cast<unsigned char>(text[at])) || text[at] == '_')) ++at;
+      return std::string(text, begin, at - begin);
+   };
+   std::size_t at = offset;
+   const std::string keyword = word(at);
+   static constexpr std::string_view named[] = {"input", "param", "let", "fn", "output", "rule", "table"};
+   static constexpr std::string_view types_or_imports[] = {"policy", "import", "enum", "record"};
+   if (std::find(std::begin(types_or_imports), std::end(types_or_imports), keyword) != std::end(types_or_imports)) {
+      module.unparsed_unchecked = true;
+      return;
+   }
+   if (keyword == "require" || keyword == "test") return;  // nothing names them
+   // text where a declaration should start is most often the rest of the one before, which
+   // then parsed short: checking it would only echo the mistake
+   if (std::find(std::begin(named), std::end(named), keyword) == std::end(named)) {
+      module.unparsed_unchecked = true;
+      return;
+   }
+   const std::string name = word(at);
+   if (name.empty() || !std::isalpha(static_cast<unsigned char>(name[0]))) {
+      module.unparsed_unchecked = true;
+      return;
+   }
+   module.unparsed.push_back(name);
+}
+
 std::uint32_t next_declaration_start(const std::string& text, std::uint32_t offset)
 {
    // skip the blank lines and comments before the failed declaration's keyword
@@ -901,6 +937,7 @@ Module parse_module(const SourceSet& sources, std::uint32_t file_id, Diagnostics
       } catch (const SyntaxError& e) {
          auto& d = diagnostics.error(e.code, {file_id, e.offset, e.offset + 1}, e.message);
          d.help = e.help;
+         note_unparsed(text, offset, module);
          offset = next_declaration_start(text, offset);
          if (offset >= text.size()) break;
       }
