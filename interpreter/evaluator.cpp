@@ -179,7 +179,8 @@ private:
    std::optional<Decision> decide(const lang::RuleDecl& rule, const std::string& parent);
    Value eval_param(const lang::ParamDecl& param, Date on, const Expr* use);
    Value eval_call(const Expr& e);
-   Value eval_table(const Expr& e, const lang::TableInfo& table, const Values& args);
+   // A table call; `on` is the date whose rows apply (`t(…) as of d`), else the evaluation date.
+   Value eval_table(const Expr& e, const lang::TableInfo& table, const Values& args, std::optional<Date> on = std::nullopt);
    Value eval_builtin(const Expr& e);
    Value eval_binary(const Expr& e);
    bool eval_compare(const Expr& e);
@@ -576,8 +577,9 @@ std::string Run::ranking_text(const lang::TableInfo& table) const
    return fmt::format("the declared order {}", fmt::join(orders, ", "));
 }
 
-Value Run::eval_table(const Expr& e, const lang::TableInfo& table, const Values& args)
+Value Run::eval_table(const Expr& e, const lang::TableInfo& table, const Values& args, std::optional<Date> on)
 {
+   const Date date = on.value_or(as_of_);
    const lang::TableDecl& decl = *table.decl;
    Frame frame(*this, table.frame_size);
    for (std::size_t i = 0; i < args.size(); ++i) locals_[base_ + i] = args[i];
@@ -588,12 +590,12 @@ Value Run::eval_table(const Expr& e, const lang::TableInfo& table, const Values&
          version = &v;
          continue;
       }
-      if (*Date::from_civil(v.from->year, v.from->month, v.from->day) <= as_of_) version = &v;
+      if (*Date::from_civil(v.from->year, v.from->month, v.from->day) <= date) version = &v;
    }
    if (!version) {
       const auto& f = *decl.versions.front().from;
-      throw error_at(e, "R0402", fmt::format("table {} has no rows in force on {}: its first rows are from {:04}-{:02}-{:02}", decl.name, as_of_.to_string(), f.year, f.month, f.day),
-                     "evaluate as of a later date (--as-of), or add earlier rows");
+      throw error_at(e, "R0402", fmt::format("table {} has no rows in force on {}: its first rows are from {:04}-{:02}-{:02}", decl.name, date.to_string(), f.year, f.month, f.day),
+                     on ? "give a later date to 'as of', or add earlier rows" : "evaluate as of a later date (--as-of), or add earlier rows");
    }
    // a dated table names the version in force, as the explanation of a param names its period
    const std::string version_text = version->from ? fmt::format(" of the rows from {:04}-{:02}-{:02}", version->from->year, version->from->month, version->from->day) : std::string();
@@ -1040,6 +1042,12 @@ Value Run::eval_inner(const Expr& e)
       default: break;  // literals, above
       case ExprKind::as_of: {
          const Expr& target = *e.args[0];
+         if (target.kind == ExprKind::call) {  // a table's rows in force on a date
+            Values args;
+            for (const auto& a : target.args) args.push_back(eval(*a));
+            const Value on = eval(*e.args[1]);
+            return eval_table(target, p_.tables[target.ref.index], args, on.as_date());
+         }
          const Value on = eval(*e.args[1]);
          const auto& g = p_.globals[target.ref.index];
          return eval_param(p_.param_decl(g), on.as_date(), &e);

@@ -1416,8 +1416,22 @@ Type Checker::check_as_of(Expr& e, Context& c)
    if (!date.is_error() && !is_date(date)) {
       d_.error("E0307", e.args[1]->span, fmt::format("'as of' needs a date, but this is {}", date.to_string())).help = "for example: exit_payment_cap as of exit_date";
    }
+   if (target.kind == ExprKind::call) {
+      Type t = check(target, c);
+      if (target.ref.kind == RefKind::table) {
+         const auto& versions = p_.tables[static_cast<std::size_t>(target.ref.index)].decl->versions;
+         if (std::any_of(versions.begin(), versions.end(), [](const TableVersion& v) { return v.from.has_value(); })) return t;
+         if (!t.is_error()) d_.error("E0212", target.span, fmt::format("table {} has no rows by date, so 'as of' does not apply", quote(target.text))).help =
+            "remove 'as of …', or give the table rows by date with 'from DATE'";
+         return t;
+      }
+      if (!t.is_error()) d_.error("E0212", target.span, "'as of' applies to a param with values by date, or a call of a table with rows by date").help =
+         "write: param_name as of some_date, or table_name(…) as of some_date";
+      return t;
+   }
    if (target.kind != ExprKind::name) {
-      d_.error("E0212", target.span, "'as of' applies to a param with values by date").help = "write: param_name as of some_date";
+      d_.error("E0212", target.span, "'as of' applies to a param with values by date, or a call of a table with rows by date").help =
+         "write: param_name as of some_date, or table_name(…) as of some_date";
       return check(target, c);
    }
    Type t = check(target, c);
