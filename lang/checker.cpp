@@ -94,12 +94,14 @@ private:
    Type check(Expr& e, Context& c, const Type* expected = nullptr);
    Type check_name(Expr& e, Context& c);
    Type check_field(Expr& e, Context& c);
-   Type check_call(Expr& e, Context& c);
-   Type check_builtin(Expr& e, Context& c, const BuiltinInfo& b);
+   // `expected`, where known, is the type the result must have: a record value inside map's
+   // function takes its type from it
+   Type check_call(Expr& e, Context& c, const Type* expected = nullptr);
+   Type check_builtin(Expr& e, Context& c, const BuiltinInfo& b, const Type* expected = nullptr);
    Type check_binary(Expr& e, Context& c);
    Type check_compare(Expr& e, Context& c);
    Type check_as_of(Expr& e, Context& c);
-   Type check_lambda(Expr& lambda, Context& c, const Type& element);
+   Type check_lambda(Expr& lambda, Context& c, const Type& element, const Type* expected = nullptr);
    Type expect(Expr& e, Context& c, const Type& want, const char* what);
    bool expect_bool(Expr& e, Context& c, const char* what);
    void constant_only(Expr& e, Context& c);
@@ -988,21 +990,21 @@ Type Checker::check_field(Expr& e, Context& c)
    return rec.field_types[index];
 }
 
-Type Checker::check_lambda(Expr& lambda, Context& c, const Type& element)
+Type Checker::check_lambda(Expr& lambda, Context& c, const Type& element, const Type* expected)
 {
    if (lambda.kind != ExprKind::lambda) return check(lambda, c);
    const std::uint32_t slot = c.next_slot++;
    if (c.frame_size) *c.frame_size = std::max(*c.frame_size, c.next_slot);
    c.locals.push_back({lambda.text, slot, element});
    lambda.ref = {RefKind::local, static_cast<std::int32_t>(slot), -1};
-   Type t = check(*lambda.args[0], c);
+   Type t = check(*lambda.args[0], c, expected);
    c.locals.pop_back();
    --c.next_slot;
    lambda.type = t;
    return t;
 }
 
-Type Checker::check_builtin(Expr& e, Context& c, const BuiltinInfo& b)
+Type Checker::check_builtin(Expr& e, Context& c, const BuiltinInfo& b, const Type* expected)
 {
    const int n = static_cast<int>(e.args.size());
    e.ref = {RefKind::builtin, static_cast<std::int32_t>(b.id), -1};
@@ -1047,7 +1049,9 @@ Type Checker::check_builtin(Expr& e, Context& c, const BuiltinInfo& b)
                fmt::format("write it as: {}(items, x => …)", b.name);
             return Type::error();
          }
-         lambda_type = check_lambda(*e.args[1], c, element);
+         // map's function gives the items of the list expected, if one is
+         const Type* item = b.id == Builtin::map && expected && expected->kind == TypeKind::list && expected->element ? expected->element.get() : nullptr;
+         lambda_type = check_lambda(*e.args[1], c, element, item);
          if (lambda_type.is_error()) return lambda_type;
       } else if (b.id == Builtin::filter || b.id == Builtin::map) {
          return Type::error();
@@ -1183,7 +1187,7 @@ Type Checker::check_builtin(Expr& e, Context& c, const BuiltinInfo& b)
    return Type::error();
 }
 
-Type Checker::check_call(Expr& e, Context& c)
+Type Checker::check_call(Expr& e, Context& c, const Type* expected)
 {
    std::uint32_t module = c.module;
    if (!e.qualifier.empty()) {
@@ -1199,7 +1203,7 @@ Type Checker::check_call(Expr& e, Context& c)
    }
    const Symbol* s = lookup(module, e.text);
    if (!s && e.qualifier.empty()) {
-      if (const BuiltinInfo* b = find_builtin(e.text)) return check_builtin(e, c, *b);
+      if (const BuiltinInfo* b = find_builtin(e.text)) return check_builtin(e, c, *b, expected);
    }
    if (!s || (s->kind != SymbolKind::function && s->kind != SymbolKind::table)) {
       for (auto& a : e.args) {
@@ -1472,7 +1476,7 @@ Type Checker::check(Expr& e, Context& c, const Type* expected)
          break;
       case ExprKind::name: t = check_name(e, c); break;
       case ExprKind::field: t = check_field(e, c); break;
-      case ExprKind::call: t = check_call(e, c); break;
+      case ExprKind::call: t = check_call(e, c, expected); break;
       case ExprKind::negate: {
          Type a = check(*e.args[0], c);
          if (a.is_error()) break;
@@ -1534,7 +1538,15 @@ Type Checker::check(Expr& e, Context& c, const Type* expected)
       }
       case ExprKind::record: {
          if (!expected || expected->kind != TypeKind::record) {
-            d_.error("E0331", e.span, "a record value can only stand where its type is known").help = "declare the type: let p: Period = { … }";
+            auto& diag = d_.error("E0331", e.span, "a record value can only stand where its type is known");
+            // the help names the policy's own record types
+            std::vector<std::string> names;
+            for (const auto& r : p_.records) {
+               if (r.module == c.module) names.push_back(r.name);
+            }
+            diag.help = names.empty() ? "declare a record type (record Period { start: date, end: date }) and give the value where its type is declared: let p: Period = { … }"
+                                      : fmt::format("give it where its type is declared: let x: {} = {{ … }}, or as the items of a list declared as list of {} (your record types: {})",
+                                                    names.front(), names.front(), fmt::join(names, ", "));
             for (auto& a : e.args) check(*a, c);
             break;
          }
