@@ -181,6 +181,8 @@ private:
    Value eval_call(const Expr& e);
    // A table call; `on` is the date whose rows apply (`t(…) as of d`), else the evaluation date.
    Value eval_table(const Expr& e, const lang::TableInfo& table, const Values& args, std::optional<Date> on = std::nullopt);
+   Value range(const Expr& e, const Values& args);
+   void count_step(const Expr& e);  // one step of the step budget
    Value eval_builtin(const Expr& e);
    Value eval_binary(const Expr& e);
    bool eval_compare(const Expr& e);
@@ -752,6 +754,19 @@ Value Run::eval_builtin(const Expr& e)
       return eval(*l.args[0]);
    };
    switch (id) {
+      case Builtin::sort_by: {
+         const Value list = eval(*e.args[0]);
+         const Expr& l = *e.args[1];
+         if (locals_.size() < base_ + static_cast<std::size_t>(l.ref.index) + 1) locals_.resize(base_ + static_cast<std::size_t>(l.ref.index) + 1);
+         Values keys;
+         for (const auto& item : *list.items) keys.push_back(lambda(l, item));
+         std::vector<std::size_t> order(keys.size());
+         for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+         std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return compare_values(keys[x], keys[y]) < 0; });
+         Values out;
+         for (const auto i : order) out.push_back((*list.items)[i]);
+         return Value::list(std::move(out));
+      }
       case Builtin::sum:
       case Builtin::count:
       case Builtin::all:
@@ -892,6 +907,41 @@ Value Run::eval_builtin(const Expr& e)
             const auto first = s.find_first_not_of(space);
             return Value::text(first == std::string_view::npos ? std::string() : std::string(s.substr(first, s.find_last_not_of(space) - first + 1)));
          }
+         case Builtin::range: return range(e, a);
+         case Builtin::first: return a[0].items->empty() ? Value::none() : a[0].items->front();
+         case Builtin::last: return a[0].items->empty() ? Value::none() : a[0].items->back();
+         case Builtin::at: {
+            const auto& items = *a[0].items;
+            return a[1].integer >= 1 && static_cast<std::uint64_t>(a[1].integer) <= items.size() ? items[static_cast<std::size_t>(a[1].integer - 1)] : Value::none();
+         }
+         case Builtin::take:
+         case Builtin::drop: {
+            if (a[1].integer < 0) throw error_at(*e.args[1], "R0206", fmt::format("{} needs how many items, 0 or more, not {}", id == Builtin::take ? "take" : "drop", a[1].integer));
+            const auto& items = *a[0].items;
+            const auto n = std::min(items.size(), static_cast<std::size_t>(std::min<std::uint64_t>(static_cast<std::uint64_t>(a[1].integer), items.size())));
+            return Value::list(id == Builtin::take ? Values(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(n)) : Values(items.begin() + static_cast<std::ptrdiff_t>(n), items.end()));
+         }
+         case Builtin::sort: {
+            Values items = *a[0].items;
+            std::stable_sort(items.begin(), items.end(), [](const Value& x, const Value& y) { return compare_values(x, y) < 0; });
+            return Value::list(std::move(items));
+         }
+         case Builtin::distinct: {
+            // each item against those kept: a step each, so a long list meets the step budget
+            Values kept;
+            for (const auto& item : *a[0].items) {
+               bool seen = false;
+               for (const auto& k : kept) {
+                  count_step(e);
+                  if (k == item) {
+                     seen = true;
+                     break;
+                  }
+               }
+               if (!seen) kept.push_back(item);
+            }
+            return Value::list(std::move(kept));
+         }
          case Builtin::label: return Value::text(p_.enums[a[0].id].labels[static_cast<std::size_t>(a[0].integer)]);
          case Builtin::to_int: {
             if (a[0].kind == ValueKind::int_) return a[0];
@@ -966,12 +1016,50 @@ Value Run::eval_on_new_stack(const Expr& e)
    return v;
 }
 
-Value Run::eval(const Expr& e)
+void Run::count_step(const Expr& e)
 {
-   if (reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)) < stack_floor_) return eval_on_new_stack(e);
    if (++steps_ > options_.limits.steps) {
       throw over_budget(e, "R0701", fmt::format("the evaluation took more than {} steps, its step budget", options_.limits.steps), "--max-steps", "steps");
    }
+}
+
+// range(first, last) over ints, or range(first, last, step) over dates: the size is known or
+// bounded before the list is built, so a range past the list budget is refused, not allocated.
+Value Run::range(const Expr& e, const Values& a)
+{
+   const std::uint64_t budget = options_.limits.list;
+   const auto too_long = [&](std::string size) {
+      return over_budget(e, "R0703", fmt::format("this range has {} items, over the list budget of {}", size, budget), "--max-list", "list");
+   };
+   Values out;
+   if (a[0].kind == ValueKind::int_) {
+      if (a[1].integer < a[0].integer) return Value::list({});
+      // last - first, exact in unsigned arithmetic since last >= first; the size is one more
+      const std::uint64_t span = static_cast<std::uint64_t>(a[1].integer) - static_cast<std::uint64_t>(a[0].integer);
+      if (span >= budget) throw too_long(span == UINT64_MAX ? "2^64" : std::to_string(span + 1));
+      for (std::int64_t i = a[0].integer;; ++i) {
+         out.push_back(Value::int_(i));
+         if (i == a[1].integer) break;
+      }
+      return Value::list(std::move(out));
+   }
+   const Date first = a[0].as_date(), last = a[1].as_date();
+   const auto step = a[2].number.to_int64();
+   if (!step || *step <= 0) throw error_at(*e.args[2], "R0206", fmt::format("a range of dates steps by a whole number of days, weeks, months or years, above zero, not {}", format_value(a[2], p_)));
+   for (std::int64_t k = 0;; ++k) {
+      // each date from the first, so that month ends do not drift (31 Jan, 29 Feb, 31 Mar)
+      const Date d = a[2].unit == lang::DurationUnit::months ? first.add_months(k * *step) : first.add_days(k * *step);
+      if (d > last) break;
+      if (out.size() >= budget) throw too_long("more than " + std::to_string(budget));
+      out.push_back(Value::date(d));
+   }
+   return Value::list(std::move(out));
+}
+
+Value Run::eval(const Expr& e)
+{
+   if (reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)) < stack_floor_) return eval_on_new_stack(e);
+   count_step(e);
    Value v = eval_inner(e);
    // an int where the checker typed a decimal (declared types, if-branches, table rows, function
    // results) widens here, the one place values are computed

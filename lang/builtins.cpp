@@ -38,6 +38,16 @@ constexpr std::array table{
    BuiltinInfo{Builtin::to_int, "int", 1, 1, "int(x)", "a whole decimal as an int; a fraction is an error (round first)"},
    BuiltinInfo{Builtin::fail, "fail", 1, 1, "fail(message)", "stops the evaluation with an error carrying the message"},
    BuiltinInfo{Builtin::trim, "trim", 1, 1, "trim(text)", "the text without white space at either end"},
+   BuiltinInfo{Builtin::range, "range", 2, 3, "range(first, last) or range(first_date, last_date, step)",
+               "the ints from first to last, both included; or the dates from the first, a step (1 day, 1 month, 1 year…) at a time, up to the last"},
+   BuiltinInfo{Builtin::first, "first", 1, 1, "first(list)", "the first item, or none when the list is empty"},
+   BuiltinInfo{Builtin::last, "last", 1, 1, "last(list)", "the last item, or none when the list is empty"},
+   BuiltinInfo{Builtin::at, "at", 2, 2, "at(list, n)", "the n-th item, counting from 1, or none when there is none"},
+   BuiltinInfo{Builtin::take, "take", 2, 2, "take(list, n)", "the first n items (all of them when there are fewer)"},
+   BuiltinInfo{Builtin::drop, "drop", 2, 2, "drop(list, n)", "the items after the first n"},
+   BuiltinInfo{Builtin::sort, "sort", 1, 1, "sort(list)", "the items, smallest first (numbers, money, dates, durations, text)"},
+   BuiltinInfo{Builtin::sort_by, "sort_by", 2, 2, "sort_by(list, x => key)", "the items in the order of their keys, smallest first; equal keys keep their order"},
+   BuiltinInfo{Builtin::distinct, "distinct", 1, 1, "distinct(list)", "the items without repeats, each where it first stands"},
    BuiltinInfo{Builtin::label, "label", 1, 1, "label(enum value)", "the value's label, as the enum declares it (VE \"Voluntary Exit\"), or its name when it has none"},
 };
 }  // namespace

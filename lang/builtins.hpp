@@ -14,6 +14,7 @@ enum class Builtin : std::uint8_t {
    add_years, add_months, add_days, days_between, years_between, months_between, age_on,
    make_date, year, month, day, is_leap_year,
    to_decimal, to_money, to_int, fail, trim, label,
+   range, first, last, at, take, drop, sort, sort_by, distinct,
 };
 
 struct BuiltinInfo {

@@ -1036,7 +1036,8 @@ Type Checker::check_builtin(Expr& e, Context& c, const BuiltinInfo& b, const Typ
          return Type::error();
       }
    }
-   const bool list_fn = b.id == Builtin::sum || b.id == Builtin::count || b.id == Builtin::all || b.id == Builtin::any || b.id == Builtin::filter || b.id == Builtin::map;
+   const bool list_fn = b.id == Builtin::sum || b.id == Builtin::count || b.id == Builtin::all || b.id == Builtin::any || b.id == Builtin::filter || b.id == Builtin::map ||
+                        b.id == Builtin::sort_by;
    if (list_fn) {
       Type list = check(*e.args[0], c);
       if (list.is_error()) return list;
@@ -1071,6 +1072,9 @@ Type Checker::check_builtin(Expr& e, Context& c, const BuiltinInfo& b, const Typ
             if (!is_bool(lambda_type)) return arg_error(1, "a condition (true or false)", lambda_type);
             return list;
          case Builtin::map: return Type::list_of(lambda_type);
+         case Builtin::sort_by:
+            if (!orderable(lambda_type) || lambda_type.optional) return arg_error(1, "a key that orders: a number, money, a date, a duration or text", lambda_type);
+            return list;
          default: break;
       }
    }
@@ -1182,6 +1186,40 @@ Type Checker::check_builtin(Expr& e, Context& c, const BuiltinInfo& b, const Typ
       case Builtin::label:
          if (!need(0, TypeKind::enum_, "an enum value")) return Type::error();
          return Type::of(TypeKind::text);
+      case Builtin::range:
+         if (n == 2 && is_int(a[0]) && !a[0].optional) {
+            if (!need(1, TypeKind::int_, "an int, the last of the range")) return Type::error();
+            return Type::list_of(Type::of(TypeKind::int_));
+         }
+         if (!need(0, TypeKind::date, "an int or a date")) return Type::error();
+         if (!need(1, TypeKind::date, "a date, the last of the range")) return Type::error();
+         if (n < 3) {
+            d_.error("E0306", e.span, "a range of dates needs a step: range(first, last, 1 month)").help = fmt::format("{}: {}", b.signature, b.summary);
+            return Type::error();
+         }
+         if (a[2].kind != TypeKind::duration || a[2].optional || a[2].unit == DurationUnit::hours) return arg_error(2, "a step of days, weeks, months or years", a[2]);
+         return Type::list_of(Type::of(TypeKind::date));
+      case Builtin::first:
+      case Builtin::last:
+      case Builtin::at: {
+         if (!is_list(a[0]) || a[0].optional) return arg_error(0, "a list", a[0]);
+         if (b.id == Builtin::at && !need(1, TypeKind::int_, "an int, the place counting from 1")) return Type::error();
+         Type item = *a[0].element;
+         item.optional = true;  // none when there is no such item
+         return item;
+      }
+      case Builtin::take:
+      case Builtin::drop:
+         if (!is_list(a[0]) || a[0].optional) return arg_error(0, "a list", a[0]);
+         if (!need(1, TypeKind::int_, "an int, how many items")) return Type::error();
+         return a[0];
+      case Builtin::sort:
+         if (!is_list(a[0]) || a[0].optional) return arg_error(0, "a list", a[0]);
+         if (!orderable(*a[0].element) || a[0].element->optional) return arg_error(0, "a list of numbers, money, dates, durations or text", a[0]);
+         return a[0];
+      case Builtin::distinct:
+         if (!is_list(a[0]) || a[0].optional) return arg_error(0, "a list", a[0]);
+         return a[0];
       default: break;
    }
    return Type::error();

@@ -343,7 +343,24 @@ private:
       }
       if (e.ref.kind != RefKind::builtin) return;
       const auto id = static_cast<Builtin>(e.ref.index);
-      const bool over_list = id == Builtin::sum || id == Builtin::count || id == Builtin::all || id == Builtin::any || id == Builtin::filter || id == Builtin::map;
+      const bool over_list = id == Builtin::sum || id == Builtin::count || id == Builtin::all || id == Builtin::any || id == Builtin::filter || id == Builtin::map ||
+                             id == Builtin::sort_by;
+      if (id == Builtin::range) {
+         // as long as its bounds make it: only an evaluation knows, as for an input's list
+         for (const auto& a : e.args) take(expr(*a, times, node));
+         out.size = per_item;
+         out.steps = out.steps + per_item;
+         return;
+      }
+      if (id == Builtin::take || id == Builtin::drop || id == Builtin::sort || id == Builtin::distinct) {
+         const Measure list = expr(*e.args[0], times, node);
+         take(list);
+         for (std::size_t i = 1; i < e.args.size(); ++i) take(expr(*e.args[i], times, node));
+         out.size = list.size;
+         // distinct compares each item with those kept before it
+         out.steps = out.steps + (id == Builtin::distinct ? list.size * list.size : list.size);
+         return;
+      }
       if (!over_list) {
          for (const auto& a : e.args) take(expr(*a, times, node));
          // min(list) and max(list) look at every item
