@@ -1,12 +1,28 @@
 // run_pol: the pol command in-process, for the harnesses that link its code (fuzz_cli).
+#include <filesystem>
 #include <iostream>
 #include <sstream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "fuzz.hpp"
 
 int pol_cli_main(int argc, char** argv);  // the pol command's main, renamed when built in
 
 namespace pol::fuzz {
+
+namespace {
+// The files this process has open: pol run in-process must close every file it opens, or a
+// long run (a service, a fuzzer) runs out of them.
+std::size_t open_files()
+{
+   std::error_code ec;
+   std::size_t n = 0;
+   for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec); !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) ++n;
+   return n;
+}
+}  // namespace
 
 int run_pol(const std::vector<std::string>& args, std::string& out, std::string& err)
 {
@@ -23,6 +39,7 @@ int run_pol(const std::vector<std::string>& args, std::string& out, std::string&
       std::cerr.rdbuf(cerr);
    };
    int status = 0;
+   const std::size_t files_before = open_files();
    try {
       status = pol_cli_main(static_cast<int>(words.size()), argv.data());
    } catch (...) {
@@ -32,6 +49,7 @@ int run_pol(const std::vector<std::string>& args, std::string& out, std::string&
    restore();
    out = out_sink.str();
    err = err_sink.str();
+   expect(open_files() == files_before, "pol closes every file it opens", fmt::format("{} files open before, {} after: pol {}", files_before, open_files(), fmt::join(args, " ")));
    return status;
 }
 

@@ -308,8 +308,9 @@ Runner add_batch(CLI::App& app)
       int status = exit_ok;
       const auto loaded = load_policy(o->policy, o->path, o->limits, false, status);
       if (!loaded) return status;
-      int in_fd = STDIN_FILENO, out_fd = STDOUT_FILENO;
-      if (o->input != "-" && (in_fd = ::open(o->input.c_str(), O_RDONLY | O_CLOEXEC)) < 0) {
+      const OwnedFd input(o->input == "-" ? STDIN_FILENO : ::open(o->input.c_str(), O_RDONLY | O_CLOEXEC));
+      const int in_fd = input.get();
+      if (in_fd < 0) {
          std::cerr << fmt::format("error: cannot read the input file {}: {}\n", o->input, std::strerror(errno));
          return exit_usage;
       }
@@ -317,7 +318,9 @@ Runner add_batch(CLI::App& app)
          std::cerr << fmt::format("error: the output {} is the input file: writing it would destroy the input; write the results to another file\n", o->output);
          return exit_usage;
       }
-      if (o->output != "-" && (out_fd = ::open(o->output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+      OwnedFd output(o->output == "-" ? STDOUT_FILENO : ::open(o->output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+      const int out_fd = output.get();
+      if (out_fd < 0) {
          std::cerr << fmt::format("error: cannot write {}: {}\n", o->output, std::strerror(errno));
          return exit_usage;
       }
@@ -368,7 +371,7 @@ Runner add_batch(CLI::App& app)
          show_progress(totals.records, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), input_size, input_size);
          std::cerr << "\n";
       }
-      if (out_fd != STDOUT_FILENO && ::close(out_fd) != 0) {
+      if (!output.close()) {
          std::cerr << fmt::format("error: cannot write {}: {}\n", o->output, std::strerror(errno));
          return exit_failed;
       }

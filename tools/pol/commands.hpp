@@ -35,6 +35,22 @@ std::string dump_json(const Json& j, int indent = -1)
    return j.dump(indent, ' ', false, Json::error_handler_t::replace);
 }
 
+// A file descriptor a command opened, closed when it goes out of scope, so that the command run
+// in-process (the library, the fuzz harnesses) leaks none; standard input and output stay open.
+// close() says whether closing worked, which for an output file means its data was written.
+class OwnedFd {
+public:
+   explicit OwnedFd(int fd) : fd_(fd) {}
+   ~OwnedFd() { close(); }
+   OwnedFd(const OwnedFd&) = delete;
+   OwnedFd& operator=(const OwnedFd&) = delete;
+   int get() const { return fd_; }
+   bool close();
+
+private:
+   int fd_;
+};
+
 // Reads a whole file ("-" is standard input); what went wrong, if it could not.
 std::optional<std::string> read_text(const std::string& path, std::string& out);
 // Compiles a policy to evaluate, without analysing its tables again (pol check does that);

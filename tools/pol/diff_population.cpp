@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "batch_stream.hpp"
+#include "commands.hpp"
 #include "diff.hpp"
 #include "exact.hpp"
 
@@ -448,7 +449,8 @@ Json diff_population(const Versions& v, std::shared_ptr<const Policy> old_policy
    }
    plan.full = std::make_unique<std::atomic<bool>[]>(plan.slots());
 
-   const int fd = open_population(o.file);
+   const OwnedFd population(open_population(o.file));  // closed however this ends
+   const int fd = population.get();
    const std::string where = o.file == "-" ? "standard input" : "the population " + o.file;
    BlockReader reader(fd, where, plan.format, o.block_bytes, default_max_record);
    std::size_t first_lines = 0;
@@ -472,7 +474,6 @@ Json diff_population(const Versions& v, std::shared_ptr<const Policy> old_policy
       collector.skip_lines(first_lines);
    }
    if (first) run_blocks(reader, collector, o.jobs, [&](Block& b, unsigned job) { workers[job]->run(b); }, {});
-   if (fd != STDIN_FILENO) ::close(fd);
 
    Stats stats;
    stats.outputs.resize(plan.pairs.size());

@@ -8,9 +8,19 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
+#include <utility>
+
 #include "commands.hpp"
 
 namespace pol::cli {
+
+bool OwnedFd::close()
+{
+   if (fd_ <= STDERR_FILENO) return true;  // not opened here (or already closed)
+   return ::close(std::exchange(fd_, -1)) == 0;
+}
 
 std::optional<std::string> read_text(const std::string& path, std::string& out)
 {
