@@ -67,30 +67,6 @@ void Records::add(const Record& record)
 
 namespace {
 
-// Whether an input type is a number's: int, decimal or money, optional or not.
-bool numeric_type(std::string_view type) { return type.starts_with("int") || type.starts_with("decimal") || type.starts_with("money"); }
-
-// Whether text is a JSON number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
-bool json_number(std::string_view t)
-{
-   std::size_t i = 0;
-   const auto digits = [&] {
-      const std::size_t from = i;
-      while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
-      return i > from;
-   };
-   if (i < t.size() && t[i] == '-') ++i;
-   if (i < t.size() && t[i] == '0') ++i;
-   else if (!digits()) return false;
-   if (i < t.size() && t[i] == '.' && (++i, !digits())) return false;
-   if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
-      ++i;
-      if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
-      if (!digits()) return false;
-   }
-   return i == t.size();
-}
-
 // What one evaluation gave, from its result.
 Evaluator::Outcome outcome_of(const Result& r) { return r.ok() ? Evaluator::Outcome{true, r.violations.size(), nullptr} : Evaluator::Outcome{false, 0, &r.errors.front()}; }
 
@@ -415,8 +391,6 @@ Evaluator::Outcome Evaluator::evaluate_fields(std::span<const std::string_view> 
          }
       } else if (shape == InputShape::boolean && (fields[k] == "true" || fields[k] == "false")) {
          inputs.set_bool(names[k], fields[k] == "true");
-      } else if (known && numeric_type(info->type) && json_number(fields[k])) {
-         inputs.set_json(names[k], fields[k]);  // a number, as JSON gives it: the same errors word for word
       } else {
          inputs.set_text(names[k], fields[k]);  // unknown names too: the evaluation names them
       }

@@ -30,6 +30,36 @@ bool thousands_groups(std::string_view s)
    return digits == 3 || !grouped;
 }
 
+// Whether text is a JSON number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+bool json_number(std::string_view t)
+{
+   std::size_t i = 0;
+   const auto digits = [&] {
+      const std::size_t from = i;
+      while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+      return i > from;
+   };
+   if (i < t.size() && t[i] == '-') ++i;
+   if (i < t.size() && t[i] == '0') ++i;
+   else if (!digits()) return false;
+   if (i < t.size() && t[i] == '.' && (++i, !digits())) return false;
+   if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+      ++i;
+      if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+      if (!digits()) return false;
+   }
+   return i == t.size();
+}
+
+// How an error shows the value given. A number given as text ("1.5", a CSV cell) is shown as the
+// number, so that JSON, CSV and the library word the same error the same way.
+std::string shown_value(const JsonValue& json, const lang::Type& type)
+{
+   const bool number_type = type.kind == lang::TypeKind::int_ || type.kind == lang::TypeKind::decimal || type.kind == lang::TypeKind::money || type.kind == lang::TypeKind::duration;
+   if (number_type && json.kind == JsonValue::Kind::string && json_number(json.text)) return json.text;
+   return json.describe();
+}
+
 }  // namespace
 
 // The one reader of number text for inputs (JSON, CSV fields, the library, test files): an
@@ -86,7 +116,7 @@ std::optional<Value> Policy::decode_input(const JsonValue& json, const lang::Typ
       RuntimeError r;
       r.code = "R0103";
       r.field = field;
-      r.message = fmt::format("input \"{}\" should be {}, but it is {}{}", field, describe_expected(type, p), json.describe(), extra);
+      r.message = fmt::format("input \"{}\" should be {}, but it is {}{}", field, describe_expected(type, p), shown_value(json, type), extra);
       r.help = "correct the value in the input";
       errors.push_back(std::move(r));
       return std::nullopt;
