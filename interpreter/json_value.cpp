@@ -277,6 +277,11 @@ private:
 JsonParseResult parse_json(std::string_view text)
 {
    JsonParseResult result;
+   // nlohmann reads a NUL byte as the end of the text ("9\0…" as 9): no JSON holds one raw
+   if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
+      result.error = fmt::format("invalid JSON at byte {}: a NUL byte", nul + 1);
+      return result;
+   }
    if (FastReader(text).read(result.value)) return result;
    // anything unusual, and every error, goes through the general reader, which explains errors well
    Builder b;

@@ -65,7 +65,8 @@ Record record_of(const std::vector<pol::InputInfo>& inputs, std::string_view tex
       if (as_number) {
          json += field;
       } else if (input.shape == pol::InputShape::structured) {
-         if (!nlohmann::json::accept(field)) representable = false;
+         // nlohmann reads a NUL as the end of the text, so it would accept "9\0…", which pol refuses
+         if (field.find('\0') != std::string_view::npos || !nlohmann::json::accept(field)) representable = false;
          json += field;
       } else if (input.shape == pol::InputShape::boolean && (field == "true" || field == "false")) {
          json += field;
