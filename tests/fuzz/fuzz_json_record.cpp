@@ -21,9 +21,11 @@ void expect_valid(const pol::Result& r, std::string_view record)
 }
 
 // Whether the text is JSON, by nlohmann's reader; nullopt when it cannot tell: it stops at a
-// number too large for a double, which pol reads exactly, before seeing the rest.
+// number too large for a double, which pol reads exactly, before seeing the rest. A NUL byte,
+// which nlohmann reads as the end of the text, makes it not JSON.
 std::optional<bool> is_json(std::string_view text)
 {
+   if (text.find('\0') != std::string_view::npos) return false;  // nlohmann stops at a NUL byte; no JSON holds one
    try {
       [[maybe_unused]] const auto parsed = nlohmann::json::parse(text);
       return true;
