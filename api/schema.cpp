@@ -199,7 +199,10 @@ private:
    {
       using K = lang::ExprKind;
       switch (e.kind) {
-         case K::int_lit: return Json::parse(e.text, nullptr, false).is_number_integer() ? std::optional(Json::parse(e.text)) : std::nullopt;
+         case K::int_lit: {
+            Json n = Json::parse(e.text, nullptr, false);
+            return n.is_number_integer() ? std::optional(std::move(n)) : std::nullopt;
+         }
          case K::decimal_lit:
          case K::money_lit: return Json(e.text);
          case K::percent_lit: return Json(e.text + "%");
