@@ -749,6 +749,10 @@ Value Run::eval_builtin(const Expr& e)
 {
    using lang::Builtin;
    const auto id = static_cast<Builtin>(e.ref.index);
+   // a slot for a function of each item's parameter, before the items go through it
+   const auto room_for = [&](const Expr& l) {
+      if (locals_.size() < base_ + static_cast<std::size_t>(l.ref.index) + 1) locals_.resize(base_ + static_cast<std::size_t>(l.ref.index) + 1);
+   };
    const auto lambda = [&](const Expr& l, const Value& item) {
       locals_[base_ + static_cast<std::size_t>(l.ref.index)] = item;
       return eval(*l.args[0]);
@@ -757,7 +761,7 @@ Value Run::eval_builtin(const Expr& e)
       case Builtin::sort_by: {
          const Value list = eval(*e.args[0]);
          const Expr& l = *e.args[1];
-         if (locals_.size() < base_ + static_cast<std::size_t>(l.ref.index) + 1) locals_.resize(base_ + static_cast<std::size_t>(l.ref.index) + 1);
+         room_for(l);
          Values keys;
          for (const auto& item : *list.items) keys.push_back(lambda(l, item));
          std::vector<std::size_t> order(keys.size());
@@ -775,7 +779,7 @@ Value Run::eval_builtin(const Expr& e)
       case Builtin::map: {
          const Value list = eval(*e.args[0]);
          const Expr* l = e.args.size() > 1 ? e.args[1].get() : nullptr;
-         if (l && locals_.size() < base_ + static_cast<std::size_t>(l->ref.index) + 1) locals_.resize(base_ + static_cast<std::size_t>(l->ref.index) + 1);
+         if (l) room_for(*l);
          Values out;
          std::int64_t count = 0;
          std::int64_t int_total = 0;
