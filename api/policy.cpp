@@ -350,6 +350,17 @@ std::vector<OutputInfo> Policy::output_info() const
    return out;
 }
 
+About Policy::about() const
+{
+   const auto& header = impl_->program().main().header;
+   About about{header.present ? header.name : "", "", header.source.present() ? header.source.text : "", ""};
+   for (const auto& m : header.meta) {
+      if (m.key == "title") about.title = m.value;
+      if (m.key == "version") about.version = m.value;
+   }
+   return about;
+}
+
 Result Policy::evaluate_json(std::string_view input_json, const EvalOptions& options) const
 {
    const auto parsed = interp::parse_json(input_json);

@@ -158,6 +158,14 @@ struct InputInfo {
 
 enum class SchemaPart { input, result };
 
+// What a policy says of itself in its header: `policy NAME`, `title "…"`, `version "…"`, `source "…"`.
+struct About {
+   std::string name;    // "cscs.early_departure"; "" when the file has no header
+   std::string title;
+   std::string source;
+   std::string version; // `version "…"`, if the header has one
+};
+
 struct OutputInfo {
    std::string name;
    std::string type;  // "money", "decimal", "int", "Scheme", "money?"
@@ -174,6 +182,7 @@ public:
    std::vector<InputInfo> inputs() const;
    std::vector<std::string> outputs() const;
    std::vector<OutputInfo> output_info() const;  // the outputs with their types
+   About about() const;
 
    // A JSON Schema (draft 2020-12) of the policy's input object, or of its result as
    // Result::json() writes it: types, enums with their labels, records, defaults, simple

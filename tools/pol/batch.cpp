@@ -19,6 +19,7 @@
 
 #include "batch_stream.hpp"
 #include "commands.hpp"
+#include "record_errors.hpp"
 
 namespace pol::cli {
 
@@ -61,10 +62,6 @@ void append_violations(std::string& out, const std::vector<Violation>& violation
    for (const auto& v : violations) messages.push_back(v.message);
    append_csv_field(out, fmt::format("{}", fmt::join(messages, "; ")));
 }
-
-std::string error_json(const char* code, const std::string& message) { return dump_json(nlohmann::ordered_json{{"code", code}, {"message", message}}); }
-
-const std::string lone_cr_message = "the record has a carriage return (CR) that does not end a line: save the input with LF or CR LF line ends";
 
 // The CSV header's columns, or what is wrong with it: each must name an input, once.
 std::optional<std::string> read_header(std::string_view row, const Policy& policy, std::vector<std::string>& columns)
@@ -133,8 +130,6 @@ public:
    }
 
 private:
-   static bool blank(std::string_view text) { return text.find_first_not_of(" \t") == std::string_view::npos; }
-
    static void end_result(Block& b)
    {
       b.out += '\n';
@@ -142,15 +137,7 @@ private:
    }
 
    // The error for a record that cannot be evaluated as it stands, if any.
-   std::optional<std::string> unreadable(std::string_view text) const
-   {
-      if (blank(text)) return error_json("R0002", "the line is blank: expected a record of inputs");
-      if (text.size() > max_record_) {
-         return error_json("R0005", fmt::format("the record is longer than {} bytes: is a line end missing? (raise the limit with --max-record)", max_record_));
-      }
-      if (in_ == Data::jsonl && text.find('\r') != std::string_view::npos) return error_json("R0006", lone_cr_message);
-      return std::nullopt;
-   }
+   std::optional<std::string> unreadable(std::string_view text) const { return unreadable_record(text, in_ == Data::jsonl, max_record_); }
 
    void evaluate_pending(Block& b)
    {

@@ -21,6 +21,7 @@ int main(int argc, char** argv)
    add(pol::cli::add_diff);
    add(pol::cli::add_fmt);
    add(pol::cli::add_schema);
+   add(pol::cli::add_serve);
    try {
       app.parse(argc, argv);
    } catch (const CLI::CallForHelp& e) {
