@@ -84,6 +84,7 @@ Runner add_serve(CLI::App& app)
       o->http.read_timeout = std::chrono::milliseconds(o->read_timeout_ms);
       o->http.write_timeout = std::chrono::milliseconds(o->write_timeout_ms);
       const std::size_t batch_limit = o->max_batch_body, body_limit = o->http.max_body;
+      o->http.largest_body = std::max(batch_limit, body_limit);
       o->http.body_limit = [=](const std::string& path) { return path.starts_with("/v1/policies/") && path.ends_with("/batch") ? batch_limit : body_limit; };
       std::unique_ptr<serve::HttpServer> server;
       try {

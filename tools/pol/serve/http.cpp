@@ -1,5 +1,6 @@
 #include "http.hpp"
 
+#include <array>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -82,7 +83,9 @@ private:
       if (server_.stopping) return close();
       parser_.emplace();
       parser_->header_limit(16 * 1024);
-      parser_->body_limit(server_.options.max_body);
+      // Beast checks a Content-Length against the limit as the header ends, before the path can
+      // choose its own: the largest limit goes first, the path's in on_header.
+      parser_->body_limit(std::max(server_.options.max_body, server_.options.largest_body));
       stream_.expires_after(server_.options.read_timeout);
       idle_ = buffer_.size() == 0;
       http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
@@ -135,14 +138,13 @@ private:
    }
 
    // A request that could not be read whole: some get an answer, the rest a closed connection.
+   // A request not sent whole within --read-timeout is closed without an answer: the stream's
+   // timeout closes the socket.
    void refuse_unread(beast::error_code ec)
    {
       if (ec == http::error::body_limit) return write(request_of(parser_->get(), false), too_large(), Clock::now(), false);
       if (ec == http::error::header_limit) {
          return write(HttpRequest{}, error_response(431, "H0431", "the request's header is over 16 KiB"), Clock::now(), false);
-      }
-      if (ec == beast::error::timeout && !idle_ && buffer_.size() > 0) {
-         return write(HttpRequest{}, error_response(408, "H0408", "the request was not sent in time (--read-timeout)"), Clock::now(), false);
       }
       if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted || ec == net::error::connection_reset || ec == net::error::bad_descriptor) {
          return close();
@@ -186,8 +188,28 @@ private:
       if (server_.observer) server_.observer(request, response, static_cast<std::uint64_t>(micros));
       stream_.expires_after(server_.options.write_timeout);
       http::async_write(stream_, *message, [self = shared_from_this(), message, keep_alive](beast::error_code ec, std::size_t) {
-         if (ec || !keep_alive) return self->close();
+         if (ec) return self->close();
+         if (!keep_alive) return self->linger();
          self->read_header();
+      });
+   }
+
+   // Ends the connection after an answer, reading and dropping what the client still sends for a
+   // moment: closing at once would reset the connection, and a client still sending a body it
+   // was refused (413) would lose the answer that says why.
+   void linger()
+   {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      stream_.expires_after(std::chrono::seconds(2));
+      drain();
+   }
+
+   void drain()
+   {
+      stream_.async_read_some(net::buffer(discard_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+         if (ec) return self->close();
+         self->drain();
       });
    }
 
@@ -202,7 +224,8 @@ private:
    beast::flat_buffer buffer_;
    std::optional<http::request_parser<http::string_body>> parser_;
    HttpServer::Impl& server_;
-   bool idle_ = false;
+   std::array<char, 16384> discard_;
+   bool idle_ = false;          // waiting for a request, none of it read
 };
 
 void HttpServer::Impl::accept()

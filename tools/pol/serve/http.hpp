@@ -35,6 +35,7 @@ struct HttpOptions {
    unsigned threads = 0;                              // 0: one per core
    std::size_t max_body = 1 << 20;                    // bytes of a request's body
    std::function<std::size_t(const std::string& path)> body_limit;  // another limit for some paths
+   std::size_t largest_body = 0;                      // the largest limit body_limit gives
    std::chrono::milliseconds read_timeout{10'000};    // to read a whole request, or to wait for the next on a kept-alive connection
    std::chrono::milliseconds write_timeout{10'000};   // to write a whole response
    std::size_t max_connections = 1024;                // more are answered 503 and closed

@@ -124,7 +124,7 @@ void Registry::scan(bool settle, bool force)
       seen.size = size;
       if (!touched && !seen.pending && !force) continue;
       // A file still being written changes between scans: wait until it holds still.
-      if (settle && touched && !fresh) {
+      if (settle && touched) {
          seen.pending = true;
          continue;
       }
