@@ -16,6 +16,26 @@ function el(tag, attrs = {}, ...children) {
   return e;
 }
 
+// Appends the parts that are there: append(null) would show "null".
+function add(parent, ...children) {
+  for (const c of children) if (c !== null && c !== undefined) parent.append(c);
+}
+
+// A description as the page shows it: comment lines joined into sentences, each "source:" and
+// "requires" on a line of its own, and the notes on JSON forms left out.
+function helpText(...descriptions) {
+  const lines = [];
+  for (const d of descriptions) {
+    if (!d) continue;
+    for (const line of d.split("\n")) {
+      if (line.startsWith("exact: ") || lines.includes(line)) continue;
+      if (lines.length && !/^(source:|requires )/.test(line) && !/^(source:|requires )/.test(lines[lines.length - 1])) lines[lines.length - 1] += " " + line;
+      else lines.push(line);
+    }
+  }
+  return lines.join("\n");
+}
+
 // "annual_pay" reads as "Annual pay".
 function human(name) {
   const s = name.replace(/_/g, " ");
@@ -72,8 +92,8 @@ function field(id, name, typeName, s, required) {
   const kind = kindOf(typeName, s);
   const inner = unwrap(s) || {};
   const wrap = el("div", { class: "field", "data-field": id });
-  const helpText = [inner.description, s && s.description].filter(Boolean).filter((v, i, a) => a.indexOf(v) === i).join("\n");
-  const help = helpText ? el("p", { class: "help", id: `${id}-help`, text: helpText }) : null;
+  const text = helpText(s && s.description, inner.description);
+  const help = text ? el("p", { class: "help", id: `${id}-help`, text }) : null;
   const error = el("p", { class: "error", id: `${id}-error`, hidden: true });
   const described = [help ? `${id}-help` : null, `${id}-error`].filter(Boolean).join(" ");
   const label = el("label", { for: id }, human(name), required ? null : el("span", { class: "optional", text: " (optional)" }));
@@ -82,7 +102,7 @@ function field(id, name, typeName, s, required) {
     control = el("input", { type: "checkbox", id, "aria-describedby": described });
     if (inner.default === true || (s && s.default === true)) control.checked = true;
     wrap.classList.add("check");
-    wrap.append(control, label, help, error);
+    add(wrap, control, label, help, error);
     return { wrap, kind, read: () => control.checked, control };
   }
   if (kind === "enum") {
@@ -106,7 +126,7 @@ function field(id, name, typeName, s, required) {
     if (dflt !== undefined && dflt !== null) control.value = String(dflt);
     read = () => (control.value.trim() === "" ? undefined : control.value.trim());
   }
-  wrap.append(label, help, error);
+  add(wrap, label, help, error);
   wrap.append(kind === "money" ? el("span", { class: "money" }, el("span", { class: "prefix", "aria-hidden": "true", text: "£" }), control) : control);
   return { wrap, kind, read, control };
 }
@@ -119,8 +139,8 @@ function compound(id, name, typeName, s, required, kind) {
   const def = resolve(itemSchema);
   const set = el("fieldset", { id, class: "field", "data-field": id, "aria-describedby": `${id}-error` });
   set.append(el("legend", {}, human(name), required ? null : el("span", { class: "optional", text: " (optional)" })));
-  const helpText = (s && s.description) || (inner && inner.description);
-  if (helpText) set.append(el("p", { class: "help", text: helpText }));
+  const text = helpText(s && s.description, inner && inner.description);
+  if (text) set.append(el("p", { class: "help", text }));
   set.append(el("p", { class: "error", id: `${id}-error`, hidden: true }));
   const rows = el("div");
   set.append(rows);
