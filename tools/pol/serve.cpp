@@ -53,6 +53,7 @@ Runner add_serve(CLI::App& app)
    cmd->add_option("--threads", o->http.threads, "Threads answering requests (default: one per core)");
    cmd->add_option("--max-body", o->http.max_body, "The largest request body in bytes (default 1 MiB); a larger one is answered 413");
    cmd->add_option("--max-batch-body", o->max_batch_body, "The largest batch request body in bytes (default 64 MiB)");
+   cmd->add_option("--max-body-memory", o->http.max_body_memory, "Bytes of request bodies held at once over all connections (default 256 MiB); past it, requests are answered 503");
    cmd->add_option("--max-connections", o->http.max_connections, "Connections open at once (default 1024); more are answered 503");
    cmd->add_option("--read-timeout", o->read_timeout_ms, "Milliseconds to receive a whole request, or the next one on an open connection (default 10000)");
    cmd->add_option("--write-timeout", o->write_timeout_ms, "Milliseconds to send a whole response (default 10000)");
@@ -85,18 +86,24 @@ Runner add_serve(CLI::App& app)
       o->http.write_timeout = std::chrono::milliseconds(o->write_timeout_ms);
       const std::size_t batch_limit = o->max_batch_body, body_limit = o->http.max_body;
       o->http.largest_body = std::max(batch_limit, body_limit);
-      o->http.body_limit = [=](const std::string& path) { return path.starts_with("/v1/policies/") && path.ends_with("/batch") ? batch_limit : body_limit; };
+      // the batch limit is for a batch of a policy that is served; every other body has the small one
+      o->http.body_limit = [=, &registry](const std::string& method, const std::string& path) {
+         constexpr std::string_view prefix = "/v1/policies/", suffix = "/batch";
+         if (method != "POST" || !path.starts_with(prefix) || !path.ends_with(suffix) || path.size() < prefix.size() + suffix.size()) return body_limit;
+         return registry.find(path.substr(prefix.size(), path.size() - prefix.size() - suffix.size())) ? batch_limit : body_limit;
+      };
       std::unique_ptr<serve::HttpServer> server;
       try {
          server = std::make_unique<serve::HttpServer>(
-            o->http, [&](const serve::HttpRequest& r) { return service.handle(r); },
+            o->http, [&](serve::HttpRequest& r) { return service.handle(r); },
             [&](const serve::HttpRequest& r, const serve::HttpResponse& res, std::uint64_t us) { service.observe(r, res, us); });
       } catch (const std::exception& e) {
          std::cerr << "error: " << e.what() << "\n";
          return exit_usage;
       }
       service.attach(server.get());
-      log_line(fmt::format(R"({{"event":"listening","address":"http://{}:{}","policies":{}}})", o->http.bind, server->port(), registry.snapshot()->policies.size()));
+      const std::string host = o->http.bind.find(':') != std::string::npos ? "[" + o->http.bind + "]" : o->http.bind;  // IPv6 in brackets
+      log_line(fmt::format(R"({{"event":"listening","address":"http://{}:{}","policies":{}}})", host, server->port(), registry.snapshot()->policies.size()));
 
       std::mutex wake_mutex;
       std::condition_variable wake;

@@ -1,6 +1,7 @@
 #include "http.hpp"
 
 #include <array>
+#include <cctype>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -35,6 +36,21 @@ HttpResponse error_response(unsigned status, const char* code, const std::string
 
 }  // namespace
 
+std::string percent_decode(std::string_view s, bool plus_as_space)
+{
+   const auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+   std::string out;
+   for (std::size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) && hex(s[i + 2])) {
+         out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+         i += 2;
+      } else {
+         out += plus_as_space && s[i] == '+' ? ' ' : s[i];
+      }
+   }
+   return out;
+}
+
 class Session;
 
 struct HttpServer::Impl {
@@ -46,6 +62,7 @@ struct HttpServer::Impl {
    tcp::acceptor acceptor{accept_strand};
    std::atomic<bool> stopping{false};
    std::atomic<std::uint64_t> open{0}, refused{0};
+   std::atomic<std::size_t> body_bytes{0};  // request bodies being received, over all connections
    std::mutex sessions_mutex;
    std::set<std::weak_ptr<Session>, std::owner_less<std::weak_ptr<Session>>> sessions;
 
@@ -57,7 +74,11 @@ struct HttpServer::Impl {
 class Session : public std::enable_shared_from_this<Session> {
 public:
    Session(tcp::socket socket, HttpServer::Impl& server) : stream_(std::move(socket)), server_(server) {}
-   ~Session() { --server_.open; }
+   ~Session()
+   {
+      release_body();
+      --server_.open;
+   }
 
    void start(bool refuse)
    {
@@ -81,12 +102,15 @@ private:
    void read_header()
    {
       if (server_.stopping) return close();
+      release_body();
       parser_.emplace();
       parser_->header_limit(16 * 1024);
-      // Beast checks a Content-Length against the limit as the header ends, before the path can
-      // choose its own: the largest limit goes first, the path's in on_header.
+      // Beast checks a Content-Length against the limit as the header ends, before the request
+      // can choose its own: the largest limit goes first, the request's in on_header.
       parser_->body_limit(std::max(server_.options.max_body, server_.options.largest_body));
-      stream_.expires_after(server_.options.read_timeout);
+      // one deadline for the whole request, header and body
+      deadline_ = Clock::now() + server_.options.read_timeout;
+      stream_.expires_at(deadline_);
       idle_ = buffer_.size() == 0;
       http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
    }
@@ -96,13 +120,22 @@ private:
       idle_ = false;
       if (ec) return refuse_unread(ec);
       auto& message = parser_->get();
-      const std::string target(message.target());
-      const std::string path = target.substr(0, target.find('?'));
+      HttpRequest request = request_of(message, false);
+      // a coding other than chunked (gzip, say) cannot be read: refuse it rather than misread it
+      if (const auto coding = message[http::field::transfer_encoding]; !coding.empty() && !beast::iequals(coding, "chunked")) {
+         return write(std::move(request), error_response(501, "H0501", "the request's Transfer-Encoding is not supported: send the body as it is, or chunked"), Clock::now(), false);
+      }
       std::size_t limit = server_.options.max_body;
-      if (server_.options.body_limit) limit = server_.options.body_limit(path);
+      if (server_.options.body_limit) limit = server_.options.body_limit(request.method, request.path);
       parser_->body_limit(limit);
-      if (const auto length = parser_->content_length(); length && *length > limit) {
-         return write(request_of(message, false), too_large(), Clock::now(), false);
+      const auto length = parser_->content_length();
+      if (length && *length > limit) return write(std::move(request), too_large(), Clock::now(), false);
+      // bodies held at once are bounded over all connections: a chunked body may grow to its limit
+      const std::size_t size = length ? static_cast<std::size_t>(*length) : (parser_->chunked() ? limit : 0);
+      if (!reserve_body(size)) {
+         auto r = error_response(503, "H0503", "the service is receiving as many large requests as it can hold: try again shortly");
+         r.headers.emplace_back("Retry-After", "1");
+         return write(std::move(request), std::move(r), Clock::now(), false);
       }
       // curl and others wait for 100 Continue before sending a large body
       if (beast::iequals(message[http::field::expect], "100-continue")) {
@@ -110,6 +143,7 @@ private:
          stream_.expires_after(server_.options.write_timeout);
          return http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code ec, std::size_t) {
             if (ec) return self->close();
+            self->deadline_ = Clock::now() + self->server_.options.read_timeout;
             self->read_body();
          });
       }
@@ -118,7 +152,7 @@ private:
 
    void read_body()
    {
-      stream_.expires_after(server_.options.read_timeout);
+      stream_.expires_at(deadline_);
       http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
    }
 
@@ -134,17 +168,17 @@ private:
       } catch (const std::exception& e) {
          response = error_response(500, "H0500", "the service could not answer the request; it goes on serving others");
       }
+      release_body();
       write(std::move(request), std::move(response), started, message.keep_alive());
    }
 
-   // A request that could not be read whole: some get an answer, the rest a closed connection.
    // A request not sent whole within --read-timeout is closed without an answer: the stream's
    // timeout closes the socket.
    void refuse_unread(beast::error_code ec)
    {
       if (ec == http::error::body_limit) return write(request_of(parser_->get(), false), too_large(), Clock::now(), false);
-      if (ec == http::error::header_limit) {
-         return write(HttpRequest{}, error_response(431, "H0431", "the request's header is over 16 KiB"), Clock::now(), false);
+      if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
+         return write(HttpRequest{}, error_response(431, "H0431", "the request's header, or a chunked body's trailer, is over 16 KiB"), Clock::now(), false);
       }
       if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted || ec == net::error::connection_reset || ec == net::error::bad_descriptor) {
          return close();
@@ -160,38 +194,132 @@ private:
       return error_response(413, "H0413", "the request body is over the size limit (--max-body, or --max-batch-body for batch requests)");
    }
 
-   static HttpRequest request_of(const http::request<http::string_body>& message, bool with_body)
+   bool reserve_body(std::size_t size)
+   {
+      if (size == 0) return true;
+      std::size_t held = server_.body_bytes.load();
+      do {
+         if (held + size > server_.options.max_body_memory && held > 0) return false;
+      } while (!server_.body_bytes.compare_exchange_weak(held, held + size));
+      reserved_ = size;
+      return true;
+   }
+
+   void release_body()
+   {
+      server_.body_bytes -= reserved_;
+      reserved_ = 0;
+   }
+
+   static HttpRequest request_of(http::request<http::string_body>& message, bool with_body)
    {
       HttpRequest r;
       r.method = std::string(message.method_string());
       const std::string target(message.target());
       const auto q = target.find('?');
-      r.path = target.substr(0, q);
+      r.path = percent_decode(std::string_view(target).substr(0, q));
       if (q != std::string::npos) r.query = target.substr(q + 1);
       r.content_type = std::string(message[http::field::content_type]);
-      if (with_body) r.body = message.body();
+      if (with_body) r.body = std::move(message.body());
       return r;
+   }
+
+   template <class Message>
+   void head_of(Message& m, const HttpResponse& response, bool keep_alive) const
+   {
+      m.set(http::field::server, "pol");
+      m.set(http::field::content_type, response.content_type);
+      for (const auto& [name, value] : response.headers) m.set(name, value);
+      m.keep_alive(keep_alive);
    }
 
    void write(HttpRequest request, HttpResponse response, Clock::time_point started, bool keep_alive)
    {
       keep_alive = keep_alive && !server_.stopping;
+      if (response.next_chunk && request.method != "HEAD") return write_chunked(std::move(request), std::move(response), started, keep_alive);
       auto message = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status), 11);
-      message->set(http::field::server, "pol");
-      message->set(http::field::content_type, response.content_type);
-      for (const auto& [name, value] : response.headers) message->set(name, value);
-      message->keep_alive(keep_alive);
+      head_of(*message, response, keep_alive);
       message->body() = std::move(response.body);
       message->prepare_payload();
-      const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count();
-      response.body.clear();
-      if (server_.observer) server_.observer(request, response, static_cast<std::uint64_t>(micros));
+      observe(request, response, started);
       stream_.expires_after(server_.options.write_timeout);
-      http::async_write(stream_, *message, [self = shared_from_this(), message, keep_alive](beast::error_code ec, std::size_t) {
+      const auto done = [self = shared_from_this(), message, keep_alive](beast::error_code ec, std::size_t) { self->written(ec, keep_alive); };
+      if (request.method == "HEAD") {  // the header says what GET would send, without the body
+         auto serializer = std::make_shared<http::response_serializer<http::string_body>>(*message);
+         return http::async_write_header(stream_, *serializer, [serializer, done](beast::error_code ec, std::size_t n) { done(ec, n); });
+      }
+      http::async_write(stream_, *message, done);
+   }
+
+   // A response sent chunk by chunk, each made while the last is being sent.
+   void write_chunked(HttpRequest request, HttpResponse response, Clock::time_point started, bool keep_alive)
+   {
+      struct Stream {
+         http::response<http::empty_body> header;
+         http::response_serializer<http::empty_body> serializer{header};
+         HttpRequest request;
+         HttpResponse response;
+         std::string chunk;
+         Clock::time_point started;
+         bool keep_alive;
+         Stream(unsigned status) : header(static_cast<http::status>(status), 11) {}
+      };
+      auto s = std::make_shared<Stream>(response.status);
+      head_of(s->header, response, keep_alive);
+      s->header.chunked(true);
+      s->request = std::move(request);
+      s->response = std::move(response);
+      s->started = started;
+      s->keep_alive = keep_alive;
+      stream_.expires_after(server_.options.write_timeout);
+      http::async_write_header(stream_, s->serializer, [self = shared_from_this(), s](beast::error_code ec, std::size_t) {
          if (ec) return self->close();
-         if (!keep_alive) return self->linger();
-         self->read_header();
+         self->next_chunk(s);
       });
+   }
+
+   template <class Stream>
+   void next_chunk(std::shared_ptr<Stream> s)
+   {
+      s->chunk.clear();
+      bool more = false;
+      try {
+         more = s->response.next_chunk(s->chunk);
+      } catch (const std::exception&) {
+         return close();  // the status is sent: all that is left is to end the answer short
+      }
+      stream_.expires_after(server_.options.write_timeout);
+      if (!s->chunk.empty()) {
+         return net::async_write(stream_, http::make_chunk(net::buffer(s->chunk)), [self = shared_from_this(), s, more](beast::error_code ec, std::size_t) {
+            if (ec) return self->close();
+            if (more) return self->next_chunk(s);
+            self->last_chunk(s);
+         });
+      }
+      if (more) return net::post(stream_.get_executor(), [self = shared_from_this(), s] { self->next_chunk(s); });
+      last_chunk(s);
+   }
+
+   template <class Stream>
+   void last_chunk(std::shared_ptr<Stream> s)
+   {
+      net::async_write(stream_, http::make_chunk_last(), [self = shared_from_this(), s](beast::error_code ec, std::size_t) {
+         self->observe(s->request, s->response, s->started);
+         self->written(ec, s->keep_alive);
+      });
+   }
+
+   void observe(const HttpRequest& request, const HttpResponse& response, Clock::time_point started) const
+   {
+      const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count();
+      if (server_.observer) server_.observer(request, response, static_cast<std::uint64_t>(micros));
+   }
+
+   void written(beast::error_code ec, bool keep_alive)
+   {
+      if (ec) return close();
+      if (!keep_alive) return linger();
+      read_header();
    }
 
    // Ends the connection after an answer, reading and dropping what the client still sends for a
@@ -221,9 +349,12 @@ private:
    }
 
    beast::tcp_stream stream_;
-   beast::flat_buffer buffer_;
+   // Bounded: a header, or a chunked body's trailer, must fit in it whole (16 KiB and more)
+   beast::flat_buffer buffer_{64 * 1024};
    std::optional<http::request_parser<http::string_body>> parser_;
    HttpServer::Impl& server_;
+   Clock::time_point deadline_;
+   std::size_t reserved_ = 0;   // bytes of server_.body_bytes this connection's body holds
    std::array<char, 16384> discard_;
    bool idle_ = false;          // waiting for a request, none of it read
 };
@@ -282,9 +413,20 @@ void HttpServer::run()
 {
    impl_->accept();
    unsigned threads = impl_->options.threads ? impl_->options.threads : std::max(1u, std::thread::hardware_concurrency());
+   // Beast may throw from a completion handler (a trailer field over 64 KiB, say): the connection
+   // that threw is dropped, and the thread goes back to serving the others.
+   const auto serve = [this] {
+      for (;;) {
+         try {
+            impl_->io.run();
+            return;
+         } catch (const std::exception&) {
+         }
+      }
+   };
    std::vector<std::thread> pool;
-   for (unsigned t = 1; t < threads; ++t) pool.emplace_back([this] { impl_->io.run(); });
-   impl_->io.run();
+   for (unsigned t = 1; t < threads; ++t) pool.emplace_back(serve);
+   serve();
    for (auto& t : pool) t.join();
 }
 

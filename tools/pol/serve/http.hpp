@@ -4,11 +4,13 @@
 #pragma once
 
 #include <atomic>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -27,6 +29,9 @@ struct HttpResponse {
    std::string content_type = "application/json";
    std::string body;
    std::vector<std::pair<std::string, std::string>> headers;
+   // When set, the body is sent in chunks as they are made, so that a large answer is never held
+   // whole: each call appends the next part to `chunk` and returns false after the last.
+   std::function<bool(std::string& chunk)> next_chunk;
 };
 
 struct HttpOptions {
@@ -34,18 +39,23 @@ struct HttpOptions {
    unsigned short port = 8080;                        // 0: any free port
    unsigned threads = 0;                              // 0: one per core
    std::size_t max_body = 1 << 20;                    // bytes of a request's body
-   std::function<std::size_t(const std::string& path)> body_limit;  // another limit for some paths
+   std::function<std::size_t(const std::string& method, const std::string& path)> body_limit;  // another limit for some requests
    std::size_t largest_body = 0;                      // the largest limit body_limit gives
+   std::size_t max_body_memory = 256u << 20;          // bytes of request bodies held at once, over all connections; more are answered 503
    std::chrono::milliseconds read_timeout{10'000};    // to read a whole request, or to wait for the next on a kept-alive connection
    std::chrono::milliseconds write_timeout{10'000};   // to write a whole response
    std::size_t max_connections = 1024;                // more are answered 503 and closed
 };
 
-// Answers one request; called on the transport's threads, many at once.
-using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+// Answers one request; called on the transport's threads, many at once. It may move the body out.
+using HttpHandler = std::function<HttpResponse(HttpRequest&)>;
 // Told of each answer: the request (without its body when it was refused before it was read),
-// the status, and the microseconds from the request's last byte to the response.
+// the status, and the microseconds from the request's last byte to the response (for a response
+// sent in chunks, to its last chunk).
 using HttpObserver = std::function<void(const HttpRequest&, const HttpResponse&, std::uint64_t microseconds)>;
+
+// %XX in a URL is the byte it stands for; in a query, '+' is a space.
+std::string percent_decode(std::string_view s, bool plus_as_space = false);
 
 class HttpServer {
 public:

@@ -91,27 +91,55 @@ std::shared_ptr<const LoadedPolicy> Registry::find(const std::string& name) cons
    return it == s->policies.end() ? nullptr : it->second;
 }
 
-void Registry::scan(bool settle, bool force)
+void Registry::scan(bool settle, bool retry)
 {
    std::lock_guard scanning(scan_mutex_);
+   try {
+      scan_files(settle, retry);
+   } catch (const std::exception& e) {  // a scan that fails leaves the policies as they were
+      log_(nlohmann::ordered_json{{"event", "scan_failed"}, {"message", e.what()}}.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+   }
+}
+
+void Registry::scan_files(bool settle, bool retry)
+{
    auto next = std::make_shared<Snapshot>(*snapshot());
-   bool changed = false;
+   bool changed = false, freed = false;
    const auto files = policy_files(folders_);
-   // files that are gone: their policies go too
+   // Files that are gone: their policies go too, once they have been gone for a whole look
+   // (a file renamed or replaced may be back by then).
    for (auto it = seen_.begin(); it != seen_.end();) {
+      Seen& seen = it->second;
       if (std::binary_search(files.begin(), files.end(), it->first)) {
+         seen.missing = false;
+         ++it;
+         continue;
+      }
+      if (settle && !seen.missing) {
+         seen.missing = true;
          ++it;
          continue;
       }
       if (const auto n = name_of_file_.find(it->first); n != name_of_file_.end()) {
          const auto p = next->policies.find(n->second);
          if (p != next->policies.end() && p->second->file == it->first) next->policies.erase(p);
-         log_(nlohmann::ordered_json{{"event", "removed"}, {"policy", n->second}, {"file", it->first}}.dump());
+         log_(nlohmann::ordered_json{{"event", "removed"}, {"policy", n->second}, {"file", it->first}}.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
          name_of_file_.erase(n);
+         freed = true;
       }
       std::erase_if(next->failures, [&](const LoadFailure& f) { return f.file == it->first; });
       it = seen_.erase(it);
       changed = true;
+   }
+   // A file refused (say, for a name another file held) is tried again when a name is freed,
+   // and on SIGHUP.
+   if (freed || retry) {
+      for (const auto& f : next->failures) {
+         if (auto s = seen_.find(f.file); s != seen_.end()) {
+            s->second.hash.clear();
+            s->second.pending = true;
+         }
+      }
    }
    for (const auto& file : files) {
       std::error_code ec;
@@ -122,8 +150,8 @@ void Registry::scan(bool settle, bool force)
       const bool touched = fresh || seen.mtime != mtime || seen.size != size;
       seen.mtime = mtime;
       seen.size = size;
-      if (!touched && !seen.pending && !force) continue;
-      // A file still being written changes between scans: wait until it holds still.
+      if (!touched && !seen.pending) continue;
+      // A file still being written changes between looks: wait until it holds still.
       if (settle && touched) {
          seen.pending = true;
          continue;
@@ -139,9 +167,9 @@ void Registry::scan(bool settle, bool force)
          continue;
       }
       const auto hash = content_hash(*text);
-      if (hash == seen.hash && !force) continue;
+      if (hash == seen.hash) continue;
       seen.hash = hash;
-      load(file, *text, hash, *next);
+      load(file, *text, hash, !settle, *next);
       changed = true;
    }
    if (!changed) return;
@@ -149,7 +177,7 @@ void Registry::scan(bool settle, bool force)
    current_ = std::move(next);
 }
 
-void Registry::load(const std::string& file, const std::string& text, const std::string& hash, Snapshot& next)
+void Registry::load(const std::string& file, const std::string& text, const std::string& hash, bool rename, Snapshot& next)
 {
    const std::string previous_name = name_of_file_.count(file) ? name_of_file_[file] : "";
    const auto fail = [&](std::vector<Diagnostic> diagnostics, std::string message) {
@@ -161,6 +189,12 @@ void Registry::load(const std::string& file, const std::string& text, const std:
               .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
       next.failures.push_back({file, previous_name, hash, utc_now(), std::move(diagnostics), std::move(message)});
    };
+   // The text of the version being served again (after a broken one): nothing to load.
+   if (const auto running = next.policies.find(previous_name); running != next.policies.end() && running->second->file == file && running->second->content_hash == hash) {
+      std::erase_if(next.failures, [&](const LoadFailure& f) { return f.file == file; });
+      log_(nlohmann::ordered_json{{"event", "restored"}, {"policy", previous_name}, {"file", file}, {"content_hash", hash}}.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+      return;
+   }
    std::shared_ptr<const Policy> policy;
    try {
       CompileOptions options = options_;
@@ -176,6 +210,13 @@ void Registry::load(const std::string& file, const std::string& text, const std:
    auto loaded = std::make_shared<LoadedPolicy>();
    loaded->about = policy->about();
    loaded->name = loaded->about.name.empty() ? fs::path(file).stem().string() : loaded->about.name;
+   // A file cut short can still check clean: a version with nothing to give, or that names
+   // another policy, does not replace a running one unless asked (SIGHUP).
+   if (policy->outputs().empty()) return fail({}, "the policy declares no outputs: is the file cut short? the running version, if any, is kept");
+   if (!rename && !previous_name.empty() && previous_name != loaded->name) {
+      return fail({}, fmt::format("the file now names the policy \"{}\", not \"{}\": a renamed policy is served after SIGHUP; until then \"{}\" is kept",
+                                  loaded->name, previous_name, previous_name));
+   }
    if (const auto taken = next.policies.find(loaded->name); taken != next.policies.end() && taken->second->file != file) {
       return fail({}, fmt::format("the policy name \"{}\" is already served from {}: give each policy its own name", loaded->name, taken->second->file));
    }

@@ -53,10 +53,10 @@ public:
    Registry(std::vector<std::string> folders, CompileOptions options, Log log);
 
    // Reads the folders and loads what changed. With `settle`, a file that changed since the
-   // last scan waits for the next one (it may still be being written); without it (the first
-   // scan, SIGHUP) every changed file loads now, and `force` loads every file again, for
-   // changed imports.
-   void scan(bool settle, bool force = false);
+   // last scan waits for the next one (it may still be being written), and so does a file that
+   // is gone; without it (the first scan, SIGHUP) every change is taken now, a policy's new
+   // name included. `retry` tries again every file that failed, though it has not changed.
+   void scan(bool settle, bool retry = false);
 
    std::shared_ptr<const Snapshot> snapshot() const;
    std::shared_ptr<const LoadedPolicy> find(const std::string& name) const;
@@ -67,8 +67,10 @@ private:
       std::uintmax_t size = 0;
       std::string hash;          // of the text last loaded or refused
       bool pending = false;      // changed, waiting to settle
+      bool missing = false;      // gone at the last scan, waiting to settle
    };
-   void load(const std::string& file, const std::string& text, const std::string& hash, Snapshot& next);
+   void scan_files(bool settle, bool retry);
+   void load(const std::string& file, const std::string& text, const std::string& hash, bool rename, Snapshot& next);
    std::vector<std::string> folders_;
    CompileOptions options_;
    Log log_;

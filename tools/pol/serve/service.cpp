@@ -79,89 +79,158 @@ Json summary(const LoadedPolicy& p)
 // The query's parameters; a name given twice keeps the last.
 std::map<std::string, std::string> query_params(const std::string& query)
 {
-   const auto decode = [](std::string_view s) {
-      std::string out;
-      for (std::size_t i = 0; i < s.size(); ++i) {
-         if (s[i] == '+') out += ' ';
-         else if (s[i] == '%' && i + 2 < s.size() + 0 && std::isxdigit(static_cast<unsigned char>(s[i + 1])) && std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-            out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-            i += 2;
-         } else out += s[i];
-      }
-      return out;
-   };
    std::map<std::string, std::string> out;
    std::size_t at = 0;
-   while (at <= query.size() && !query.empty()) {
+   while (at < query.size()) {
       const auto end = std::min(query.find('&', at), query.size());
       const std::string_view part(query.data() + at, end - at);
       if (!part.empty()) {
          const auto eq = part.find('=');
-         out[decode(part.substr(0, eq))] = eq == std::string_view::npos ? "" : decode(part.substr(eq + 1));
+         out[percent_decode(part.substr(0, eq), true)] = eq == std::string_view::npos ? "" : percent_decode(part.substr(eq + 1), true);
       }
       at = end + 1;
    }
    return out;
 }
 
-// Skips one JSON value of valid JSON text from `at`; returns where it ends.
-std::size_t skip_value(std::string_view s, std::size_t at)
+// What a JSON value is, for a message: its text when short, else its kind.
+std::string kind_of(std::string_view value)
 {
-   if (s[at] == '"') {
-      for (++at; s[at] != '"'; ++at) {
-         if (s[at] == '\\') ++at;
-      }
-      return at + 1;
-   }
-   if (s[at] == '{' || s[at] == '[') {
-      int depth = 0;
-      for (;; ++at) {
-         const char c = s[at];
-         if (c == '"') {
-            at = skip_value(s, at) - 1;
-         } else if (c == '{' || c == '[') {
-            ++depth;
-         } else if ((c == '}' || c == ']') && --depth == 0) {
-            return at + 1;
-         }
-      }
-   }
-   while (at < s.size() && s[at] != ',' && s[at] != '}' && s[at] != ']' && s[at] != ' ' && s[at] != '\t' && s[at] != '\n' && s[at] != '\r') ++at;
-   return at;
-}
-
-std::size_t skip_space(std::string_view s, std::size_t at)
-{
-   while (at < s.size() && (s[at] == ' ' || s[at] == '\t' || s[at] == '\n' || s[at] == '\r')) ++at;
-   return at;
+   if (value.starts_with('{')) return "an object";
+   if (value.starts_with('[')) return "a list";
+   if (value.size() > 40) return value.starts_with('"') ? "a long text" : "a long number";
+   return std::string(value);
 }
 
 }  // namespace
 
-std::optional<std::string_view> member_text(std::string_view s, std::string_view key)
+std::variant<std::vector<JsonMember>, std::string> top_members(std::string_view s)
 {
-   std::optional<std::string_view> found;
-   std::size_t at = skip_space(s, 0);
-   if (at >= s.size() || s[at] != '{') return std::nullopt;
-   at = skip_space(s, at + 1);
-   while (at < s.size() && s[at] == '"') {
-      const std::size_t key_end = skip_value(s, at);
-      const std::string_view raw_key = s.substr(at, key_end - at);
-      // a key may be written with escapes ("\u0069nput"): compare what it says
-      const bool match = raw_key.find('\\') == std::string_view::npos ? raw_key.substr(1, raw_key.size() - 2) == key
-                                                                        : Json::parse(raw_key).get<std::string>() == key;
-      at = skip_space(s, skip_space(s, key_end) + 1);  // past the colon
-      const std::size_t value_end = skip_value(s, at);
-      if (match) found = s.substr(at, value_end - at);
-      at = skip_space(s, value_end);
-      if (at < s.size() && s[at] == ',') at = skip_space(s, at + 1);
+   std::size_t i = 0;
+   if (s.starts_with("\xEF\xBB\xBF")) i = 3;  // a byte order mark, as JSON readers allow
+   const auto error = [&](std::string_view what) { return fmt::format("{} at byte {}", what, i + 1); };
+   const auto space = [&] {
+      while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
+   };
+   const auto string = [&]() -> bool {  // at the opening quote
+      for (++i; i < s.size(); ++i) {
+         const auto c = static_cast<unsigned char>(s[i]);
+         if (c == '"') {
+            ++i;
+            return true;
+         }
+         if (c < 0x20) return false;
+         if (c != '\\') continue;
+         if (++i >= s.size()) return false;
+         if (s[i] == 'u') {
+            for (int k = 0; k < 4; ++k) {
+               if (++i >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+            }
+         } else if (std::string_view("\"\\/bfnrt").find(s[i]) == std::string_view::npos) {
+            return false;
+         }
+      }
+      return false;
+   };
+   const auto digits = [&] {
+      const std::size_t from = i;
+      while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+      return i > from;
+   };
+   const auto scalar = [&]() -> bool {
+      if (s[i] == '"') return string();
+      for (std::string_view word : {"true", "false", "null"}) {
+         if (s.substr(i).starts_with(word)) {
+            i += word.size();
+            return true;
+         }
+      }
+      if (s[i] == '-') ++i;
+      if (i < s.size() && s[i] == '0') ++i;
+      else if (!digits()) return false;
+      if (i < s.size() && s[i] == '.' && (++i, !digits())) return false;
+      if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+         ++i;
+         if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+         if (!digits()) return false;
+      }
+      return true;
+   };
+   std::vector<JsonMember> members;
+   std::string nesting;  // the open '{' and '[', innermost last
+   std::size_t key_at = 0, key_end = 0, value_at = 0;
+   space();
+   if (i >= s.size() || s[i] != '{') return error("expected an object");
+   enum class Next { value, key, after_value } next = Next::value;
+   for (;;) {
+      if (next == Next::after_value && nesting.empty()) break;
+      space();
+      if (i >= s.size()) return error("unexpected end of the body");
+      if (next == Next::key) {
+         if (s[i] != '"') return error("expected a member name in quotes");
+         const std::size_t at = i;
+         if (!string()) return error("a member name is not a well-formed string");
+         const std::size_t end = i;
+         space();
+         if (i >= s.size() || s[i] != ':') return error("expected ':' after a member name");
+         ++i;
+         space();
+         if (nesting.size() == 1) {  // a member of the top object
+            key_at = at;
+            key_end = end;
+            value_at = i;
+         }
+         next = Next::value;
+         continue;
+      }
+      if (next == Next::value) {
+         if (s[i] == '{' || s[i] == '[') {
+            nesting += s[i++];
+            space();
+            if (i < s.size() && s[i] == (nesting.back() == '{' ? '}' : ']')) {
+               ++i;
+               nesting.pop_back();
+               next = Next::after_value;
+            } else {
+               next = nesting.back() == '{' ? Next::key : Next::value;
+            }
+            continue;
+         }
+         if (!scalar()) return error("expected a value");
+         next = Next::after_value;
+      }
+      // after a value: a member of the top object ends when only that object is open
+      if (nesting.size() == 1 && value_at > 0) {
+         members.push_back({s.substr(key_at, key_end - key_at), s.substr(value_at, i - value_at), {}});
+         value_at = 0;
+      }
+      space();
+      if (nesting.empty()) break;
+      if (i >= s.size()) return error("unexpected end of the body");
+      const char close = nesting.back() == '{' ? '}' : ']';
+      if (s[i] == ',') {
+         ++i;
+         next = nesting.back() == '{' ? Next::key : Next::value;
+      } else if (s[i] == close) {
+         ++i;
+         nesting.pop_back();
+         next = Next::after_value;
+      } else {
+         return error(fmt::format("expected ',' or '{}'", close));
+      }
    }
-   return found;
+   if (i != s.size()) return error("unexpected text after the object");
+   // a name written with escapes ("\u0069nput") says what it decodes to
+   for (auto& m : members) {
+      m.name = m.raw_name.find('\\') == std::string_view::npos ? std::string(m.raw_name.substr(1, m.raw_name.size() - 2))
+                                                               : nlohmann::json::parse(m.raw_name).get<std::string>();
+   }
+   return members;
 }
 
 Service::Service(Registry& registry, ServiceOptions options, Log log) : registry_(registry), options_(std::move(options)), log_(std::move(log)) {}
 
-HttpResponse Service::handle(const HttpRequest& request)
+HttpResponse Service::handle(HttpRequest& request)
 {
    const Route route = route_of(request.path);
    const auto method_not_allowed = [&](const char* allow) {
@@ -196,7 +265,7 @@ HttpResponse Service::handle(const HttpRequest& request)
    if (route.endpoint == "policy") return get ? describe(*policy) : method_not_allowed("GET");
    if (request.method != "POST") return method_not_allowed("POST");
    if (route.endpoint == "evaluate") return evaluate(*policy, request);
-   return batch(*policy, request);
+   return batch(policy, request);
 }
 
 HttpResponse Service::ready() const
@@ -240,36 +309,31 @@ HttpResponse Service::describe(const LoadedPolicy& p) const
 
 HttpResponse Service::evaluate(const LoadedPolicy& p, const HttpRequest& request)
 {
-   // The body is read as JSON whatever its Content-Type says: curl -d sends a form's type.
-   Json body;
-   try {
-      body = Json::parse(request.body);
-   } catch (const Json::parse_error& e) {
-      std::string what = e.what();
-      if (const auto at = what.find("] "); at != std::string::npos) what = what.substr(at + 2);
-      return problem(400, "H0400", "the request body is not valid JSON: " + what, "", R"(send {"input": {…}, "as_of": "YYYY-MM-DD", "explain": false})");
-   }
-   if (!body.is_object()) return problem(400, "H0400", "the request body should be a JSON object", "", R"(send {"input": {…}, "as_of": "YYYY-MM-DD", "explain": false})");
-   for (const auto& [key, value] : body.items()) {
-      if (key != "input" && key != "as_of" && key != "explain") {
-         return problem(400, "H0400", fmt::format("the request has \"{}\", which is not one of input, as_of and explain", key), key);
-      }
-   }
-   if (!body.contains("input")) return problem(400, "H0400", "the request has no \"input\": give the policy's inputs as an object", "input");
-   if (!body["input"].is_object()) return problem(400, "H0400", "\"input\" should be an object of the policy's inputs", "input");
+   // The body is read as JSON whatever its Content-Type says: curl -d sends a form's. It is read
+   // without building a tree, so the input's numbers reach the policy as written (exactly, and
+   // however large) and no body costs more than a pass over it.
+   const char* shape = R"(send {"input": {…}, "as_of": "YYYY-MM-DD", "explain": false})";
+   const auto read = top_members(request.body);
+   if (const auto* bad = std::get_if<std::string>(&read)) return problem(400, "H0400", "the request body is not a JSON object: " + *bad, "", shape);
+   std::optional<std::string_view> input;
    EvalOptions options;
    options.limits = options_.limits;
-   if (body.contains("as_of")) {
-      if (!body["as_of"].is_string() || !valid_date(body["as_of"].get<std::string>())) {
-         return problem(400, "H0400", fmt::format("\"as_of\" should be a date, \"YYYY-MM-DD\", not {}", dump(body["as_of"])), "as_of");
+   for (const auto& m : std::get<std::vector<JsonMember>>(read)) {
+      if (m.name == "input") {
+         if (!m.value.starts_with('{')) return problem(400, "H0400", fmt::format("\"input\" should be an object of the policy's inputs, not {}", kind_of(m.value)), "input", shape);
+         input = m.value;
+      } else if (m.name == "as_of") {
+         const std::string date = m.value.starts_with('"') ? nlohmann::json::parse(m.value).get<std::string>() : "";
+         if (!valid_date(date)) return problem(400, "H0400", fmt::format("\"as_of\" should be a date, \"YYYY-MM-DD\", not {}", kind_of(m.value)), "as_of", shape);
+         options.as_of = date;
+      } else if (m.name == "explain") {
+         if (m.value != "true" && m.value != "false") return problem(400, "H0400", fmt::format("\"explain\" should be true or false, not {}", kind_of(m.value)), "explain", shape);
+         options.explain = m.value == "true";
+      } else {
+         return problem(400, "H0400", fmt::format("the request has \"{}\", which is not one of input, as_of and explain", m.name), m.name, shape);
       }
-      options.as_of = body["as_of"].get<std::string>();
    }
-   if (body.contains("explain")) {
-      if (!body["explain"].is_boolean()) return problem(400, "H0400", fmt::format("\"explain\" should be true or false, not {}", dump(body["explain"])), "explain");
-      options.explain = body["explain"].get<bool>();
-   }
-   const auto input = member_text(request.body, "input");
+   if (!input) return problem(400, "H0400", "the request has no \"input\": give the policy's inputs as an object", "input", shape);
    const Result result = p.policy->evaluate_json(*input, options);
    HttpResponse r;
    r.status = result.ok() ? 200 : 422;
@@ -279,7 +343,7 @@ HttpResponse Service::evaluate(const LoadedPolicy& p, const HttpRequest& request
    return r;
 }
 
-HttpResponse Service::batch(const LoadedPolicy& p, const HttpRequest& request)
+HttpResponse Service::batch(std::shared_ptr<const LoadedPolicy> p, HttpRequest& request)
 {
    EvalOptions options;
    options.limits = options_.limits;
@@ -288,39 +352,61 @@ HttpResponse Service::batch(const LoadedPolicy& p, const HttpRequest& request)
       if (!valid_date(value)) return problem(400, "H0400", fmt::format("as_of should be a date, YYYY-MM-DD, not \"{}\"", value), "as_of");
       options.as_of = value;
    }
-   Evaluator evaluator(p.policy, options);
+   // The answer is made and sent a block of lines at a time, so that it is never held whole;
+   // the policy's version is held until the last line.
+   struct Batch {
+      Batch(std::shared_ptr<const LoadedPolicy> p, const EvalOptions& options, std::string text) : policy(p), evaluator(p->policy, options), body(std::move(text)) {}
+      std::shared_ptr<const LoadedPolicy> policy;
+      Evaluator evaluator;
+      std::string body;
+      std::size_t at = 0, lines = 0;
+      std::uint64_t records = 0, errors = 0;
+      std::vector<std::string_view> pending;
+      std::vector<std::size_t> pending_lines;
+   };
+   auto b = std::make_shared<Batch>(p, options, std::move(request.body));
    HttpResponse r;
    r.content_type = "application/x-ndjson";
-   std::string& out = r.body;
-   out.reserve(request.body.size() * 2);
-   std::vector<std::string_view> pending;
-   std::vector<std::size_t> lines;
-   std::uint64_t records = 0, errors = 0;
-   const auto error_line = [&](std::size_t line, std::string_view error) {
-      ++errors;
-      out += fmt::format(R"({{"line":{},"error":{}}})", line + 1, error);
-      out += '\n';
-   };
-   // Runs of readable records go to the evaluator together, as pol batch sends them.
-   const auto evaluate_pending = [&] {
-      evaluator.evaluate_json(pending, out, [&](std::size_t k, const Evaluator::Outcome& outcome) {
-         if (!outcome.ok) return error_line(lines[k], outcome.error->json);
-         out += '\n';
-      });
-      pending.clear();
-      lines.clear();
-   };
-   cli::for_each_record(request.body, cli::Data::jsonl, options_.max_record, [&](std::string_view record, std::size_t line) {
-      ++records;
-      if (const auto problem = cli::unreadable_record(record, true, options_.max_record)) {
-         evaluate_pending();
-         return error_line(line, *problem);
+   r.next_chunk = [this, b](std::string& out) {
+      constexpr std::size_t block = 256 * 1024;
+      if (b->at >= b->body.size()) return false;
+      // whole lines only: up to the last line end within the block, or past a longer line's end
+      std::size_t end = b->body.size();
+      if (b->body.size() - b->at > block) {
+         const auto last = b->body.rfind('\n', b->at + block);
+         end = last != std::string::npos && last >= b->at ? last + 1 : std::min(b->body.find('\n', b->at + block), b->body.size() - 1) + 1;
       }
-      pending.push_back(record);
-      lines.push_back(line);
-   });
-   evaluate_pending();
-   metrics_.record_batch(p.name, records, errors);
+      const std::string_view text(b->body.data() + b->at, end - b->at);
+      const auto error_line = [&](std::size_t line, std::string_view error) {
+         ++b->errors;
+         out += fmt::format(R"({{"line":{},"error":{}}})", b->lines + line + 1, error);
+         out += '\n';
+      };
+      // runs of readable records go to the evaluator together, as pol batch sends them
+      const auto evaluate_pending = [&] {
+         b->evaluator.evaluate_json(b->pending, out, [&](std::size_t k, const Evaluator::Outcome& outcome) {
+            if (!outcome.ok) return error_line(b->pending_lines[k], outcome.error->json);
+            out += '\n';
+         });
+         b->pending.clear();
+         b->pending_lines.clear();
+      };
+      const std::size_t line_ends = cli::for_each_record(text, cli::Data::jsonl, options_.max_record, [&](std::string_view record, std::size_t line) {
+         ++b->records;
+         if (const auto bad = cli::unreadable_record(record, true, options_.max_record)) {
+            evaluate_pending();
+            return error_line(line, *bad);
+         }
+         b->pending.push_back(record);
+         b->pending_lines.push_back(line);
+      });
+      evaluate_pending();
+      b->lines += line_ends;
+      b->at = end;
+      if (b->at < b->body.size()) return true;
+      metrics_.record_batch(b->policy->name, b->records, b->errors);
+      return false;
+   };
    return r;
 }
 

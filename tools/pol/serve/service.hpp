@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <variant>
+#include <vector>
 
 #include "http.hpp"
 #include "metrics.hpp"
@@ -22,7 +24,7 @@ struct ServiceOptions {
 class Service {
 public:
    Service(Registry& registry, ServiceOptions options, Log log);
-   HttpResponse handle(const HttpRequest& request);
+   HttpResponse handle(HttpRequest& request);
    // Logs the request and counts it in the metrics.
    void observe(const HttpRequest& request, const HttpResponse& response, std::uint64_t microseconds);
    // The transport, once it runs: for the connection figures of /metrics and /readyz.
@@ -32,7 +34,7 @@ private:
    HttpResponse list_policies() const;
    HttpResponse describe(const LoadedPolicy& p) const;
    HttpResponse evaluate(const LoadedPolicy& p, const HttpRequest& request);
-   HttpResponse batch(const LoadedPolicy& p, const HttpRequest& request);
+   HttpResponse batch(std::shared_ptr<const LoadedPolicy> p, HttpRequest& request);
    HttpResponse metrics() const;
    HttpResponse ready() const;
 
@@ -43,9 +45,15 @@ private:
    const HttpServer* server_ = nullptr;
 };
 
-// The raw text of the last member named `key` of a JSON object, given as valid JSON text, so that
-// its numbers reach the policy exactly as written; nullopt when it has none.
-std::optional<std::string_view> member_text(std::string_view object_json, std::string_view key);
+// A member of a JSON object: its name as written and as it reads, and its value's text.
+struct JsonMember {
+   std::string_view raw_name;  // with its quotes and escapes
+   std::string_view value;
+   std::string name;
+};
+// The members of the JSON object that is the whole of `text`, in order, in one pass without
+// building a tree (no recursion, numbers kept as text); or what is wrong with the text, and where.
+std::variant<std::vector<JsonMember>, std::string> top_members(std::string_view text);
 
 // The calculator's files, built into pol: path ("/static/calculator.js") to content type and text.
 struct Asset {
