@@ -319,7 +319,8 @@ try:
     before = rss()
     status, headers, text = server.request("POST", f"/v1/policies/{ED}/batch", "\n" * 1000000)
     check("a batch answer is sent in chunks as it is made", status == 200 and headers.get("Transfer-Encoding") == "chunked" and text.count("\n") == 1000000)
-    check("a batch whose answer is 100 times its body does not hold the answer", rss() - before < 60000, f"{(rss() - before) // 1024} MiB more")
+    if not os.environ.get("POL_SANITIZED"):  # ASan's quarantine keeps freed memory
+        check("a batch whose answer is 100 times its body does not hold the answer", rss() - before < 60000, f"{(rss() - before) // 1024} MiB more")
     # a file emptied in place keeps the running version
     with open(ed_file, "w") as f:
         pass
