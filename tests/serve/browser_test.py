@@ -12,18 +12,11 @@ from selenium.webdriver.support import expected_conditions as seen
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 sys.path.insert(0, os.path.dirname(__file__))
-from polserve import Server  # noqa: E402
+from polserve import Checks, Server  # noqa: E402
 
 pol, root, out = sys.argv[1], sys.argv[2], sys.argv[3]
 os.makedirs(out, exist_ok=True)
-failures = 0
-
-
-def check(description, ok, detail=""):
-    global failures
-    if not ok:
-        failures += 1
-        print(f"FAIL: {description}" + (f"\n{detail}" if detail else ""))
+check = Checks()
 
 
 case = {"scheme": "VR", "pension_scheme": "alpha", "service_years": "10", "annual_pay": "30000",
@@ -135,5 +128,5 @@ finally:
     driver.quit()
     server.stop()
 
-print(f"browser: {failures} failure(s); screenshots in {out}")
-sys.exit(1 if failures else 0)
+print(f"browser: {check.failures} failure(s); screenshots in {out}")
+sys.exit(1 if check.failures else 0)

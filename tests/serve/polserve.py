@@ -72,6 +72,18 @@ class Server:
         return out
 
 
+class Checks:
+    """Counts the checks that fail, each printed with what was seen."""
+
+    def __init__(self):
+        self.failures = 0
+
+    def __call__(self, description, ok, detail=""):
+        if not ok:
+            self.failures += 1
+            print(f"FAIL: {description}" + (f"\n{detail}" if detail else ""))
+
+
 def wait_for(description, condition, seconds=10):
     deadline = time.time() + seconds
     while time.time() < deadline:

@@ -13,18 +13,11 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from polserve import Server, wait_for  # noqa: E402
+from polserve import Checks, Server, wait_for  # noqa: E402
 
 pol, root = sys.argv[1], sys.argv[2]
-failures = 0
+check = Checks()
 ED = "cscs.early_departure"
-
-
-def check(description, ok, detail=""):
-    global failures
-    if not ok:
-        failures += 1
-        print(f"FAIL: {description}" + (f"\n{detail}" if detail else ""))
 
 
 def run(*args, stdin=None):
@@ -446,5 +439,5 @@ r = run("serve", small, "--bind", "not-an-address", "--port", "0")
 check("serve with a bad --bind exits 2", r.returncode == 2 and "not an IP address" in r.stderr, r.stderr)
 
 shutil.rmtree(work)
-print(f"serve: {failures} failure(s)")
-sys.exit(1 if failures else 0)
+print(f"serve: {check.failures} failure(s)")
+sys.exit(1 if check.failures else 0)
