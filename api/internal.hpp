@@ -26,6 +26,12 @@ Diagnostic to_public(const lang::SourceSet& sources, const lang::Diagnostic& d);
 
 // The evaluation date the options give, if any; throws std::invalid_argument if it is not a date.
 std::optional<interp::Date> date_option(const EvalOptions& o);
+// The text of a span as written, without its comments, every run of spaces and line ends one space.
+std::string one_line(const lang::SourceFile& file, const lang::Module& module, lang::Span span);
+
+// The comment lines just above a declaration, without their '#', one per line.
+std::string comments_before(const lang::Program& p, lang::Span span);
+
 // The options as the general evaluator takes them; throws as date_option does.
 interp::EvalOptions to_interp(const EvalOptions& o);
 

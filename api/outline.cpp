@@ -117,27 +117,7 @@ private:
                       file_.line_col(span.begin).line});
    }
 
-   // The text of a span as written, without its comments, every run of spaces and line ends one space.
-   std::string text(lang::Span span) const
-   {
-      std::string out;
-      std::uint32_t at = span.begin;
-      const auto copy = [&](std::uint32_t end) {
-         for (char c : file_.slice({span.file, at, end})) {
-            const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
-            if (!space) out += c;
-            else if (!out.empty() && out.back() != ' ') out += ' ';
-         }
-      };
-      for (const auto& c : module_.comments) {
-         if (c.span.begin < at || c.span.end > span.end) continue;
-         copy(c.span.begin);
-         at = c.span.end;
-      }
-      copy(span.end);
-      while (!out.empty() && out.back() == ' ') out.pop_back();
-      return out;
-   }
+   std::string text(lang::Span span) const { return one_line(file_, module_, span); }
 
    std::string fields(const std::vector<lang::FieldDecl>& fields) const
    {
@@ -211,6 +191,27 @@ private:
 };
 
 }  // namespace
+
+std::string one_line(const lang::SourceFile& file, const lang::Module& module, lang::Span span)
+{
+   std::string out;
+   std::uint32_t at = span.begin;
+   const auto copy = [&](std::uint32_t end) {
+      for (char c : file.slice({span.file, at, end})) {
+         const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+         if (!space) out += c;
+         else if (!out.empty() && out.back() != ' ') out += ' ';
+      }
+   };
+   for (const auto& c : module.comments) {
+      if (c.span.begin < at || c.span.end > span.end) continue;
+      copy(c.span.begin);
+      at = c.span.end;
+   }
+   copy(span.end);
+   while (!out.empty() && out.back() == ' ') out.pop_back();
+   return out;
+}
 
 std::vector<Declaration> outline_string(const std::string& name, std::string text)
 {

@@ -177,22 +177,7 @@ private:
 
    std::string text_of(lang::Span span) const { return std::string(p_.sources.file(span.file).slice(span)); }
 
-   // The comment lines just above a declaration, without their '#'.
-   std::string comments_before(lang::Span span) const
-   {
-      const auto& file = p_.sources.file(span.file);
-      std::vector<std::string> lines;
-      for (auto line = file.line_col(span.begin).line; line > 1; --line) {
-         std::string_view text = file.line_text(line - 1);
-         while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-         if (!text.starts_with('#')) break;
-         text.remove_prefix(1);
-         if (text.starts_with(' ')) text.remove_prefix(1);
-         lines.emplace_back(text);
-      }
-      std::reverse(lines.begin(), lines.end());
-      return fmt::format("{}", fmt::join(lines, "\n"));
-   }
+   std::string comments_before(lang::Span span) const { return pol::comments_before(p_, span); }
 
    // A default written as a literal, as the JSON an input would give it.
    std::optional<Json> literal(const lang::Expr& e) const
@@ -280,6 +265,22 @@ private:
 };
 
 }  // namespace
+
+std::string comments_before(const lang::Program& p, lang::Span span)
+{
+   const auto& file = p.sources.file(span.file);
+   std::vector<std::string> lines;
+   for (auto line = file.line_col(span.begin).line; line > 1; --line) {
+      std::string_view text = file.line_text(line - 1);
+      while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+      if (!text.starts_with('#')) break;
+      text.remove_prefix(1);
+      if (text.starts_with(' ')) text.remove_prefix(1);
+      lines.emplace_back(text);
+   }
+   std::reverse(lines.begin(), lines.end());
+   return fmt::format("{}", fmt::join(lines, "\n"));
+}
 
 std::string Policy::schema_json(SchemaPart part) const
 {

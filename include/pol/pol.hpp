@@ -189,6 +189,12 @@ public:
    // `requires` bounds, and descriptions from sources and comments (docs/schema.md).
    std::string schema_json(SchemaPart part = SchemaPart::input) const;
 
+   // The policy as a reviewer reads it: its header, enums, records, inputs, params with their
+   // dated values, tables with their rows, rules with their exceptions, requires, lets, functions,
+   // outputs and tests, each with its text as written, its comments and its source. pol doc
+   // renders it (docs/doc.md).
+   std::string document_json() const;
+
    Result evaluate_json(std::string_view input_json, const EvalOptions& options = {}) const;
    Result evaluate(const Inputs& inputs, const EvalOptions& options = {}) const;
 

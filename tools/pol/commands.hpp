@@ -28,6 +28,7 @@ Runner add_diff(CLI::App& app);
 Runner add_fmt(CLI::App& app);
 Runner add_schema(CLI::App& app);
 Runner add_serve(CLI::App& app);
+Runner add_doc(CLI::App& app);
 
 // JSON text that cannot throw: bytes that are not UTF-8 (in a file name, say) become U+FFFD.
 template <class Json>

@@ -22,6 +22,7 @@ int main(int argc, char** argv)
    add(pol::cli::add_fmt);
    add(pol::cli::add_schema);
    add(pol::cli::add_serve);
+   add(pol::cli::add_doc);
    try {
       app.parse(argc, argv);
    } catch (const CLI::CallForHelp& e) {
