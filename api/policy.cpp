@@ -3,12 +3,14 @@
 
 #include <fmt/format.h>
 
+#include "builtins.hpp"
 #include "compile.hpp"
 #include "format.hpp"
 #include "formatter.hpp"
 #include "parser.hpp"
 #include "pol/pol.hpp"
 #include "internal.hpp"
+#include "pol/stdlib.hpp"
 #include "render.hpp"
 
 namespace pol {
@@ -90,9 +92,10 @@ std::size_t CheckResult::errors() const
 
 std::size_t CheckResult::warnings() const { return diagnostics.size() - errors(); }
 
-CheckResult check_file(const std::string& path, const CompileOptions& options)
+namespace {
+
+CheckResult check_result(const lang::Compilation& c)
 {
-   const auto c = compile(path, options);
    CheckResult r;
    r.unreadable = c.io_error;
    if (!c.io_error) r.diagnostics = to_public(c);
@@ -101,6 +104,36 @@ CheckResult check_file(const std::string& path, const CompileOptions& options)
       r.cost = Cost{cost.steps.to_string(), cost.steps.terms.size() > 1, lang::describe_path(cost.costliest), cost.depth, lang::describe_path(cost.deepest)};
    }
    return r;
+}
+
+}  // namespace
+
+CheckResult check_file(const std::string& path, const CompileOptions& options) { return check_result(compile(path, options)); }
+
+CheckResult check_text(const std::string& path, std::string text, const CompileOptions& options)
+{
+   return check_result(options.analyse_tables ? interp::compile_text(path, std::move(text), to_lang(options)) : lang::compile_text(path, std::move(text), to_lang(options)));
+}
+
+std::vector<FunctionInfo> builtin_functions()
+{
+   std::vector<FunctionInfo> out;
+   for (const auto& b : lang::builtins()) out.push_back({std::string(b.name), std::string(b.signature), std::string(b.summary)});
+   return out;
+}
+
+std::vector<FunctionInfo> library_functions()
+{
+   std::vector<FunctionInfo> out;
+   for (const auto module : stdlib::names()) {
+      for (const auto& d : outline_string(std::string(module), std::string(*stdlib::find(module)))) {
+         if (d.kind != "function") continue;
+         // "fn to_pence(x: money) -> money = …": the signature is what comes before the body
+         const auto open = d.text.find('('), body = d.text.find(" = ");
+         out.push_back({fmt::format("{}.{}", module, d.name), d.text.substr(open, body == std::string::npos ? std::string::npos : body - open), ""});
+      }
+   }
+   return out;
 }
 
 interp::EvalOptions to_interp(const EvalOptions& o)

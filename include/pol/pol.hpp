@@ -75,6 +75,19 @@ struct CheckResult {
    std::size_t warnings() const;
 };
 CheckResult check_file(const std::string& path, const CompileOptions& options = {});
+// The same for a policy's text not yet saved (an editor's buffer); `path` names it in diagnostics
+// and is where its imports are looked for.
+CheckResult check_text(const std::string& path, std::string text, const CompileOptions& options = {});
+
+// A function a policy can call, for editors: a built-in ("round"), or a standard-library module's
+// ("rounding.to_pence"), with its signature ("(x: money) -> money") and what it does.
+struct FunctionInfo {
+   std::string name;
+   std::string signature;
+   std::string summary;
+};
+std::vector<FunctionInfo> builtin_functions();
+std::vector<FunctionInfo> library_functions();
 
 struct EvalOptions {
    std::optional<std::string> as_of;  // "YYYY-MM-DD": the date for values by date; today if absent

@@ -29,6 +29,7 @@ Runner add_fmt(CLI::App& app);
 Runner add_schema(CLI::App& app);
 Runner add_serve(CLI::App& app);
 Runner add_doc(CLI::App& app);
+Runner add_lsp(CLI::App& app);
 
 // JSON text that cannot throw: bytes that are not UTF-8 (in a file name, say) become U+FFFD.
 template <class Json>

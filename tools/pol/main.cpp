@@ -23,6 +23,7 @@ int main(int argc, char** argv)
    add(pol::cli::add_schema);
    add(pol::cli::add_serve);
    add(pol::cli::add_doc);
+   add(pol::cli::add_lsp);
    try {
       app.parse(argc, argv);
    } catch (const CLI::CallForHelp& e) {
