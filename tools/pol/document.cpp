@@ -45,19 +45,11 @@ std::string md_inline(const Inline& runs, bool in_table)
    return out;
 }
 
+// HTML text; a line end is a line break.
 std::string html_text(const std::string& s)
 {
-   std::string out;
-   for (const char c : s) {
-      switch (c) {
-         case '&': out += "&amp;"; break;
-         case '<': out += "&lt;"; break;
-         case '>': out += "&gt;"; break;
-         case '"': out += "&quot;"; break;
-         case '\n': out += "<br>"; break;
-         default: out += c;
-      }
-   }
+   std::string out = escape_markup(s);
+   for (std::size_t at = out.find('\n'); at != std::string::npos; at = out.find('\n', at)) out.replace(at, 1, "<br>");
    return out;
 }
 
@@ -96,6 +88,21 @@ th{background:#f3f2f1}code{font-family:ui-monospace,Menlo,Consolas,monospace;fon
 a{color:#1d70b8}li{margin:.25rem 0}@media print{h2{break-after:avoid}table{break-inside:auto}tr{break-inside:avoid}})";
 
 }  // namespace
+
+std::string escape_markup(std::string_view s)
+{
+   std::string out;
+   for (const char c : s) {
+      switch (c) {
+         case '&': out += "&amp;"; break;
+         case '<': out += "&lt;"; break;
+         case '>': out += "&gt;"; break;
+         case '"': out += "&quot;"; break;
+         default: out += c;
+      }
+   }
+   return out;
+}
 
 std::string markdown(const Document& d)
 {

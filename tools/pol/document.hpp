@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pol::cli::doc {
@@ -40,6 +41,9 @@ struct Document {
       blocks.push_back(std::move(b));
    }
 };
+
+// Text made safe inside XML or HTML, in an element or an attribute: & < > " escaped.
+std::string escape_markup(std::string_view s);
 
 std::string markdown(const Document& d);
 // A whole HTML page, its style inside: readable printed or on screen, no script, nothing fetched.

@@ -8,26 +8,12 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "document.hpp"
 #include "pol/testing.hpp"
 
 namespace pol::cli {
 
 namespace {
-
-std::string xml_escape(const std::string& s)
-{
-   std::string out;
-   for (char c : s) {
-      switch (c) {
-         case '<': out += "&lt;"; break;
-         case '>': out += "&gt;"; break;
-         case '&': out += "&amp;"; break;
-         case '"': out += "&quot;"; break;
-         default: out += c;
-      }
-   }
-   return out;
-}
 
 void print_json(const testing::Report& report)
 {
@@ -55,10 +41,10 @@ void print_junit(const testing::Report& report)
    for (const auto& r : report.policies) {
       std::size_t failed = 0;
       for (const auto& c : r.cases) failed += c.passed() ? 0 : 1;
-      std::cout << fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\">\n", xml_escape(r.file), r.cases.size(), failed, r.problems.size());
-      for (const auto& p : r.problems) std::cout << fmt::format("    <error message=\"{}\"/>\n", xml_escape(p));
+      std::cout << fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\">\n", doc::escape_markup(r.file), r.cases.size(), failed, r.problems.size());
+      for (const auto& p : r.problems) std::cout << fmt::format("    <error message=\"{}\"/>\n", doc::escape_markup(p));
       for (const auto& c : r.cases) {
-         std::cout << fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.6f}\"", xml_escape(r.file), xml_escape(c.name), c.seconds);
+         std::cout << fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.6f}\"", doc::escape_markup(r.file), doc::escape_markup(c.name), c.seconds);
          if (c.passed()) {
             std::cout << "/>\n";
             continue;
@@ -66,7 +52,7 @@ void print_junit(const testing::Report& report)
          std::string body = c.location + "\n";
          for (const auto& f : c.failures) body += f + "\n";
          body += c.explanation;
-         std::cout << fmt::format(">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n", xml_escape(c.failures.front()), xml_escape(body));
+         std::cout << fmt::format(">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n", doc::escape_markup(c.failures.front()), doc::escape_markup(body));
       }
       std::cout << "  </testsuite>\n";
    }

@@ -1,5 +1,7 @@
 #include "server.hpp"
 
+#include "clock.hpp"
+
 #include <ctime>
 #include <istream>
 #include <ostream>
@@ -56,15 +58,7 @@ int completion_kind(const std::string& kind)
    return 6;                                                                // Variable
 }
 
-std::string today()
-{
-   const std::time_t now = std::time(nullptr);
-   std::tm tm{};
-   localtime_r(&now, &tm);
-   char text[16];
-   std::strftime(text, sizeof text, "%Y-%m-%d", &tm);
-   return text;
-}
+std::string today() { return cli::clock_text("%Y-%m-%d", false); }
 
 Json error_response(const Json& id, int code, const std::string& message) { return {{"jsonrpc", "2.0"}, {"id", id}, {"error", {{"code", code}, {"message", message}}}}; }
 

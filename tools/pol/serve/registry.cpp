@@ -1,5 +1,7 @@
 #include "registry.hpp"
 
+#include "../clock.hpp"
+
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -25,15 +27,7 @@ std::string content_hash(std::string_view text)
    return out;
 }
 
-std::string utc_now()
-{
-   const std::time_t now = std::time(nullptr);
-   std::tm tm{};
-   gmtime_r(&now, &tm);
-   char text[32];
-   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-   return text;
-}
+std::string utc_now() { return cli::clock_text("%Y-%m-%dT%H:%M:%SZ", true); }
 
 namespace {
 
