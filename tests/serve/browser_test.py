@@ -122,6 +122,23 @@ try:
     check("the service's error on a field is shown beside it", "annual_pay" in error.text and "30,00" in error.text, error.text)
     check("the earlier error is cleared", not driver.find_element(By.ID, "exit_date-error").is_displayed())
     driver.save_screenshot(os.path.join(out, "calculator-bad-amount.png"))
+    # a list input is rows to add and remove
+    driver.get(base + "/calculator/dwp.in_year_budget")
+    wait.until(seen.presence_of_element_located((By.ID, "form")))
+    driver.find_element(By.ID, "staff_budget").send_keys("4790000")
+    add = next(b for b in driver.find_elements(By.CSS_SELECTOR, "#awards button") if b.text.startswith("Add"))
+    for _ in range(3):
+        add.click()
+    for field, value in zip(driver.find_elements(By.CSS_SELECTOR, "#awards input"), ["50", "25", "1000"]):
+        field.send_keys(value)
+    next(b for b in driver.find_elements(By.CSS_SELECTOR, "#awards button") if b.text.endswith(" 2")).click()
+    check("a removed row is gone", len(driver.find_elements(By.CSS_SELECTOR, "#awards input")) == 2)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    committed = wait.until(seen.visibility_of_element_located((By.CSS_SELECTOR, "td[data-output=committed]"))).text
+    budget = json.loads(subprocess.run([pol, "eval", os.path.join(root, "policies", "dwp", "in_year_budget.pol"), "--input-json",
+                                        json.dumps({"staff_budget": "4790000", "awards": ["50", "1000"]})], capture_output=True, text=True, check=True).stdout)
+    check("the rows left are the list sent, and the total is pol eval's", committed == pounds(budget["outputs"]["committed"]), f"{committed} vs {budget['outputs']['committed']}")
+    driver.save_screenshot(os.path.join(out, "calculator-list.png"))
     logs = [e for e in driver.get_log("browser") if e["level"] == "SEVERE" and "422" not in e["message"]]
     check("the page logs no script errors", not logs, str(logs))
 finally:
