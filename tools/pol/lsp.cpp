@@ -17,7 +17,15 @@ Runner add_lsp(CLI::App& app)
    return [path, stdio] {
       std::ios::sync_with_stdio(false);
       lsp::Server server(*path);
-      while (const auto body = lsp::read_message(std::cin)) {
+      for (;;) {
+         std::optional<std::string> body;
+         try {
+            body = lsp::read_message(std::cin);
+         } catch (const std::runtime_error& e) {
+            std::cerr << "pol lsp: " << e.what() << "\n";
+            return exit_failed;
+         }
+         if (!body) break;
          const auto message = lsp::Json::parse(*body, nullptr, false);
          if (message.is_discarded()) {
             lsp::write_message(std::cout, {{"jsonrpc", "2.0"}, {"id", nullptr}, {"error", {{"code", -32700}, {"message", "the message is not JSON"}}}});

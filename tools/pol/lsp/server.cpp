@@ -2,7 +2,9 @@
 
 #include "clock.hpp"
 
+#include <charconv>
 #include <ctime>
+#include <stdexcept>
 #include <istream>
 #include <ostream>
 #include <regex>
@@ -66,6 +68,7 @@ Json error_response(const Json& id, int code, const std::string& message) { retu
 
 std::optional<std::string> read_message(std::istream& in)
 {
+   constexpr std::size_t largest = 64u << 20;  // no document is near this; a larger length is a broken frame
    std::size_t length = 0;
    bool have_length = false;
    std::string line;
@@ -81,7 +84,12 @@ std::optional<std::string> read_message(std::istream& in)
       std::string name = line.substr(0, colon);
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       if (name == "content-length") {
-         length = std::stoul(line.substr(colon + 1));
+         std::string_view value = std::string_view(line).substr(colon + 1);
+         while (value.starts_with(' ')) value.remove_prefix(1);
+         const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), length);
+         if (error != std::errc() || end != value.data() + value.size() || length > largest) {
+            throw std::runtime_error(fmt::format("a message's Content-Length is not a number of bytes up to {} MiB: \"{}\"", largest >> 20, value));
+         }
          have_length = true;
       }
    }
@@ -101,7 +109,8 @@ std::vector<Json> Server::handle(const Json& message)
 {
    std::vector<Json> out;
    const std::string method = message.value("method", "");
-   const Json params = message.contains("params") ? message["params"] : Json::object();
+   // a member that is missing or of the wrong kind reads as empty, never as undefined behaviour
+   const Json params = message.contains("params") && message["params"].is_object() ? message["params"] : Json::object();
    const bool request = message.contains("id");
    try {
       Json result = dispatch(method, params, out);
@@ -117,8 +126,12 @@ std::vector<Json> Server::handle(const Json& message)
 
 Json Server::dispatch(const std::string& method, const Json& params, std::vector<Json>& out)
 {
+   const auto member = [&](const char* name) -> Json {
+      const auto it = params.find(name);
+      return it != params.end() && it->is_object() ? *it : Json::object();
+   };
    const auto doc = [&]() -> Document* {
-      const auto it = documents_.find(params["textDocument"].value("uri", ""));
+      const auto it = documents_.find(member("textDocument").value("uri", ""));
       return it == documents_.end() ? nullptr : &it->second;
    };
    if (method == "initialize") {
@@ -143,18 +156,21 @@ Json Server::dispatch(const std::string& method, const Json& params, std::vector
       return nullptr;
    }
    if (method == "textDocument/didOpen" || method == "textDocument/didChange") {
-      const auto& td = params["textDocument"];
+      const Json td = member("textDocument");
       const std::string uri = td.value("uri", "");
+      if (uri.empty()) return nullptr;
       Document& d = documents_[uri];
       d.uri = uri;
       d.path = path_of(uri);
       if (method == "textDocument/didOpen") d.text = Text(td.value("text", ""));
-      else if (!params["contentChanges"].empty()) d.text = Text(params["contentChanges"].back().value("text", ""));
+      else if (const auto changes = params.find("contentChanges"); changes != params.end() && changes->is_array() && !changes->empty() && changes->back().is_object()) {
+         d.text = Text(changes->back().value("text", ""));
+      }
       out.push_back(publish(d));
       return nullptr;
    }
    if (method == "textDocument/didClose") {
-      const std::string uri = params["textDocument"].value("uri", "");
+      const std::string uri = member("textDocument").value("uri", "");
       documents_.erase(uri);
       out.push_back({{"jsonrpc", "2.0"}, {"method", "textDocument/publishDiagnostics"}, {"params", {{"uri", uri}, {"diagnostics", Json::array()}}}});
       return nullptr;
@@ -162,10 +178,10 @@ Json Server::dispatch(const std::string& method, const Json& params, std::vector
    Document* d = method.starts_with("textDocument/") ? doc() : nullptr;
    if (!d) return nullptr;
    refresh(*d);
-   const Position p = params.contains("position") ? position_of(params["position"]) : Position{};
+   const Position p = position_of(member("position"));
    if (method == "textDocument/hover") return hover(*d, p);
    if (method == "textDocument/definition") return definition(*d, p);
-   if (method == "textDocument/references") return references(*d, p, params.contains("context") && params["context"].value("includeDeclaration", false));
+   if (method == "textDocument/references") return references(*d, p, member("context").value("includeDeclaration", false));
    if (method == "textDocument/rename") return rename(*d, p, params.value("newName", ""));
    if (method == "textDocument/completion") return completion(*d, p);
    if (method == "textDocument/documentSymbol") return symbols(*d);
@@ -405,8 +421,11 @@ Json Server::code_actions(const Document& d, const Json& params) const
 {
    Json out = Json::array();
    static const std::regex suggestion("did you mean '([A-Za-z_][A-Za-z0-9_.]*)'");
-   for (const auto& diag : params["context"].value("diagnostics", Json::array())) {
-      const std::string help = diag.contains("data") ? diag["data"].value("help", "") : "";
+   const auto context = params.find("context");
+   if (context == params.end() || !context->is_object()) return out;
+   for (const auto& diag : context->value("diagnostics", Json::array())) {
+      if (!diag.is_object() || !diag.contains("range")) continue;
+      const std::string help = diag.contains("data") && diag["data"].is_object() ? diag["data"].value("help", "") : "";
       std::smatch m;
       if (!std::regex_search(help, m, suggestion)) continue;
       const std::string to = m[1];

@@ -17,7 +17,8 @@ namespace pol::lsp {
 
 using Json = nlohmann::json;
 
-// One framed message from the stream, or nullopt at its end.
+// One framed message from the stream, or nullopt at its end; throws std::runtime_error when the
+// framing is broken (the stream cannot be read on from there).
 std::optional<std::string> read_message(std::istream& in);
 void write_message(std::ostream& out, const Json& message);
 
