@@ -1,6 +1,7 @@
 #include "server.hpp"
 
 #include "clock.hpp"
+#include "url.hpp"
 
 #include <charconv>
 #include <ctime>
@@ -20,20 +21,7 @@ Json range_json(Range r) { return {{"start", position_json(r.start)}, {"end", po
 Position position_of(const Json& j) { return {j.value("line", 0u), j.value("character", 0u)}; }
 
 // "file:///a/b%20c.pol" is the path "/a/b c.pol".
-std::string path_of(const std::string& uri)
-{
-   std::string s = uri.starts_with("file://") ? uri.substr(7) : uri;
-   std::string out;
-   for (std::size_t i = 0; i < s.size(); ++i) {
-      if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) && std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-         out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-         i += 2;
-      } else {
-         out += s[i];
-      }
-   }
-   return out;
-}
+std::string path_of(const std::string& uri) { return cli::percent_decode(uri.starts_with("file://") ? std::string_view(uri).substr(7) : std::string_view(uri)); }
 
 // LSP's kinds of symbol and of completion item, for each kind of declaration.
 int symbol_kind(const std::string& kind)

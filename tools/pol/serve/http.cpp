@@ -1,5 +1,7 @@
 #include "http.hpp"
 
+#include "../url.hpp"
+
 #include <array>
 #include <cctype>
 #include <mutex>
@@ -35,21 +37,6 @@ HttpResponse error_response(unsigned status, const char* code, const std::string
 }
 
 }  // namespace
-
-std::string percent_decode(std::string_view s, bool plus_as_space)
-{
-   const auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
-   std::string out;
-   for (std::size_t i = 0; i < s.size(); ++i) {
-      if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) && hex(s[i + 2])) {
-         out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-         i += 2;
-      } else {
-         out += plus_as_space && s[i] == '+' ? ' ' : s[i];
-      }
-   }
-   return out;
-}
 
 class Session;
 
@@ -217,7 +204,7 @@ private:
       r.method = std::string(message.method_string());
       const std::string target(message.target());
       const auto q = target.find('?');
-      r.path = percent_decode(std::string_view(target).substr(0, q));
+      r.path = cli::percent_decode(std::string_view(target).substr(0, q));
       if (q != std::string::npos) r.query = target.substr(q + 1);
       r.content_type = std::string(message[http::field::content_type]);
       if (with_body) r.body = std::move(message.body());

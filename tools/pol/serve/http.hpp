@@ -54,9 +54,6 @@ using HttpHandler = std::function<HttpResponse(HttpRequest&)>;
 // sent in chunks, to its last chunk).
 using HttpObserver = std::function<void(const HttpRequest&, const HttpResponse&, std::uint64_t microseconds)>;
 
-// %XX in a URL is the byte it stands for; in a query, '+' is a space.
-std::string percent_decode(std::string_view s, bool plus_as_space = false);
-
 class HttpServer {
 public:
    // Binds the address now; throws std::runtime_error when it cannot.

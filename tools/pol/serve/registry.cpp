@@ -121,7 +121,7 @@ void Registry::scan_files(bool settle, bool retry)
          name_of_file_.erase(n);
          freed = true;
       }
-      std::erase_if(next->failures, [&](const LoadFailure& f) { return f.file == it->first; });
+      next->clear_failure(it->first);
       it = seen_.erase(it);
       changed = true;
    }
@@ -153,10 +153,7 @@ void Registry::scan_files(bool settle, bool retry)
       seen.pending = false;
       const auto text = read_file(file);
       if (!text) {
-         LoadFailure f{file, name_of_file_.count(file) ? name_of_file_[file] : "", "", utc_now(), {}, "cannot read the file"};
-         std::erase_if(next->failures, [&](const LoadFailure& old) { return old.file == file; });
-         next->failures.push_back(std::move(f));
-         ++next->failed_loads;
+         next->add_failure({file, name_of_file_.count(file) ? name_of_file_[file] : "", "", utc_now(), {}, "cannot read the file"});
          changed = true;
          continue;
       }
@@ -175,17 +172,15 @@ void Registry::load(const std::string& file, const std::string& text, const std:
 {
    const std::string previous_name = name_of_file_.count(file) ? name_of_file_[file] : "";
    const auto fail = [&](std::vector<Diagnostic> diagnostics, std::string message) {
-      ++next.failed_loads;
-      std::erase_if(next.failures, [&](const LoadFailure& f) { return f.file == file; });
       log_(nlohmann::ordered_json{{"event", "load_failed"}, {"file", file}, {"policy", previous_name}, {"content_hash", hash},
                                   {"kept", previous_name.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(previous_name)},
                                   {"message", message}, {"diagnostics", diagnostics_json(diagnostics)}}
               .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
-      next.failures.push_back({file, previous_name, hash, utc_now(), std::move(diagnostics), std::move(message)});
+      next.add_failure({file, previous_name, hash, utc_now(), std::move(diagnostics), std::move(message)});
    };
    // The text of the version being served again (after a broken one): nothing to load.
    if (const auto running = next.policies.find(previous_name); running != next.policies.end() && running->second->file == file && running->second->content_hash == hash) {
-      std::erase_if(next.failures, [&](const LoadFailure& f) { return f.file == file; });
+      next.clear_failure(file);
       log_(nlohmann::ordered_json{{"event", "restored"}, {"policy", previous_name}, {"file", file}, {"content_hash", hash}}.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
       return;
    }
@@ -225,7 +220,7 @@ void Registry::load(const std::string& file, const std::string& text, const std:
    loaded->input_schema = policy->schema_json(SchemaPart::input);
    loaded->result_schema = policy->schema_json(SchemaPart::result);
    loaded->policy = std::move(policy);
-   std::erase_if(next.failures, [&](const LoadFailure& f) { return f.file == file; });
+   next.clear_failure(file);
    name_of_file_[file] = loaded->name;
    ++next.reloads;
    log_(nlohmann::ordered_json{{"event", "loaded"}, {"policy", loaded->name}, {"file", file}, {"content_hash", hash}, {"revision", loaded->revision}}.dump(

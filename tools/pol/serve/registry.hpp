@@ -3,6 +3,7 @@
 // atomically: a request holds the version it started with until it ends.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <cstdint>
@@ -43,6 +44,18 @@ struct Snapshot {
    std::map<std::string, std::shared_ptr<const LoadedPolicy>> policies;  // by name
    std::vector<LoadFailure> failures;                                    // by file
    std::uint64_t reloads = 0, failed_loads = 0;                          // since the start
+
+   void clear_failure(const std::string& file)
+   {
+      std::erase_if(failures, [&](const LoadFailure& f) { return f.file == file; });
+   }
+   // A file's latest failure replaces its earlier one.
+   void add_failure(LoadFailure f)
+   {
+      clear_failure(f.file);
+      failures.push_back(std::move(f));
+      ++failed_loads;
+   }
 };
 
 // Structured log lines: an event name and its fields, as JSON text.

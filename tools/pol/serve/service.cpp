@@ -5,6 +5,7 @@
 
 #include "../batch_stream.hpp"
 #include "../record_errors.hpp"
+#include "../url.hpp"
 
 namespace pol::serve {
 
@@ -86,7 +87,7 @@ std::map<std::string, std::string> query_params(const std::string& query)
       const std::string_view part(query.data() + at, end - at);
       if (!part.empty()) {
          const auto eq = part.find('=');
-         out[percent_decode(part.substr(0, eq), true)] = eq == std::string_view::npos ? "" : percent_decode(part.substr(eq + 1), true);
+         out[cli::percent_decode(part.substr(0, eq), true)] = eq == std::string_view::npos ? "" : cli::percent_decode(part.substr(eq + 1), true);
       }
       at = end + 1;
    }
