@@ -98,6 +98,38 @@ std::optional<SyntaxError> misplaced_word(std::string_view word, std::uint32_t o
    return std::nullopt;
 }
 
+// Where the code ends on the last line before `offset` that has code, when `offset` is a
+// line's first word: "expected a value after the operator" belongs after the '+' that ends a
+// line, not at the next line's first word. Null when `offset` is not at a line's start.
+std::optional<std::uint32_t> end_of_line_before(std::string_view text, std::uint32_t offset)
+{
+   std::size_t line = offset;
+   while (line > 0 && (text[line - 1] == ' ' || text[line - 1] == '\t')) --line;
+   if (line > 0 && text[line - 1] != '\n' && text[line - 1] != '\r') return std::nullopt;
+   while (line > 0) {
+      const std::size_t end = line - 1;  // the newline that ends the line before
+      line = text.rfind('\n', end == 0 ? 0 : end - 1);
+      line = line == std::string_view::npos ? 0 : line + 1;
+      // the code ends at a comment that is not inside text
+      std::size_t code_end = end;
+      bool in_text = false;
+      for (std::size_t i = line; i < end; ++i) {
+         if (in_text) {
+            if (text[i] == '\\') ++i;
+            else if (text[i] == '"') in_text = false;
+         } else if (text[i] == '"') {
+            in_text = true;
+         } else if (text[i] == '#') {
+            code_end = i;
+            break;
+         }
+      }
+      while (code_end > line && std::isspace(static_cast<unsigned char>(text[code_end - 1]))) --code_end;
+      if (code_end > line) return static_cast<std::uint32_t>(code_end);
+   }
+   return std::nullopt;
+}
+
 std::string where(const ParseState& s, std::uint32_t offset)
 {
    const auto lc = s.file->line_col(offset);
@@ -145,6 +177,10 @@ struct control : pegtl::normal<Rule> {
       }
       if (auto p = message.find("{at}"); p != std::string::npos) {
          message.replace(p, 4, s.open.empty() ? std::string("?") : where(s, s.open.back().offset));
+      }
+      if constexpr (!std::is_same_v<Rule, g::declaration>) {
+         const std::string_view source(in.current() - in.byte(), static_cast<std::size_t>(in.end() - (in.current() - in.byte())));
+         if (const auto end = end_of_line_before(source, offset)) throw SyntaxError{*end, message + ", found the end of the line", text.help ? text.help : ""};
       }
       throw SyntaxError{offset, message + ", " + describe_found(*s.file, offset), text.help ? text.help : ""};
    }
@@ -819,17 +855,22 @@ std::vector<Comment> scan_comments(const SourceFile& file, std::uint32_t file_id
    return out;
 }
 
-// After a syntax error in the declaration that starts at `offset`: the start of the next
-// line whose first word begins a declaration.
+// Past blank lines and comments from `at`: where the next word starts.
+std::uint32_t skip_blank(const std::string& text, std::uint32_t at)
+{
+   while (at < text.size()) {
+      if (std::isspace(static_cast<unsigned char>(text[at]))) ++at;
+      else if (text[at] == '#') at = static_cast<std::uint32_t>(std::min(text.find('\n', at), text.size()));
+      else break;
+   }
+   return at;
+}
+
 // The name a declaration that did not parse would have declared, for checking the others.
 void note_unparsed(const std::string& text, std::uint32_t offset, Module& module)
 {
    const auto word = [&](std::size_t& at) {
-      while (at < text.size()) {
-         if (std::isspace(static_cast<unsigned char>(text[at]))) ++at;
-         else if (text[at] == '#') at = std::min(text.find('\n', at), text.size());
-         else break;
-      }
+      at = skip_blank(text, static_cast<std::uint32_t>(at));
       const std::size_t begin = at;
       while (at < text.size() && (std::isalnum(static_cast<unsigned char>(text[at])) || text[at] == '_')) ++at;
       return std::string(text, begin, at - begin);
@@ -857,14 +898,81 @@ void note_unparsed(const std::string& text, std::uint32_t offset, Module& module
    module.unparsed.push_back(name);
 }
 
+// Recovery inside a declaration: the line a syntax error at `fail` is blamed on, when dropping
+// that line leaves the rest of the declaration whole. Those are the lines a table, rule or
+// param repeats (a row, `from`, `default`, `exception`), and never the declaration's first line
+// or a table's header. A mistake at a line's first word is blamed on the code line before it:
+// `exception when x >` fails on the next line's `exception`.
+struct LineSpan {
+   std::uint32_t begin, end;
+};
+std::optional<LineSpan> recoverable_line(const std::string& text, std::uint32_t decl, std::uint32_t fail)
+{
+   const auto line_start = [&](std::size_t at) -> std::size_t {
+      const auto newline = at == 0 ? std::string::npos : text.rfind('\n', at - 1);
+      return newline == std::string::npos ? 0 : newline + 1;
+   };
+   const auto first_word = [&](std::size_t at) {
+      while (at < text.size() && (text[at] == ' ' || text[at] == '\t')) ++at;
+      if (at < text.size() && text[at] == '|') return std::string_view("|");
+      std::size_t end = at;
+      while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) ++end;
+      return std::string_view(text).substr(at, end - at);
+   };
+   const auto blank_to = [&](std::size_t from, std::size_t to) {
+      for (; from < to; ++from) {
+         if (!std::isspace(static_cast<unsigned char>(text[from]))) return false;
+      }
+      return true;
+   };
+   decl = skip_blank(text, decl);  // to the declaration's keyword
+   std::size_t line = line_start(std::min<std::size_t>(fail, text.size()));
+   if (blank_to(line, fail)) {
+      // the mistake is at the end of the code line before: skip blank and comment lines
+      while (line > decl) {
+         line = line_start(line - 1);
+         const auto w = first_word(line);
+         if (!w.empty()) break;
+         std::size_t at = line;
+         while (at < text.size() && (text[at] == ' ' || text[at] == '\t')) ++at;
+         if (at < text.size() && text[at] != '#' && text[at] != '\n' && text[at] != '\r') break;
+      }
+   }
+   const std::size_t first_line_end = text.find('\n', decl);
+   if (line <= decl || first_line_end == std::string::npos || line <= first_line_end) return std::nullopt;
+   const auto keyword = first_word(decl);
+   const auto word = first_word(line);
+   bool repeats = false;
+   if (keyword == "table") {
+      if (word == "|") {
+         // the header is the first row: a line before this one that starts with '|'
+         for (std::size_t l = first_line_end + 1; l < line; l = text.find('\n', l) + 1) {
+            if (first_word(l) == "|") {
+               repeats = true;
+               break;
+            }
+         }
+      } else {
+         repeats = word == "from" || word == "default";
+      }
+   } else if (keyword == "rule") {
+      repeats = word == "default" || word == "exception";
+   } else if (keyword == "param") {
+      repeats = word == "from";
+   }
+   if (!repeats) return std::nullopt;
+   std::size_t end = text.find('\n', line);
+   if (end == std::string::npos) end = text.size();
+   if (end > line && text[end - 1] == '\r') --end;
+   if (blank_to(line, end)) return std::nullopt;  // dropped already: no progress
+   return LineSpan{static_cast<std::uint32_t>(line), static_cast<std::uint32_t>(end)};
+}
+
+// After a syntax error in the declaration that starts at `offset`: the start of the next
+// line whose first word begins a declaration.
 std::uint32_t next_declaration_start(const std::string& text, std::uint32_t offset)
 {
-   // skip the blank lines and comments before the failed declaration's keyword
-   while (offset < text.size()) {
-      if (std::isspace(static_cast<unsigned char>(text[offset]))) ++offset;
-      else if (text[offset] == '#') offset = static_cast<std::uint32_t>(std::min(text.find('\n', offset), text.size()));
-      else break;
-   }
+   offset = skip_blank(text, offset);  // to the failed declaration's keyword
    static constexpr std::string_view starts[] = {"policy", "import", "enum", "record", "input", "param", "let", "fn", "output", "require", "rule", "table", "test"};
    std::size_t pos = text.find('\n', offset);
    while (pos != std::string::npos) {
@@ -921,24 +1029,62 @@ Module parse_module(const SourceSet& sources, std::uint32_t file_id, Diagnostics
    Builder builder(file_id, diagnostics);
    check_bytes(text, file_id, diagnostics);
 
+   // Parses the declaration at `offset` of `source` (the file's text, or a copy with lines
+   // dropped), builds it and returns where it ends; 0 at the end of the file.
+   const auto parse_declaration = [&](const std::string& source, std::uint32_t offset) -> std::uint32_t {
+      ParseState state;
+      state.file = &file;
+      pegtl::memory_input<> in(pegtl::internal::iterator(source.data() + offset, offset, 1, 1), source.data() + source.size(), file.path());
+      auto root = pegtl::parse_tree::parse<g::next_declaration, Node, selector, pegtl::nothing, control>(in, state);
+      if (!root || root->children.empty()) return 0;
+      const Node& decl = *root->children.front();
+      builder.declaration(decl, module);
+      return static_cast<std::uint32_t>(decl.m_end.byte);
+   };
+   const auto report = [&](const SyntaxError& e) { diagnostics.error(e.code, {file_id, e.offset, e.offset + 1}, e.message).help = e.help; };
+
+   // The text being parsed: the file's, until a syntax error drops a line of a declaration
+   // (a row, a clause) so that the rest of it parses; then a copy with that line blanked, which
+   // keeps every offset.
+   std::string dropped;
+   const auto source = [&]() -> const std::string& { return dropped.empty() ? text : dropped; };
+
    std::uint32_t offset = 0;
    // a byte-order mark is not part of the policy
    if (text.starts_with("\xEF\xBB\xBF")) offset = 3;
    while (offset <= text.size()) {
-      ParseState state;
-      state.file = &file;
-      pegtl::memory_input<> in(pegtl::internal::iterator(text.data() + offset, offset, 1, 1), text.data() + text.size(), file.path());
       try {
-         auto root = pegtl::parse_tree::parse<g::next_declaration, Node, selector, pegtl::nothing, control>(in, state);
-         if (!root || root->children.empty()) break;  // end of file
-         const Node& decl = *root->children.front();
-         builder.declaration(decl, module);
-         offset = static_cast<std::uint32_t>(decl.m_end.byte);
+         const auto end = parse_declaration(source(), offset);
+         if (end == 0) break;  // end of file
+         offset = end;
+         continue;
       } catch (const SyntaxError& e) {
-         auto& d = diagnostics.error(e.code, {file_id, e.offset, e.offset + 1}, e.message);
-         d.help = e.help;
-         note_unparsed(text, offset, module);
-         offset = next_declaration_start(text, offset);
+         report(e);
+         // Drop the line at fault, when it is a row or clause the declaration can stand
+         // without, and parse the rest, so that one typo does not hide the next.
+         std::uint32_t fail = e.offset;
+         std::uint32_t end = 0;
+         for (int tries = 0; tries < max_recoveries && end == 0; ++tries) {
+            const auto line = recoverable_line(source(), offset, fail);
+            if (!line) break;
+            if (dropped.empty()) dropped = text;
+            std::fill(dropped.begin() + line->begin, dropped.begin() + line->end, ' ');
+            try {
+               end = parse_declaration(dropped, offset);
+            } catch (const SyntaxError& again) {
+               // a mistake before the dropped line is one the drop made (a table left with
+               // no row): the declaration is skipped instead
+               if (again.offset <= line->end) break;
+               report(again);
+               fail = again.offset;
+            }
+         }
+         if (end != 0) {
+            offset = end;
+            continue;
+         }
+         note_unparsed(source(), offset, module);
+         offset = next_declaration_start(source(), offset);
          if (offset >= text.size()) break;
       }
    }

@@ -2,6 +2,7 @@
 #include <tao/pegtl/contrib/analyze.hpp>
 
 #include "grammar.hpp"
+#include "parser.hpp"
 #include "helpers.hpp"
 
 using namespace pol;
@@ -41,7 +42,27 @@ TEST_CASE("a parse error says what was expected and where the bracket opened")
    REQUIRE(c.diagnostics.error_count() == 1);
    const auto& d = c.diagnostics.items()[0];
    CHECK(d.code == "E0101");
-   CHECK(d.message == "expected ',' or ')' to close the call opened at 2:15, found the end of the file");
+   CHECK(d.message == "expected ',' or ')' to close the call opened at 2:15, found the end of the line");
+   // at the end of the line that lacks the ')', not at the end of the file
+   CHECK(c.program->sources.file(d.span.file).line_col(d.span.begin).line == 3);
+}
+
+TEST_CASE("a mistake in a table row or a rule line is reported, and the rest of the declaration still is")
+{
+   auto c = test::compile(
+      "enum S { A, B }\ninput s: S\ntable t(s: S) -> int\n  | s | n |\n  | A | 1 2 |\n  | B | [1.. |\n  | A | \"x\" |\n"
+      "rule r: int\n  default = 1 +\n  exception when s == A = 2 *\n  exception when s == B = true\noutput x = t(s) + r\n");
+   CHECK(test::codes(c) == std::vector<std::string>{"E0101", "E0101", "E0308", "E0101", "E0101", "E0308"});
+}
+
+TEST_CASE("recovery inside one declaration is bounded")
+{
+   std::string table = "enum S { A, B }\ninput s: S\ntable t(s: S) -> int\n  | s | n |\n";
+   for (int i = 0; i < 1000; ++i) table += "  | A | 1 2 |\n";
+   auto c = test::compile(table + "output x = t(s)\noutput y = s + 1\n");
+   // the first error and one per line dropped; then the table is skipped, and the rest checked
+   CHECK(c.diagnostics.error_count() == 1 + pol::lang::max_recoveries + 1);
+   CHECK(test::codes(c).back() == "E0301");
 }
 
 TEST_CASE("syntax errors in several declarations are all reported")
