@@ -76,6 +76,21 @@ nlohmann::ordered_json explanation_json(const interp::Outcome& o, const lang::Pr
       node["uses"] = uses;
       values.push_back(std::move(node));
    }
+   // each failed require, after the values: why its condition is false
+   for (const auto& v : o.violations) {
+      nlohmann::ordered_json node;
+      node["name"] = v.rule;
+      node["kind"] = "require";
+      node["type"] = "bool";
+      node["value"] = false;
+      node["source"] = v.source.empty() ? nullptr : nlohmann::ordered_json(v.source);
+      node["location"] = p.sources.describe(v.span);
+      node["decided_by"] = v.because;
+      auto uses = nlohmann::ordered_json::array();
+      for (auto u : v.uses) uses.push_back(p.globals[u].name);
+      node["uses"] = uses;
+      values.push_back(std::move(node));
+   }
    return values;
 }
 
@@ -87,24 +102,36 @@ std::string explanation_text(const interp::Outcome& o, const lang::Program& p, c
    std::set<std::uint32_t> shown;
    // depth first, in order, with the stack in memory: a chain of thousands of values is explained
    // without recursing as deep
-   std::vector<std::pair<std::uint32_t, int>> pending;
+   const auto tree = [&](std::vector<std::pair<std::uint32_t, int>> pending) {
+      while (!pending.empty()) {
+         const auto [slot, depth] = pending.back();
+         pending.pop_back();
+         const auto* e = by_slot.count(slot) ? by_slot[slot] : nullptr;
+         const auto& g = p.globals[slot];
+         const std::string indent(static_cast<std::size_t>(depth) * 2, ' ');
+         const bool again = !shown.insert(slot).second;
+         out += fmt::format("{}{} = {}   [{}, {}]{}\n", indent, g.name, e ? interp::format_value(e->value, p) : "?", lang::to_string(g.kind), p.sources.describe(g.span),
+                            again && e && !e->uses.empty() ? " (explained above)" : "");
+         if (!e || again) continue;
+         const auto source = global_source(p, g);
+         if (!source.empty()) out += fmt::format("{}  source: {}\n", indent, source);
+         for (const auto& n : e->notes) out += fmt::format("{}  because: {}\n", indent, n);
+         for (auto u = e->uses.rbegin(); u != e->uses.rend(); ++u) pending.emplace_back(*u, depth + 1);
+      }
+   };
+   std::vector<std::pair<std::uint32_t, int>> outputs;
    for (auto it = o.outputs.rbegin(); it != o.outputs.rend(); ++it) {
-      if (only.empty() || std::find(only.begin(), only.end(), it->first) != only.end()) pending.emplace_back(it->first, 0);
+      if (only.empty() || std::find(only.begin(), only.end(), it->first) != only.end()) outputs.emplace_back(it->first, 0);
    }
-   while (!pending.empty()) {
-      const auto [slot, depth] = pending.back();
-      pending.pop_back();
-      const auto* e = by_slot.count(slot) ? by_slot[slot] : nullptr;
-      const auto& g = p.globals[slot];
-      const std::string indent(static_cast<std::size_t>(depth) * 2, ' ');
-      const bool again = !shown.insert(slot).second;
-      out += fmt::format("{}{} = {}   [{}, {}]{}\n", indent, g.name, e ? interp::format_value(e->value, p) : "?", lang::to_string(g.kind), p.sources.describe(g.span),
-                         again && e && !e->uses.empty() ? " (explained above)" : "");
-      if (!e || again) continue;
-      const auto source = global_source(p, g);
-      if (!source.empty()) out += fmt::format("{}  source: {}\n", indent, source);
-      for (const auto& n : e->notes) out += fmt::format("{}  because: {}\n", indent, n);
-      for (auto u = e->uses.rbegin(); u != e->uses.rend(); ++u) pending.emplace_back(*u, depth + 1);
+   tree(std::move(outputs));
+   if (!only.empty()) return out;
+   for (const auto& v : o.violations) {
+      out += fmt::format("violation: {}   [require, {}]\n", v.message, p.sources.describe(v.span));
+      if (!v.source.empty()) out += fmt::format("  source: {}\n", v.source);
+      for (const auto& n : v.because) out += fmt::format("  because: {}\n", n);
+      std::vector<std::pair<std::uint32_t, int>> uses;
+      for (auto u = v.uses.rbegin(); u != v.uses.rend(); ++u) uses.emplace_back(*u, 1);
+      tree(std::move(uses));
    }
    return out;
 }

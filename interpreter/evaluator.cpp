@@ -155,6 +155,8 @@ public:
    Outcome finish(std::vector<RuntimeError> errors);
 
 private:
+   void explain_failed(const Expr& condition, Violation& v);
+   void why(const Expr& e, bool is, std::vector<std::string>& because);
    struct Frame {
       Run& run;
       std::size_t saved;
@@ -186,6 +188,7 @@ private:
    Value eval_builtin(const Expr& e);
    Value eval_binary(const Expr& e);
    bool eval_compare(const Expr& e);
+   static bool compare_holds(const Value& left, lang::CompareOp op, const Value& right);
    enum class Match : std::uint8_t { no, yes, unknown };
    Match cell_matches(const lang::Cell& cell, const Value& v);
    int rank_compare(const Expr& call, const lang::TableInfo& table, const Value& a, const Value& b);
@@ -474,20 +477,20 @@ bool Run::eval_compare(const Expr& e)
    Value left = eval(*e.args[0]);
    for (std::size_t i = 0; i < e.compare_ops.size(); ++i) {
       Value right = eval(*e.args[i + 1]);
-      const auto op = e.compare_ops[i];
-      bool ok;
-      if (left.is_none() || right.is_none()) {
-         const bool same = left.is_none() && right.is_none();
-         ok = op == lang::CompareOp::eq ? same : !same;
-      } else if (op == lang::CompareOp::eq || op == lang::CompareOp::ne) {
-         ok = (left == right) == (op == lang::CompareOp::eq);
-      } else {
-         ok = holds(op, compare_values(left, right));
-      }
-      if (!ok) return false;
+      if (!compare_holds(left, e.compare_ops[i], right)) return false;
       left = std::move(right);
    }
    return true;
+}
+
+bool Run::compare_holds(const Value& left, lang::CompareOp op, const Value& right)
+{
+   if (left.is_none() || right.is_none()) {
+      const bool same = left.is_none() && right.is_none();
+      return op == lang::CompareOp::eq ? same : !same;
+   }
+   if (op == lang::CompareOp::eq || op == lang::CompareOp::ne) return (left == right) == (op == lang::CompareOp::eq);
+   return holds(op, compare_values(left, right));
 }
 
 // Whether a cell's tests hold for the column's value. As in DMN, a comparison or range on none
@@ -1171,6 +1174,67 @@ void Run::check_input_requirements(std::vector<RuntimeError>& errors)
    }
 }
 
+// Why a require's condition is false, for --explain: it is evaluated again as an explained
+// value of its own, so that the values it uses are recorded, and each part that is false is
+// named with the values it compared.
+void Run::explain_failed(const Expr& condition, Violation& v)
+{
+   const auto self = static_cast<std::uint32_t>(explained_.size());
+   explained_.emplace_back();
+   computing_.push_back(self);
+   try {
+      eval(condition);
+      why(condition, false, v.because);
+   } catch (RuntimeError&) {
+      // evaluated already without error: cannot happen, and an explanation is no reason to fail
+   }
+   computing_.pop_back();
+   for (auto& n : explained_.back().notes) v.because.push_back(std::move(n));
+   v.uses = std::move(explained_.back().uses);
+   explained_.pop_back();
+}
+
+// The parts that make a condition `is` (true or false), evaluated as evaluation did: when
+// `a and b` is false only the first false part is named, since b is not looked at when a is
+// false; `not` turns the question round.
+void Run::why(const Expr& e, bool is, std::vector<std::string>& because)
+{
+   const bool both = e.kind == ExprKind::binary && (e.op == lang::BinaryOp::and_ || e.op == lang::BinaryOp::or_);
+   if (both) {
+      // the value that settles `and` (false) or `or` (true) at its first part; otherwise both count
+      const bool settles = e.op == lang::BinaryOp::or_;
+      if (is == settles) {
+         why(eval(*e.args[0]).flag == settles ? *e.args[0] : *e.args[1], is, because);
+      } else {
+         why(*e.args[0], is, because);
+         why(*e.args[1], is, because);
+      }
+      return;
+   }
+   if (e.kind == ExprKind::not_) {
+      why(*e.args[0], !is, because);
+      return;
+   }
+   std::vector<std::string> values;
+   if (e.kind == ExprKind::compare) {
+      // the operands compared, up to the comparison that failed; literals say themselves
+      const auto show = [&](const Expr& x, const Value& v) {
+         const bool literal = (x.kind <= ExprKind::none_lit && (x.kind != ExprKind::text_lit || x.args.empty())) || x.ref.kind == lang::RefKind::enum_variant;
+         if (!literal) values.push_back(fmt::format("{} is {}", text_of(x), format_value(v, p_)));
+      };
+      Value left = eval(*e.args[0]);
+      show(*e.args[0], left);
+      for (std::size_t i = 0; i < e.compare_ops.size(); ++i) {
+         Value right = eval(*e.args[i + 1]);
+         show(*e.args[i + 1], right);
+         if (!compare_holds(left, e.compare_ops[i], right)) break;
+         left = std::move(right);
+      }
+   }
+   const char* value = is ? "true" : "false";
+   because.push_back(values.empty() ? fmt::format("{} is {}", text_of(e), value) : fmt::format("{} is {}: {}", text_of(e), value, fmt::join(values, ", ")));
+}
+
 Outcome Run::finish(std::vector<RuntimeError> errors)
 {
    Outcome out;
@@ -1196,7 +1260,8 @@ Outcome Run::finish(std::vector<RuntimeError> errors)
                if (eval(*req.condition).flag) continue;
                if (options_.coverage) options_.coverage->mark(&req);
                const Value message = eval(*req.message);
-               out.violations.push_back({text_of(*req.condition), message.str ? *message.str : std::string(), req.source.text, req.span});
+               out.violations.push_back({text_of(*req.condition), message.str ? *message.str : std::string(), req.source.text, req.span, {}, {}});
+               if (options_.explain) explain_failed(*req.condition, out.violations.back());
             }
          }
       } catch (RuntimeError& err) {

@@ -37,6 +37,9 @@ struct Violation {
    std::string message;
    std::string source;
    lang::Span span;
+   // when explaining: why the condition is false, and the globals it used directly
+   std::vector<std::string> because;
+   std::vector<std::uint32_t> uses;
 };
 
 // One value in an explanation: what it is, how it was decided, and what it used.

@@ -258,7 +258,10 @@ function showResult(result) {
   const rows = policy.outputs.map((o) => el("tr", {}, el("th", { scope: "row", text: human(o.name) }), el("td", { class: "value", "data-output": o.name, text: formatValue(result.outputs[o.name], o.type, outputSchemaOf(o.name)) })));
   const parts = [el("table", {}, el("caption", { class: "optional", text: `Policy ${result.policy.name}, ${result.policy.content_hash.slice(0, 19)}…` }), el("tbody", {}, ...rows))];
   if (result.violations.length) {
-    parts.push(el("h3", { text: "Rules not met" }), el("ul", { class: "violations" }, ...result.violations.map((v) => el("li", { text: v.message + (v.source ? ` (source: ${v.source})` : "") }))));
+    // with the explanation, each failed rule's entry says why its condition is false
+    const why = (result.explanation || []).filter((e) => e.kind === "require");
+    const item = (v, i) => el("li", {}, v.message + (v.source ? ` (source: ${v.source})` : ""), ...(why[i] ? why[i].decided_by.map((b) => el("p", { class: "why", text: b })) : []));
+    parts.push(el("h3", { text: "Rules not met" }), el("ul", { class: "violations" }, ...result.violations.map(item)));
   }
   if (result.explanation) parts.push(el("h3", { text: "How it was worked out" }), ...explanationTree(result.explanation));
   body.replaceChildren(...parts);
