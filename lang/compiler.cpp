@@ -10,6 +10,7 @@
 
 #include "checker.hpp"
 #include "parser.hpp"
+#include "pence.hpp"
 #include "pol/stdlib.hpp"
 #include "stack.hpp"
 
@@ -107,6 +108,7 @@ void compile_on_this_stack(Compilation& c, const std::string& name, std::string 
    }
    check_program(*c.program, c.diagnostics);
    if (c.diagnostics.has_errors()) return;
+   check_whole_pence(*c.program, c.diagnostics);
    c.cost = analyse_cost(*c.program, c.diagnostics, options.max_steps);
    c.program->step_bound = c.cost.steps.at(1);
 }
