@@ -85,7 +85,8 @@ Policy::Policy(std::unique_ptr<Program> program) : program_(std::move(program))
             literals_.push_back(parse_literal(e));
          });
       }
-      code_ = lower(*program_, literals_);
+      indexes_ = index_tables(*program_, literals_);
+      code_ = lower(*program_, literals_, indexes_);
    });
 }
 
@@ -611,7 +612,23 @@ Value Run::eval_table(const Expr& e, const lang::TableInfo& table, const Values&
       return fmt::format("{}", fmt::join(parts, ", "));
    };
    std::vector<std::size_t> hits;
-   for (std::size_t r = 0; r < version->rows.size(); ++r) {
+   // a big table's rows are found through its index; `first` scans when explaining, to say
+   // why each row above the one that matched did not
+   bool looked_up = false;
+   if (const auto index = policy_.indexes_.find(version); options_.table_index && index != policy_.indexes_.end() && !(decl.hit == lang::HitPolicy::first && explaining())) {
+      std::vector<Ratio> keys;
+      for (const auto& a : args) {
+         const auto k = TableIndex::key(a);
+         if (!k) break;  // none, or a number too long: scanned
+         keys.push_back(*k);
+      }
+      if (keys.size() == args.size()) {
+         const auto rows = index->second->rows(keys);
+         hits.assign(rows.begin(), decl.hit == lang::HitPolicy::first && !rows.empty() ? rows.begin() + 1 : rows.end());
+         looked_up = true;
+      }
+   }
+   for (std::size_t r = 0; r < version->rows.size() && !looked_up; ++r) {
       const auto& row = version->rows[r];
       bool match = true;
       std::size_t failed = 0;

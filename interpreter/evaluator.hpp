@@ -12,6 +12,7 @@
 #include "json_value.hpp"
 #include "pol/limits.hpp"
 #include "lowered.hpp"
+#include "table_index.hpp"
 #include "program.hpp"
 #include "value.hpp"
 
@@ -74,6 +75,7 @@ struct EvalOptions {
    bool explain = false;
    Coverage* coverage = nullptr;  // when set, records what this evaluation exercised
    Limits limits;
+   bool table_index = true;  // false: every table's rows are tested one by one (the reference)
 };
 
 // A compiled policy: immutable after construction, so many threads can evaluate it at once.
@@ -105,6 +107,7 @@ private:
    Outcome evaluate_with(std::vector<std::optional<Value>> inputs, std::vector<RuntimeError> errors, const EvalOptions& options) const;
    std::unique_ptr<lang::Program> program_;
    std::vector<Value> literals_;  // every literal's value, indexed by Expr::ref.index
+   TableIndexes indexes_;         // the big tables' indexes, by version
    std::unique_ptr<Code> code_;
 };
 

@@ -62,6 +62,7 @@ public:
       fixed_.outputs = old_.outputs;
       fixed_.as_of = old_.as_of;
       fixed_.straight = old_.straight;
+      fixed_.sites = old_.sites;
       for (std::size_t r = 0; r < old_.registers.size(); ++r) fixed_.registers[r] = scaled_constant(old_.registers[r], scale_[r]);
       for (auto& o : fixed_.outputs) {
          if (is_ratio(o.type.kind)) o.scale = scale_[o.reg];
@@ -83,7 +84,7 @@ private:
       return op == Op::jump || op == Op::jump_if || op == Op::jump_unless || op == Op::jump_if_none || op == Op::jump_if_some || op == Op::icmp_else ||
              op == Op::ncmp_else;
    }
-   static bool writes(const Ins& i) { return is_data(i.op) || i.op == Op::icmp_else || i.op == Op::ncmp_else; }
+   static bool writes(const Ins& i) { return is_data(i.op) || i.op == Op::icmp_else || i.op == Op::ncmp_else || i.op == Op::lookup; }
 
    // The scale an instruction's result has, from its operands'.
    int natural(const Ins& i) const
@@ -101,6 +102,13 @@ private:
          case Op::round: return scale_[i.b];  // a multiple of the increment
          case Op::round_div: return scale_[i.c];
          case Op::ndiv: throw NotFixed{};  // an exact quotient has no fixed scale
+         case Op::lookup: {
+            // the places of the outputs it may give
+            const auto& site = old_.sites[i.c];
+            int s = site.default_value ? places_of(*site.default_value) : 0;
+            for (const auto& out : site.outputs) s = std::max(s, places_of(out));
+            return s;
+         }
          default: return 0;
       }
    }
@@ -184,6 +192,14 @@ private:
          case Op::select: both_at(scale_[i.d]); break;
          case Op::copy: i.op = Op::scale_up, i.x = static_cast<std::uint8_t>(scale_[i.d] - scale_[i.a]); break;
          case Op::to_int: i.op = Op::unscale, i.x = static_cast<std::uint8_t>(scale_[i.a]); break;
+         case Op::lookup: {
+            // the columns as they are held here, and the outputs at the result's scale
+            auto& site = fixed_.sites[i.c];
+            for (std::size_t k = 0; k < site.keys.size(); ++k) site.key_scales[k] = scale_[site.keys[k]];
+            for (auto& out : site.outputs) out = scaled_constant(out, scale_[i.d]);
+            if (site.default_value) site.default_value = scaled_constant(*site.default_value, scale_[i.d]);
+            break;
+         }
          case Op::move_date: {
             const auto days = temp();
             emit({Op::unscale, static_cast<std::uint8_t>(scale_[i.b]), days, i.b});

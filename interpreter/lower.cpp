@@ -60,7 +60,10 @@ Date civil(const lang::CivilDate& d) { return *Date::from_civil(d.year, d.month,
 
 class Lowering {
 public:
-   Lowering(const lang::Program& p, const std::vector<Value>& literals) : p_(p), literals_(literals), reg_(p.globals.size(), unmapped), state_(p.globals.size(), 0) {}
+   Lowering(const lang::Program& p, const std::vector<Value>& literals, const TableIndexes& indexes)
+      : p_(p), literals_(literals), indexes_(indexes), reg_(p.globals.size(), unmapped), state_(p.globals.size(), 0)
+   {
+   }
 
    Code run()
    {
@@ -678,6 +681,41 @@ private:
       }
    }
 
+   // A big table's version answered through its index, when its outputs are constants: one
+   // instruction instead of a test per row. False when the rows are to be tested inline.
+   bool lookup(const lang::TableVersion& version, lang::HitPolicy hit, const std::vector<std::uint16_t>& frame, std::size_t columns, std::uint16_t out)
+   {
+      const auto index = indexes_.find(&version);
+      if (index == indexes_.end() || columns > TableSite::max_columns) return false;
+      if (hit != lang::HitPolicy::unique && hit != lang::HitPolicy::first && hit != lang::HitPolicy::any) return false;
+      const auto constant_of = [&](const Expr& e) -> std::optional<Cell> {
+         if (e.ref.kind == lang::RefKind::enum_variant) return Cell{e.ref.sub, 0};
+         const bool negated = e.kind == ExprKind::negate;  // -1, -£5
+         const Expr& x = negated ? *e.args[0] : e;
+         if (!is_literal(x) || x.type.optional) return std::nullopt;
+         Cell c = cell_of(literals_[static_cast<std::size_t>(x.ref.index)]);
+         if (negated) {
+            if (is_none(c) || c.a == INT64_MIN) return std::nullopt;
+            c.a = -c.a;
+         }
+         return c;
+      };
+      TableSite site{index->second.get(), hit, {}, std::vector<int>(columns, -1), {}, std::nullopt};
+      for (const auto& row : version.rows) {
+         const auto c = constant_of(*row.output);
+         if (!c) return false;
+         site.outputs.push_back(*c);
+      }
+      if (version.default_value) {
+         site.default_value = constant_of(*version.default_value);
+         if (!site.default_value) return false;
+      }
+      site.keys.assign(frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(columns));
+      code_.sites.push_back(std::move(site));
+      emit({Op::lookup, 0, out, 0, 0, static_cast<std::uint32_t>(code_.sites.size() - 1)});
+      return true;
+   }
+
    // A table call, inlined: the version in force, then the rows in order. A second matching
    // row under unique or any bails (the general evaluator reports or settles it).
    std::uint16_t table(const Expr& e)
@@ -711,6 +749,10 @@ private:
          const auto& version = decl.versions[i];
          if (to_version[i] == none) continue;  // an undated version later takes precedence
          land(to_version[i]);
+         if (lookup(version, decl.hit, frame, info.params.size(), out)) {
+            done.push_back(jump(Op::jump));
+            continue;
+         }
          const auto found = temp();
          copy(found, false_);
          for (const auto& row : version.rows) {
@@ -743,6 +785,7 @@ private:
 
    const lang::Program& p_;
    const std::vector<Value>& literals_;
+   const TableIndexes& indexes_;
    Code code_;
    std::vector<std::uint16_t> reg_;   // each global's register
    std::vector<std::uint8_t> state_;  // 0 not lowered, 1 lowering, 2 lowered
@@ -754,10 +797,10 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Code> lower(const lang::Program& program, const std::vector<Value>& literals)
+std::unique_ptr<Code> lower(const lang::Program& program, const std::vector<Value>& literals, const TableIndexes& indexes)
 {
    try {
-      auto code = std::make_unique<Code>(Lowering(program, literals).run());
+      auto code = std::make_unique<Code>(Lowering(program, literals, indexes).run());
       code->fixed = to_fixed(*code);
       for (const auto& in : code->inputs) code->fixed_dens.push_back(in.scale >= 0 ? ratio::powers_of_ten[in.scale] : 0);
       return code;

@@ -18,6 +18,7 @@
 #include "date.hpp"
 #include "program.hpp"
 #include "ratio.hpp"
+#include "table_index.hpp"
 #include "value.hpp"
 
 namespace pol::interp {
@@ -45,7 +46,8 @@ inline bool is_none(const Cell& c) { return c.b == none_mark; }
    X(jump_if_none)   /* to c if a is none */                                                       \
    X(jump_if_some)   /* to c if a is not none */                                                   \
    X(icmp_else)      /* icmp, then to c if it is false */                                          \
-   X(ncmp_else)      /* ncmp, then to c if it is false */
+   X(ncmp_else)      /* ncmp, then to c if it is false */                                       \
+   X(lookup)         /* d = the output of the row of table site c that matches; bails on no row without a default, or rows that disagree */
 
 #define POL_DATA_OPS(X)                                                                            \
    X(copy)           /* d = a */                                                                   \
@@ -106,6 +108,18 @@ struct CodeOutput {
    int scale = -1;     // in fixed-point code, a number's scale: its value is reg / 10^scale
 };
 
+// A call of a big table, answered through the table's index (Op::lookup): the registers of its
+// input columns, and each row's output, a constant.
+struct TableSite {
+   const TableIndex* index;
+   lang::HitPolicy hit;
+   std::vector<std::uint16_t> keys;  // one register per input column
+   std::vector<int> key_scales;      // in fixed-point code, each column's scale; -1 in ratio code
+   std::vector<Cell> outputs;        // per row
+   std::optional<Cell> default_value;
+   static constexpr std::size_t max_columns = 16;
+};
+
 struct Code {
    std::vector<Ins> ins;
    std::vector<Cell> registers;  // the initial register file: constants set, inputs none
@@ -113,6 +127,7 @@ struct Code {
    std::vector<std::uint16_t> input_regs;  // their registers, packed
    std::vector<std::uint16_t> required;  // registers of inputs that must be given (no default)
    std::vector<CodeOutput> outputs;  // in declaration order
+   std::vector<TableSite> sites;     // big tables' calls, by Ins::c of Op::lookup
    std::uint16_t as_of = 0;          // the evaluation date
    bool straight = false;            // no jumps: it can run over many records at once
    // The same code over fixed-point numbers, tried first when there is one (to_fixed), and per
@@ -130,8 +145,9 @@ bool is_literal(const lang::Expr& e);
 Value parse_literal(const lang::Expr& e);
 
 // The lowered code of a checked program, or null when it uses what the code does not cover.
-// `literals` are the literal values, indexed by Expr::ref.index.
-std::unique_ptr<Code> lower(const lang::Program& program, const std::vector<Value>& literals);
+// `literals` are the literal values, indexed by Expr::ref.index; big tables are looked up
+// through `indexes`.
+std::unique_ptr<Code> lower(const lang::Program& program, const std::vector<Value>& literals, const TableIndexes& indexes);
 
 // The code over fixed-point numbers, with the same inputs and outputs (read and written as
 // ratios); null when a step has no fixed scale (an exact division). lower() sets Code::fixed.

@@ -1,6 +1,8 @@
 // Runs lowered code over flat register files: one record at a time, each instruction jumping
 // straight to the next one's handler (threaded code, a GNU extension); or straight code over
 // many records at once, each instruction over all of them before the next.
+#include <array>
+
 #include "lowered.hpp"
 
 namespace pol::interp {
@@ -130,6 +132,35 @@ template <Op op>
    return true;
 }
 
+// d = the output of the table row that matches the site's column registers; false when the
+// general evaluator must answer: a column is none, no row matches and there is no default,
+// two rows match under `unique`, or matching rows disagree under `any`.
+bool lookup(const TableSite& site, const Cell* r, Cell& d)
+{
+   std::array<Ratio, TableSite::max_columns> keys;
+   for (std::size_t k = 0; k < site.keys.size(); ++k) {
+      const Cell& v = r[site.keys[k]];
+      if (is_none(v)) return false;
+      keys[k] = site.key_scales[k] < 0 ? v.ratio() : Ratio{v.a, ratio::powers_of_ten[site.key_scales[k]]};
+   }
+   const auto rows = site.index->rows({keys.data(), site.keys.size()});
+   if (rows.empty()) {
+      if (!site.default_value) return false;
+      d = *site.default_value;
+      return true;
+   }
+   const Cell& first = site.outputs[rows.front()];
+   if (site.hit == lang::HitPolicy::unique && rows.size() > 1) return false;
+   if (site.hit == lang::HitPolicy::any) {
+      for (const auto row : rows.subspan(1)) {
+         const Cell& other = site.outputs[row];
+         if (is_none(other) || is_none(first) ? is_none(other) != is_none(first) : ratio::compare(other.ratio(), first.ratio()) != 0) return false;
+      }
+   }
+   d = first;
+   return true;
+}
+
 }  // namespace
 
 #pragma GCC diagnostic push
@@ -183,6 +214,9 @@ bool execute(const Code& code, Cell* r)
    op_ncmp_else:
       apply<Op::ncmp>(*i, r[i->d], r[i->a], r[i->b], r[0]);
       if (r[i->d].a == 0) JUMP;
+      NEXT;
+   op_lookup:
+      if (!lookup(code.sites[i->c], r, r[i->d])) return false;
       NEXT;
 #define POL_OP_HANDLER(name)                                                   \
    op_##name:                                                                  \

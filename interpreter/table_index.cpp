@@ -1,0 +1,281 @@
+#include "table_index.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "lowered.hpp"
+
+namespace pol::interp {
+
+using lang::CellKind;
+using lang::CompareOp;
+
+namespace {
+
+struct NotIndexed {};  // a cell the index does not take, or an index too large
+
+// A cell with its literals as keys: lang::Cell, evaluated once.
+struct Test {
+   CellKind kind = CellKind::any;
+   CompareOp op = CompareOp::eq;
+   std::vector<Ratio> values;  // values; compare: values[0]
+   Ratio low, high;
+   bool low_closed = true, high_closed = false;
+   std::vector<Test> tests;  // either
+   bool negated = false;
+};
+
+bool indexed_type(const lang::Type& t)
+{
+   if (t.optional) return false;
+   switch (t.kind) {
+      case lang::TypeKind::int_:
+      case lang::TypeKind::decimal:
+      case lang::TypeKind::money:
+      case lang::TypeKind::duration:
+      case lang::TypeKind::date:
+      case lang::TypeKind::enum_:
+      case lang::TypeKind::bool_: return true;
+      default: return false;
+   }
+}
+
+Ratio literal_key(const lang::Expr& e, const std::vector<Value>& literals)
+{
+   if (e.kind == lang::ExprKind::negate) {
+      const Ratio k = literal_key(*e.args[0], literals);  // -£1.00, -2
+      if (k.num == INT64_MIN) throw NotIndexed{};
+      return {-k.num, k.den};
+   }
+   std::optional<Ratio> k;
+   if (e.ref.kind == lang::RefKind::enum_variant) k = Ratio{e.ref.sub, 1};
+   else if (is_literal(e) && e.ref.index >= 0 && static_cast<std::size_t>(e.ref.index) < literals.size()) k = TableIndex::key(literals[static_cast<std::size_t>(e.ref.index)]);
+   if (!k || e.type.kind == lang::TypeKind::list) throw NotIndexed{};
+   return *k;
+}
+
+Test test_of(const lang::Cell& cell, const std::vector<Value>& literals)
+{
+   Test t;
+   t.kind = cell.kind;
+   t.op = cell.op;
+   t.negated = cell.negated;
+   t.low_closed = cell.low_closed;
+   t.high_closed = cell.high_closed;
+   for (const auto& v : cell.values) t.values.push_back(literal_key(*v, literals));
+   if (cell.kind == CellKind::range) {
+      t.low = literal_key(*cell.low, literals);
+      t.high = literal_key(*cell.high, literals);
+   }
+   for (const auto& inner : cell.tests) t.tests.push_back(test_of(inner, literals));
+   return t;
+}
+
+void bounds_of(const Test& t, std::vector<Ratio>& out)
+{
+   out.insert(out.end(), t.values.begin(), t.values.end());
+   if (t.kind == CellKind::range) {
+      out.push_back(t.low);
+      out.push_back(t.high);
+   }
+   for (const auto& inner : t.tests) bounds_of(inner, out);
+}
+
+// A value standing for a region: the bound itself (eps 0), or a value just above (1) or just
+// below (-1) it, which compares with every bound as any value of the region does.
+struct Sample {
+   Ratio base;
+   int eps;
+};
+
+int compare(const Sample& s, Ratio x)
+{
+   const int c = ratio::compare(s.base, x);
+   return c != 0 ? c : s.eps;
+}
+
+// As the general evaluator's cell_matches, for a value that is not none.
+bool matches(const Test& t, const Sample& s)
+{
+   bool m = false;
+   switch (t.kind) {
+      case CellKind::any: m = true; break;
+      case CellKind::values: m = std::any_of(t.values.begin(), t.values.end(), [&](Ratio v) { return compare(s, v) == 0; }); break;
+      case CellKind::compare: m = holds(t.op, compare(s, t.values.front())); break;
+      case CellKind::range: {
+         const int lo = compare(s, t.low), hi = compare(s, t.high);
+         m = (t.low_closed ? lo >= 0 : lo > 0) && (t.high_closed ? hi <= 0 : hi < 0);
+         break;
+      }
+      case CellKind::either: m = std::any_of(t.tests.begin(), t.tests.end(), [&](const Test& inner) { return matches(inner, s); }); break;
+   }
+   return t.negated ? !m : m;
+}
+
+}  // namespace
+
+class IndexBuilder {
+public:
+   IndexBuilder(TableIndex& index, std::vector<std::vector<Test>> cells) : index_(index), cells_(std::move(cells))
+   {
+      // entries the index may hold before it is given up: a few per row and cell
+      budget_ = 64 * cells_.size() * index.columns_ + 65536;
+   }
+
+   std::uint32_t build(std::size_t column, const std::vector<std::uint32_t>& rows)
+   {
+      if (column == index_.columns_) {
+         auto [it, added] = leaves_.emplace(rows, static_cast<std::uint32_t>(index_.leaves_.size()));
+         if (added) index_.leaves_.push_back(rows);
+         return it->second;
+      }
+      auto& seen = nodes_[column];
+      if (auto it = seen.find(rows); it != seen.end()) return it->second;
+      const auto id = static_cast<std::uint32_t>(index_.nodes_.size());
+      index_.nodes_.emplace_back();
+      seen.emplace(rows, id);
+
+      std::vector<Ratio> bounds;
+      for (const auto r : rows) bounds_of(cells_[r][column], bounds);
+      std::sort(bounds.begin(), bounds.end(), [](Ratio a, Ratio b) { return ratio::compare(a, b) < 0; });
+      bounds.erase(std::unique(bounds.begin(), bounds.end(), [](Ratio a, Ratio b) { return ratio::compare(a, b) == 0; }), bounds.end());
+      const std::size_t regions = 2 * bounds.size() + 1;
+      const auto sample = [&](std::size_t region) {
+         if (bounds.empty()) return Sample{{0, 1}, 0};
+         if (region % 2 == 1) return Sample{bounds[region / 2], 0};
+         return region == 0 ? Sample{bounds.front(), -1} : Sample{bounds[region / 2 - 1], 1};
+      };
+      // the rows of each region, in row order
+      std::vector<std::vector<std::uint32_t>> matching(regions);
+      const auto add = [&](std::size_t from, std::size_t to, std::uint32_t r) {  // regions from..to
+         spend(to + 1 - from);
+         for (std::size_t g = from; g <= to; ++g) {
+            if (matching[g].empty() || matching[g].back() != r) matching[g].push_back(r);
+         }
+      };
+      // region 2k + 1 is bounds[k]
+      const auto region_of = [&](Ratio b) {
+         const auto it = std::lower_bound(bounds.begin(), bounds.end(), b, [](Ratio x, Ratio y) { return ratio::compare(x, y) < 0; });
+         return 2 * static_cast<std::size_t>(it - bounds.begin()) + 1;
+      };
+      for (const auto r : rows) {
+         const Test& t = cells_[r][column];
+         if (t.negated || t.kind == CellKind::either) {
+            // rarer cells: tested at each region
+            spend(regions / 16 + 1);
+            for (std::size_t g = 0; g < regions; ++g) {
+               if (matches(t, sample(g))) add(g, g, r);
+            }
+            continue;
+         }
+         switch (t.kind) {
+            case CellKind::any: add(0, regions - 1, r); break;
+            case CellKind::values:
+               for (const auto v : t.values) add(region_of(v), region_of(v), r);
+               break;
+            case CellKind::compare: {
+               const std::size_t at = region_of(t.values.front());
+               switch (t.op) {
+                  case CompareOp::eq: add(at, at, r); break;
+                  case CompareOp::ne: add(0, at - 1, r), add(at + 1, regions - 1, r); break;
+                  case CompareOp::lt: add(0, at - 1, r); break;
+                  case CompareOp::le: add(0, at, r); break;
+                  case CompareOp::gt: add(at + 1, regions - 1, r); break;
+                  case CompareOp::ge: add(at, regions - 1, r); break;
+               }
+               break;
+            }
+            case CellKind::range: {
+               const std::size_t from = region_of(t.low) + (t.low_closed ? 0 : 1), to = region_of(t.high) - (t.high_closed ? 0 : 1);
+               if (from <= to) add(from, to, r);
+               break;
+            }
+            case CellKind::either: break;
+         }
+      }
+      std::vector<std::uint32_t> next(regions);
+      for (std::size_t g = 0; g < regions; ++g) next[g] = build(column + 1, matching[g]);
+      index_.nodes_[id].bounds = std::move(bounds);
+      index_.nodes_[id].next = std::move(next);
+      return id;
+   }
+
+private:
+   void spend(std::size_t entries)
+   {
+      if (entries > budget_) throw NotIndexed{};
+      budget_ -= entries;
+   }
+
+   TableIndex& index_;
+   std::vector<std::vector<Test>> cells_;  // per row, per column
+   std::size_t budget_;
+   std::map<std::vector<std::uint32_t>, std::uint32_t> leaves_;
+   std::map<std::size_t, std::map<std::vector<std::uint32_t>, std::uint32_t>> nodes_;  // per column: rows to node
+};
+
+std::unique_ptr<TableIndex> TableIndex::build(const lang::TableVersion& version, const std::vector<lang::Type>& columns, const std::vector<Value>& literals)
+{
+   if (version.rows.size() < min_rows || columns.empty()) return nullptr;
+   if (!std::all_of(columns.begin(), columns.end(), indexed_type)) return nullptr;
+   try {
+      std::vector<std::vector<Test>> cells;
+      cells.reserve(version.rows.size());
+      for (const auto& row : version.rows) {
+         if (row.cells.size() != columns.size()) return nullptr;
+         auto& tests = cells.emplace_back();
+         for (const auto& cell : row.cells) tests.push_back(test_of(cell, literals));
+      }
+      auto index = std::make_unique<TableIndex>();
+      index->columns_ = columns.size();
+      std::vector<std::uint32_t> all(version.rows.size());
+      for (std::uint32_t r = 0; r < all.size(); ++r) all[r] = r;
+      IndexBuilder(*index, std::move(cells)).build(0, all);
+      return index;
+   } catch (const NotIndexed&) {
+      return nullptr;
+   }
+}
+
+TableIndexes index_tables(const lang::Program& program, const std::vector<Value>& literals)
+{
+   TableIndexes indexes;
+   for (const auto& table : program.tables) {
+      for (const auto& version : table.decl->versions) {
+         if (auto index = TableIndex::build(version, table.params, literals)) indexes.emplace(&version, std::move(index));
+      }
+   }
+   return indexes;
+}
+
+std::span<const std::uint32_t> TableIndex::rows(std::span<const Ratio> keys) const
+{
+   std::uint32_t at = 0;
+   for (std::size_t c = 0; c < columns_; ++c) {
+      const Node& node = nodes_[at];
+      const auto it = std::lower_bound(node.bounds.begin(), node.bounds.end(), keys[c], [](Ratio b, Ratio k) { return ratio::compare(b, k) < 0; });
+      const auto k = static_cast<std::size_t>(it - node.bounds.begin());
+      at = node.next[it != node.bounds.end() && ratio::compare(*it, keys[c]) == 0 ? 2 * k + 1 : 2 * k];
+   }
+   return leaves_[at];
+}
+
+std::optional<Ratio> TableIndex::key(const Value& v)
+{
+   switch (v.kind) {
+      case ValueKind::int_:
+      case ValueKind::date:
+      case ValueKind::enum_: return Ratio{v.integer, 1};
+      case ValueKind::bool_: return Ratio{v.flag ? 1 : 0, 1};
+      case ValueKind::decimal:
+      case ValueKind::money:
+      case ValueKind::duration: {
+         Ratio r;
+         if (!v.number.small_parts(r.num, r.den) || r.den <= 0) return std::nullopt;
+         return r;
+      }
+      default: return std::nullopt;
+   }
+}
+
+}  // namespace pol::interp
