@@ -179,7 +179,9 @@ struct decl_name : name {};
 //   title "…"
 //   source "…"
 struct meta_key : name {};
-struct meta_entry : seq<meta_key, ws, must<text_lit>> {};
+// A word followed by a name and ':', '=', '(' or '{' is a misspelt declaration (`inptu pay: money`),
+// not a key whose text lacks its quotes: it is left to be reported as not a declaration.
+struct meta_entry : seq<meta_key, ws, not_at<name, ws, one<':', '=', '(', '{'>>, must<text_lit>> {};
 struct policy_name : dotted_name {};
 struct policy_decl : seq<kw_policy, ws, must<policy_name>, star<ws, sor<source_clause, meta_entry>>> {};
 
@@ -208,7 +210,9 @@ struct input_decl : seq<kw_input, ws, must<decl_name>, ws, must<colon>, ws, must
 
 // param cap: money = £95,000, or values by date:
 //   from 2020-11-04 = £95,000
-struct period_date : seq<date_lit> {};
+// Committed only once it starts as a date does (four digits and '-'), so that 04/11/2020 is
+// reported at its start, not after the digits that were read.
+struct period_date : seq<at<rep<4, digit>, one<'-'>>, date_lit> {};
 struct period : seq<kw_from, ws, must<period_date>, ws, must<equals>, ws, must<expr>, opt_source> {};
 struct param_decl : seq<kw_param, ws, must<decl_name>, ws, must<colon>, ws, must<type>, opt<ws, equals, ws, must<expr>>, opt_source, star<ws, period>> {};
 
@@ -251,9 +255,10 @@ struct priority_value : seq<coalesce_expr> {};
 struct priority_above : seq<one<'>'>, not_at<one<'='>>> {};
 struct priority_rank : seq<opt<priority_field, ws, colon, ws>, priority_value, plus<ws, priority_above, ws, must<priority_value>>> {};
 struct priority_order : list<priority_rank, comma> {};
+struct hit_order : key<TAO_PEGTL_STRING("order")> {};
 struct hit_name : sor<key<TAO_PEGTL_STRING("unique")>, key<TAO_PEGTL_STRING("first")>, key<TAO_PEGTL_STRING("any")>,
                       seq<key<TAO_PEGTL_STRING("priority")>, opt<plus<blank>, priority_order>>,
-                      seq<key<TAO_PEGTL_STRING("output")>, plus<blank>, must<key<TAO_PEGTL_STRING("order")>>, opt<plus<blank>, priority_order>>,
+                      seq<key<TAO_PEGTL_STRING("output")>, plus<blank>, must<hit_order>, opt<plus<blank>, priority_order>>,
                       seq<key<TAO_PEGTL_STRING("collect")>, opt<plus<blank>, collect_op>>> {};
 struct hit_clause : seq<key<TAO_PEGTL_STRING("hit")>, ws, must<hit_name>> {};
 struct bar : one<'|'> {};
