@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <numeric>
 
 #include "lowered.hpp"
 
@@ -195,12 +196,46 @@ public:
       }
       std::vector<std::uint32_t> next(regions);
       for (std::size_t g = 0; g < regions; ++g) next[g] = build(column + 1, matching[g]);
-      index_.nodes_[id].bounds = std::move(bounds);
-      index_.nodes_[id].next = std::move(next);
+      Node& node = index_.nodes_[id];
+      node.bounds = std::move(bounds);
+      node.next = std::move(next);
+      scale(node);
       return id;
    }
 
 private:
+   using Node = TableIndex::Node;
+
+   // The fast forms of a node's search: its bounds over their common denominator, and a table
+   // of regions when they are whole numbers close together.
+   static void scale(Node& node)
+   {
+      std::int64_t den = 1;
+      for (const auto& b : node.bounds) {
+         den = std::lcm(den, b.den);
+         if (den > 1'000'000'000) return;
+      }
+      std::vector<std::int64_t> scaled;
+      for (const auto& b : node.bounds) {
+         Int128 v = static_cast<Int128>(b.num) * (den / b.den);
+         if (!ratio::fits(v)) return;
+         scaled.push_back(static_cast<std::int64_t>(v));
+      }
+      node.den = den;
+      node.scaled = std::move(scaled);
+      if (den != 1 || node.scaled.empty()) return;
+      const Int128 span = static_cast<Int128>(node.scaled.back()) - node.scaled.front();
+      if (span > 4 * static_cast<Int128>(node.scaled.size()) + 64) return;
+      node.first = node.scaled.front();
+      node.dense.resize(static_cast<std::size_t>(span) + 1);
+      std::size_t k = 0;
+      for (std::size_t i = 0; i < node.dense.size(); ++i) {
+         const std::int64_t value = node.first + static_cast<std::int64_t>(i);
+         while (node.scaled[k] < value) ++k;
+         node.dense[i] = static_cast<std::uint32_t>(node.scaled[k] == value ? 2 * k + 1 : 2 * k);
+      }
+   }
+
    void spend(std::size_t entries)
    {
       if (entries > budget_) throw NotIndexed{};
@@ -251,13 +286,29 @@ TableIndexes index_tables(const lang::Program& program, const std::vector<Value>
 std::span<const std::uint32_t> TableIndex::rows(std::span<const Ratio> keys) const
 {
    std::uint32_t at = 0;
-   for (std::size_t c = 0; c < columns_; ++c) {
-      const Node& node = nodes_[at];
-      const auto it = std::lower_bound(node.bounds.begin(), node.bounds.end(), keys[c], [](Ratio b, Ratio k) { return ratio::compare(b, k) < 0; });
-      const auto k = static_cast<std::size_t>(it - node.bounds.begin());
-      at = node.next[it != node.bounds.end() && ratio::compare(*it, keys[c]) == 0 ? 2 * k + 1 : 2 * k];
-   }
+   for (std::size_t c = 0; c < columns_; ++c) at = nodes_[at].next[nodes_[at].region(keys[c])];
    return leaves_[at];
+}
+
+std::size_t TableIndex::Node::region(Ratio key) const
+{
+   if (den == 0) {
+      const auto it = std::lower_bound(bounds.begin(), bounds.end(), key, [](Ratio b, Ratio k) { return ratio::compare(b, k) < 0; });
+      const auto k = static_cast<std::size_t>(it - bounds.begin());
+      return it != bounds.end() && ratio::compare(*it, key) == 0 ? 2 * k + 1 : 2 * k;
+   }
+   // the key over den: q, exactly or with a fraction above it (floor division)
+   const Int128 top = static_cast<Int128>(key.num) * den;
+   Int128 q = top / key.den;
+   const bool exact = q * key.den == top;
+   if (!exact && top < 0) --q;
+   if (!dense.empty() && exact && q >= first && q - first < static_cast<Int128>(dense.size())) return dense[static_cast<std::size_t>(q - first)];
+   // the first bound not below the key
+   const auto it = q > INT64_MAX ? scaled.end() : q < INT64_MIN ? scaled.begin()
+                 : exact ? std::lower_bound(scaled.begin(), scaled.end(), static_cast<std::int64_t>(q))
+                         : std::upper_bound(scaled.begin(), scaled.end(), static_cast<std::int64_t>(q));
+   const auto k = static_cast<std::size_t>(it - scaled.begin());
+   return exact && it != scaled.end() && *it == q ? 2 * k + 1 : 2 * k;
 }
 
 std::optional<Ratio> TableIndex::key(const Value& v)

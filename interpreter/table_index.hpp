@@ -48,6 +48,14 @@ private:
    struct Node {
       std::vector<Ratio> bounds;
       std::vector<std::uint32_t> next;
+      // The bounds as whole numbers over one denominator, when they share a small one (whole
+      // pounds, pence, ints, dates, enums): a key is then placed with one division and a
+      // search over plain integers, or, where the bounds are dense, one array access.
+      std::int64_t den = 0;  // 0: compare as ratios
+      std::vector<std::int64_t> scaled;
+      std::int64_t first = 0;               // dense: region of the value first + i, for each i
+      std::vector<std::uint32_t> dense;
+      std::size_t region(Ratio key) const;
    };
    std::vector<Node> nodes_;  // nodes_[0] is the root, on the first column
    std::vector<std::vector<std::uint32_t>> leaves_;
