@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -27,8 +28,13 @@ struct SyntaxError {
    const char* code = "E0101";
 };
 
+struct Node;
+
 struct ParseState {
    const SourceFile* file = nullptr;
+   // Called with each table row as soon as it is read, so that a table of many thousand rows
+   // is built a row at a time rather than held whole as a parse tree.
+   std::function<void(Node&)> on_row;
    struct Open {
       std::uint32_t offset;
       const char* what;
@@ -188,14 +194,32 @@ struct control : pegtl::normal<Rule> {
 
 // --- Which rules become tree nodes ------------------------------------------------------
 
+// A node with one child is replaced by it; a node with more keeps its content.
+struct fold_single : pegtl::parse_tree::apply<fold_single> {
+   template <typename N, typename... States>
+   static void transform(std::unique_ptr<N>& n, States&&...) noexcept
+   {
+      if (n->children.size() == 1) n = std::move(n->children.front());
+   }
+};
+
+// A table row is handed to ParseState::on_row as soon as it is read.
+struct build_row : pegtl::parse_tree::apply<build_row> {
+   template <typename N>
+   static void transform(std::unique_ptr<N>& n, ParseState& s)
+   {
+      if (s.on_row) s.on_row(*n);
+   }
+};
+
 template <typename Rule>
 using selector = pegtl::parse_tree::selector<
    Rule,
    pegtl::parse_tree::store_content::on<
       // expressions
-      g::expr, g::if_expr, g::lambda, g::lambda_param, g::or_expr, g::or_op, g::and_expr, g::and_op, g::not_expr, g::not_op, g::compare_expr, g::compare_op,
-      g::in_op, g::coalesce_expr, g::coalesce_op, g::add_expr, g::add_op, g::mul_expr, g::mul_op, g::operand, g::negate_op, g::as_of_expr, g::as_of_date,
-      g::postfix_expr, g::paren_expr, g::call_args, g::field_access, g::field_name, g::name_ref, g::list_lit, g::record_lit, g::record_field, g::field_key,
+      g::expr, g::if_expr, g::lambda, g::lambda_param, g::or_op, g::and_op, g::not_op, g::compare_op,
+      g::in_op, g::coalesce_op, g::add_op, g::mul_op, g::negate_op, g::as_of_date,
+      g::paren_expr, g::call_args, g::field_access, g::field_name, g::name_ref, g::list_lit, g::record_lit, g::record_field, g::field_key,
       // literals
       g::money_lit, g::date_lit, g::duration_lit, g::duration_unit, g::percent_lit, g::decimal_lit, g::int_lit, g::text_lit, g::text_chunk, g::text_escape,
       g::text_interp, g::true_lit, g::false_lit, g::none_lit,
@@ -206,11 +230,69 @@ using selector = pegtl::parse_tree::selector<
       g::import_alias, g::enum_decl, g::enum_body, g::enum_variant, g::variant_name, g::record_decl, g::record_body, g::field_decl, g::field_decl_name, g::input_decl, g::default_value,
       g::requires_clause, g::param_decl, g::period, g::period_date, g::let_decl, g::let_type, g::fn_decl, g::fn_params, g::output_decl, g::require_decl,
       g::require_message, g::rule_decl, g::rule_default, g::rule_exception, g::exception_label, g::exception_parent, g::table_decl, g::table_params,
-      g::hit_name, g::collect_op, g::table_header, g::column_name, g::table_version, g::table_from, g::table_row, g::any_cell, g::range_cell, g::range_open,
+      g::hit_name, g::collect_op, g::table_header, g::column_name, g::table_version, g::table_from, g::any_cell, g::range_cell, g::range_open,
       g::range_close, g::range_low, g::range_high, g::compare_cell, g::test_list, g::not_cell, g::priority_order, g::priority_rank, g::priority_field, g::table_default, g::test_decl, g::test_body, g::test_name, g::test_given, g::test_as_of,
-      g::test_expect, g::expect_violation, g::expect_error>>;
+      g::test_expect, g::expect_violation, g::expect_error>,
+   build_row::on<g::table_row>,
+   // the levels of an expression with one child are that child (the builder reads them so)
+   fold_single::on<g::or_expr, g::and_expr, g::not_expr, g::compare_expr, g::coalesce_expr, g::add_expr, g::mul_expr, g::operand, g::as_of_expr,
+                   g::postfix_expr>>;
 
-using Node = pegtl::parse_tree::node;
+// Every rule tried makes a parse-tree node, kept or not: millions on a big table. They come
+// from a free list of fixed-size blocks rather than the general heap.
+struct Node : pegtl::parse_tree::basic_node<Node> {
+   std::int32_t built_row = -1;  // a table row built as it was read (ParseState::on_row): its index
+   Node() noexcept {}  // each member has its initial value: make_unique<Node>() need not zero it first
+   static void* operator new(std::size_t size);
+   static void operator delete(void* p, std::size_t size) noexcept;
+};
+
+class NodePool {
+public:
+   void* take()
+   {
+      ++live_;
+      if (free_) {
+         Free* f = free_;
+         free_ = f->next;
+         return f;
+      }
+      if (slabs_.empty() || used_ == per_slab) {
+         slabs_.push_back(std::make_unique<std::byte[]>(per_slab * sizeof(Node)));
+         used_ = 0;
+      }
+      return slabs_.back().get() + sizeof(Node) * used_++;
+   }
+   void give(void* p) noexcept
+   {
+      Free* f = static_cast<Free*>(p);
+      f->next = free_;
+      free_ = f;
+      if (--live_ == 0) {  // no tree left: keep one slab, give the rest back
+         slabs_.resize(1);
+         free_ = nullptr;
+         used_ = 0;
+      }
+   }
+
+private:
+   struct Free {
+      Free* next;
+   };
+   static constexpr std::size_t per_slab = 256;
+   Free* free_ = nullptr;
+   std::vector<std::unique_ptr<std::byte[]>> slabs_;
+   std::size_t used_ = 0;  // blocks taken from the newest slab
+   std::size_t live_ = 0;  // blocks taken and not given back
+};
+thread_local NodePool node_pool;  // a tree is made and freed on one thread
+
+void* Node::operator new(std::size_t size) { return size == sizeof(Node) ? node_pool.take() : ::operator new(size); }
+void Node::operator delete(void* p, std::size_t size) noexcept
+{
+   if (size == sizeof(Node)) node_pool.give(p);
+   else ::operator delete(p);
+}
 
 // --- From parse tree to syntax tree -----------------------------------------------------
 
@@ -229,11 +311,36 @@ bool repeats_header(const Node& row, const std::vector<std::string>& columns)
    return i == columns.size();
 }
 
+// A table row built as it was read, with what building it reported.
+struct BuiltRow {
+   TableRow row;
+   Diagnostics diagnostics;
+};
+
+// Whether a row's cells are all bare words: it may be the header written again, which only the
+// table's columns tell, so it is built with the table.
+bool may_repeat_header(const Node& row)
+{
+   for (const auto& cell : row.children) {
+      if (cell->is_type<g::source_clause>()) return false;
+      std::string_view t = cell->string_view();
+      while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+      while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+      if (t.empty()) return false;
+      for (char c : t) {
+         if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || (static_cast<unsigned char>(c) & 0x80))) return false;
+      }
+   }
+   return true;
+}
+
 class Builder {
 public:
    Builder(std::uint32_t file_id, Diagnostics& diagnostics) : file_id_(file_id), diagnostics_(diagnostics) {}
 
    void declaration(const Node& n, Module& m);
+   TableRow row(const Node& n);
+   std::vector<BuiltRow>* built_rows = nullptr;  // rows built as they were read (Node::built_row)
 
 private:
    Span span(const Node& n) const { return {file_id_, static_cast<std::uint32_t>(n.m_begin.byte), static_cast<std::uint32_t>(n.m_end.byte)}; }
@@ -797,14 +904,14 @@ void Builder::declaration(const Node& n, Module& m)
                } else if (part->is_type<g::table_default>()) {
                   v.default_value = expr(*part->children.at(0));
                } else if (part->is_type<g::table_row>()) {
-                  if (v.rows.empty() && repeats_header(*part, d.columns)) continue;  // the header again, under its `from`
-                  TableRow row;
-                  row.span = span(*part);
-                  for (const auto& cellnode : part->children) {
-                     if (!cellnode->is_type<g::source_clause>()) row.cells.push_back(cell(*cellnode));
+                  if (part->built_row >= 0) {
+                     BuiltRow& built = (*built_rows)[static_cast<std::size_t>(part->built_row)];
+                     for (const auto& diag : built.diagnostics.items()) diagnostics_.add(diag);
+                     v.rows.push_back(std::move(built.row));
+                     continue;
                   }
-                  row.source = source(*part);
-                  v.rows.push_back(std::move(row));
+                  if (v.rows.empty() && repeats_header(*part, d.columns)) continue;  // the header again, under its `from`
+                  v.rows.push_back(row(*part));
                }
             }
             if (d.versions.empty() && !v.from) v.from = leading_from;
@@ -830,6 +937,17 @@ void Builder::declaration(const Node& n, Module& m)
       }
       push(m.tests, std::move(d), m, DeclKind::test);
    }
+}
+
+TableRow Builder::row(const Node& n)
+{
+   TableRow row;
+   row.span = span(n);
+   for (const auto& cellnode : n.children) {
+      if (!cellnode->is_type<g::source_clause>()) row.cells.push_back(cell(*cellnode));
+   }
+   row.source = source(n);
+   return row;
 }
 
 // Comments, found by a scan that skips text literals.
@@ -1034,6 +1152,17 @@ Module parse_module(const SourceSet& sources, std::uint32_t file_id, Diagnostics
    const auto parse_declaration = [&](const std::string& source, std::uint32_t offset) -> std::uint32_t {
       ParseState state;
       state.file = &file;
+      std::vector<BuiltRow> built;
+      state.on_row = [&](Node& row) {
+         if (may_repeat_header(row)) return;
+         BuiltRow b;
+         Builder rows(file_id, b.diagnostics);
+         b.row = rows.row(row);
+         row.children.clear();  // its parse tree is no longer needed
+         row.built_row = static_cast<std::int32_t>(built.size());
+         built.push_back(std::move(b));
+      };
+      builder.built_rows = &built;
       pegtl::memory_input<> in(pegtl::internal::iterator(source.data() + offset, offset, 1, 1), source.data() + source.size(), file.path());
       auto root = pegtl::parse_tree::parse<g::next_declaration, Node, selector, pegtl::nothing, control>(in, state);
       if (!root || root->children.empty()) return 0;
