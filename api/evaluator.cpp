@@ -92,6 +92,7 @@ struct Evaluator::Impl {
    std::vector<std::uint8_t> read_ok;
    std::span<const std::string_view> read_span;
    std::vector<InputInfo> inputs;          // the policy's, for reading fields
+   std::uint64_t lowered_records = 0;      // records answered by lowered code (Evaluator::lowered_records)
 
    Impl(std::shared_ptr<const Policy> p, const EvalOptions& o) : policy(std::move(p)), options(o)
    {
@@ -169,6 +170,7 @@ struct Evaluator::Impl {
    {
       last_lowered = true;
       last_lane = lane;
+      ++lowered_records;
       return {};
    }
 };
@@ -179,11 +181,15 @@ Evaluator::Evaluator(Evaluator&&) noexcept = default;
 Evaluator& Evaluator::operator=(Evaluator&&) noexcept = default;
 
 bool Evaluator::lowered() const { return impl_->machine.has_value(); }
+std::uint64_t Evaluator::lowered_records() const { return impl_->lowered_records; }
 
 Evaluator::Outcome Evaluator::evaluate_json(std::string_view record, std::string& out)
 {
    auto& m = impl_->machine;
-   if (m && m->read_json(record) && m->run() && m->write_json(out)) return {};
+   if (m && m->read_json(record) && m->run() && m->write_json(out)) {
+      ++impl_->lowered_records;
+      return {};
+   }
    Outcome o = impl_->general(impl_->policy->evaluate_json(record, impl_->options));
    if (o.ok) out += impl_->last.json();
    return o;
@@ -237,8 +243,12 @@ void Evaluator::evaluate_json(std::span<const std::string_view> records, std::st
       const std::size_t count = std::min(interp::lanes, records.size() - base);
       const std::uint64_t failed = impl_->run_lanes(records, base, count, nullptr);
       for (std::size_t l = 0; l < count; ++l) {
-         if ((failed >> l & 1) == 0 && m->write_json(out, l)) done(base + l, Outcome{});
-         else done(base + l, evaluate_json(records[base + l], out));
+         if ((failed >> l & 1) == 0 && m->write_json(out, l)) {
+            ++impl_->lowered_records;
+            done(base + l, Outcome{});
+         } else {
+            done(base + l, evaluate_json(records[base + l], out));
+         }
       }
    }
 }
@@ -298,6 +308,7 @@ const std::vector<Evaluator::Outcome>& Evaluator::evaluate(const Records& batch)
    // record k's outputs, from the last run() or from a lane of the last run_lanes()
    const auto keep = [&](std::size_t k, std::size_t lane) {
       for (std::size_t i = 0; i < width; ++i) s.values[k * width + i] = m->output_value(i, lane);
+      ++s.lowered_records;
    };
    const auto take_general = [&](std::size_t k) {
       s.general_of[k] = static_cast<std::int64_t>(s.general_results.size());

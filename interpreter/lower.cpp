@@ -97,7 +97,7 @@ public:
          for (const auto& req : m->requires_) assert_true(*req.condition);
       }
       emit({Op::halt});
-      code_.straight = std::all_of(code_.ins.begin(), code_.ins.end() - 1, [](const Ins& i) { return is_data(i.op) || i.op == Op::check; });
+      code_.straight = std::all_of(code_.ins.begin(), code_.ins.end() - 1, [](const Ins& i) { return is_data(i.op) || i.op == Op::check || i.op == Op::lookup; });
       return std::move(code_);
    }
 
@@ -732,6 +732,12 @@ private:
       if (frames_.size() > 64) throw Unsupported{};
       frames_.push_back(frame);
       const auto out = temp();
+      // one undated version, looked up: one instruction, and no jump (code that stays straight
+      // runs many records at once)
+      if (decl.versions.size() == 1 && !decl.versions.front().from && lookup(decl.versions.front(), decl.hit, frame, info.params.size(), out)) {
+         frames_.pop_back();
+         return out;
+      }
       // the latest version in force: an undated one, or the last dated one that has started
       constexpr auto none = static_cast<std::size_t>(-1);
       std::vector<std::size_t> to_version(decl.versions.size(), none);

@@ -135,11 +135,12 @@ template <Op op>
 // d = the output of the table row that matches the site's column registers; false when the
 // general evaluator must answer: a column is none, no row matches and there is no default,
 // two rows match under `unique`, or matching rows disagree under `any`.
-bool lookup(const TableSite& site, const Cell* r, Cell& d)
+// Registers are r[register * stride] (stride 1 for one record; lanes for one lane of many).
+bool lookup(const TableSite& site, const Cell* r, Cell& d, std::size_t stride = 1)
 {
    std::array<Ratio, TableSite::max_columns> keys;
    for (std::size_t k = 0; k < site.keys.size(); ++k) {
-      const Cell& v = r[site.keys[k]];
+      const Cell& v = r[site.keys[k] * stride];
       if (is_none(v)) return false;
       keys[k] = site.key_scales[k] < 0 ? v.ratio() : Ratio{v.a, ratio::powers_of_ten[site.key_scales[k]]};
    }
@@ -248,6 +249,11 @@ std::uint64_t execute_lanes(const Code& code, Cell* r, std::size_t count)
             case Op::check:
                for (std::size_t l = 0; l < count; ++l) {
                   if (a[l].a == 0) failed |= std::uint64_t{1} << l;
+               }
+               break;
+            case Op::lookup:
+               for (std::size_t l = 0; l < count; ++l) {
+                  if (!lookup(code.sites[i.c], r + l, d[l], lanes)) failed |= std::uint64_t{1} << l;
                }
                break;
 #define POL_OP_LANES(name)                                                                   \

@@ -126,8 +126,11 @@ public:
    std::uint32_t build(std::size_t column, const std::vector<std::uint32_t>& rows)
    {
       if (column == index_.columns_) {
-         auto [it, added] = leaves_.emplace(rows, static_cast<std::uint32_t>(index_.leaves_.size()));
-         if (added) index_.leaves_.push_back(rows);
+         auto [it, added] = leaves_.emplace(rows, static_cast<std::uint32_t>(index_.leaf_start_.size() - 1));
+         if (added) {
+            index_.leaf_rows_.insert(index_.leaf_rows_.end(), rows.begin(), rows.end());
+            index_.leaf_start_.push_back(static_cast<std::uint32_t>(index_.leaf_rows_.size()));
+         }
          return it->second;
       }
       auto& seen = nodes_[column];
@@ -287,7 +290,7 @@ std::span<const std::uint32_t> TableIndex::rows(std::span<const Ratio> keys) con
 {
    std::uint32_t at = 0;
    for (std::size_t c = 0; c < columns_; ++c) at = nodes_[at].next[nodes_[at].region(keys[c])];
-   return leaves_[at];
+   return {leaf_rows_.data() + leaf_start_[at], leaf_rows_.data() + leaf_start_[at + 1]};
 }
 
 std::size_t TableIndex::Node::region(Ratio key) const
@@ -297,11 +300,21 @@ std::size_t TableIndex::Node::region(Ratio key) const
       const auto k = static_cast<std::size_t>(it - bounds.begin());
       return it != bounds.end() && ratio::compare(*it, key) == 0 ? 2 * k + 1 : 2 * k;
    }
-   // the key over den: q, exactly or with a fraction above it (floor division)
-   const Int128 top = static_cast<Int128>(key.num) * den;
-   Int128 q = top / key.den;
-   const bool exact = q * key.den == top;
-   if (!exact && top < 0) --q;
+   // the key over den: q, exactly or with a fraction above it (floor division), in 64 bits
+   // when the product fits
+   Int128 q;
+   bool exact;
+   if (std::int64_t top64; !__builtin_mul_overflow(key.num, den, &top64)) {
+      std::int64_t q64 = top64 / key.den;
+      exact = q64 * key.den == top64;
+      if (!exact && top64 < 0) --q64;
+      q = q64;
+   } else {
+      const Int128 top = static_cast<Int128>(key.num) * den;
+      q = top / key.den;
+      exact = q * key.den == top;
+      if (!exact && top < 0) --q;
+   }
    if (!dense.empty() && exact && q >= first && q - first < static_cast<Int128>(dense.size())) return dense[static_cast<std::size_t>(q - first)];
    // the first bound not below the key
    const auto it = q > INT64_MAX ? scaled.end() : q < INT64_MIN ? scaled.begin()

@@ -58,7 +58,9 @@ private:
       std::size_t region(Ratio key) const;
    };
    std::vector<Node> nodes_;  // nodes_[0] is the root, on the first column
-   std::vector<std::vector<std::uint32_t>> leaves_;
+   // the leaves' rows, one list after another: leaf k is leaf_rows_[leaf_start_[k] .. leaf_start_[k + 1])
+   std::vector<std::uint32_t> leaf_rows_;
+   std::vector<std::uint32_t> leaf_start_{0};
    std::size_t columns_ = 0;
 
    friend class IndexBuilder;

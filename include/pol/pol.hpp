@@ -307,6 +307,9 @@ public:
 
    // True when the policy runs as lowered register code.
    bool lowered() const;
+   // How many records this evaluator has answered with lowered register code (fixed-point or
+   // ratio) since it was made; every other record it evaluated took the general evaluator.
+   std::uint64_t lowered_records() const;
 
 private:
    struct Impl;
