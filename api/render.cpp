@@ -60,37 +60,28 @@ std::string global_source(const lang::Program& p, const lang::Global& g)
 nlohmann::ordered_json explanation_json(const interp::Outcome& o, const lang::Program& p)
 {
    auto values = nlohmann::ordered_json::array();
+   // one entry: every field, always in this order (docs/explain-format.md)
+   const auto entry = [&](std::string name, std::string kind, std::string type, nlohmann::ordered_json value, const std::string& source, lang::Span span,
+                          const std::vector<std::string>& decided_by, const std::vector<std::uint32_t>& used) {
+      nlohmann::ordered_json node;
+      node["name"] = std::move(name);
+      node["kind"] = std::move(kind);
+      node["type"] = std::move(type);
+      node["value"] = std::move(value);
+      node["source"] = source.empty() ? nullptr : nlohmann::ordered_json(source);
+      node["location"] = p.sources.describe(span);
+      node["decided_by"] = decided_by;
+      auto uses = nlohmann::ordered_json::array();
+      for (auto u : used) uses.push_back(p.globals[u].name);
+      node["uses"] = uses;
+      values.push_back(std::move(node));
+   };
    for (const auto& e : o.explanation) {
       const auto& g = p.globals[e.global];
-      nlohmann::ordered_json node;
-      node["name"] = g.name;
-      node["kind"] = lang::to_string(g.kind);
-      node["type"] = g.type.to_string();
-      node["value"] = interp::to_json(e.value, p);
-      const auto source = global_source(p, g);
-      node["source"] = source.empty() ? nullptr : nlohmann::ordered_json(source);
-      node["location"] = p.sources.describe(g.span);
-      node["decided_by"] = e.notes;
-      auto uses = nlohmann::ordered_json::array();
-      for (auto u : e.uses) uses.push_back(p.globals[u].name);
-      node["uses"] = uses;
-      values.push_back(std::move(node));
+      entry(g.name, lang::to_string(g.kind), g.type.to_string(), interp::to_json(e.value, p), global_source(p, g), g.span, e.notes, e.uses);
    }
    // each failed require, after the values: why its condition is false
-   for (const auto& v : o.violations) {
-      nlohmann::ordered_json node;
-      node["name"] = v.rule;
-      node["kind"] = "require";
-      node["type"] = "bool";
-      node["value"] = false;
-      node["source"] = v.source.empty() ? nullptr : nlohmann::ordered_json(v.source);
-      node["location"] = p.sources.describe(v.span);
-      node["decided_by"] = v.because;
-      auto uses = nlohmann::ordered_json::array();
-      for (auto u : v.uses) uses.push_back(p.globals[u].name);
-      node["uses"] = uses;
-      values.push_back(std::move(node));
-   }
+   for (const auto& v : o.violations) entry(v.rule, "require", "bool", false, v.source, v.span, v.because, v.uses);
    return values;
 }
 
