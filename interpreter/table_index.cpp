@@ -226,16 +226,23 @@ private:
       }
       node.den = den;
       node.scaled = std::move(scaled);
-      if (den != 1 || node.scaled.empty()) return;
-      const Int128 span = static_cast<Int128>(node.scaled.back()) - node.scaled.front();
-      if (span > 4 * static_cast<Int128>(node.scaled.size()) + 64) return;
-      node.first = node.scaled.front();
-      node.dense.resize(static_cast<std::size_t>(span) + 1);
+      if (node.scaled.empty()) return;
+      // bounds a whole step apart (enum values, £1,000 bands, years): the step is their spacing's
+      // greatest common divisor, and the array holds a slot per step from the first to the last
+      const auto& b = node.scaled;
+      Int128 step = 0;
+      for (const auto v : b) step = std::gcd(static_cast<std::int64_t>(step), static_cast<std::int64_t>(static_cast<Int128>(v) - b.front() > INT64_MAX ? 1 : v - b.front()));
+      if (step <= 0) step = 1;
+      const Int128 slots = (static_cast<Int128>(b.back()) - b.front()) / step + 1;
+      if (slots > 4 * static_cast<Int128>(b.size()) + 64) return;
+      node.first = b.front();
+      node.step = static_cast<std::int64_t>(step);
+      node.dense.resize(static_cast<std::size_t>(slots));
       std::size_t k = 0;
       for (std::size_t i = 0; i < node.dense.size(); ++i) {
-         const std::int64_t value = node.first + static_cast<std::int64_t>(i);
-         while (node.scaled[k] < value) ++k;
-         node.dense[i] = static_cast<std::uint32_t>(node.scaled[k] == value ? 2 * k + 1 : 2 * k);
+         const Int128 value = node.first + static_cast<Int128>(i) * node.step;
+         while (b[k] < value) ++k;
+         node.dense[i] = static_cast<std::uint32_t>(b[k] == value ? 2 * k + 1 : 2 * k);
       }
    }
 
@@ -315,7 +322,16 @@ std::size_t TableIndex::Node::region(Ratio key) const
       exact = q * key.den == top;
       if (!exact && top < 0) --q;
    }
-   if (!dense.empty() && exact && q >= first && q - first < static_cast<Int128>(dense.size())) return dense[static_cast<std::size_t>(q - first)];
+   if (!dense.empty()) {
+      // q (or a little above it, when not exact) against first + i * step
+      if (q < first) return 0;
+      const Int128 offset = q - first;
+      const Int128 slot = offset / step;
+      if (slot >= static_cast<Int128>(dense.size())) return 2 * scaled.size();
+      const auto r = dense[static_cast<std::size_t>(slot)];
+      if (exact && offset % step == 0) return r;
+      return r % 2 == 1 ? r + 1 : r;  // just above a bound, or inside the span between two
+   }
    // the first bound not below the key
    const auto it = q > INT64_MAX ? scaled.end() : q < INT64_MIN ? scaled.begin()
                  : exact ? std::lower_bound(scaled.begin(), scaled.end(), static_cast<std::int64_t>(q))

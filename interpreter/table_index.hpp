@@ -53,7 +53,7 @@ private:
       // search over plain integers, or, where the bounds are dense, one array access.
       std::int64_t den = 0;  // 0: compare as ratios
       std::vector<std::int64_t> scaled;
-      std::int64_t first = 0;               // dense: region of the value first + i, for each i
+      std::int64_t first = 0, step = 1;     // dense: the region of first + i * step, for each i
       std::vector<std::uint32_t> dense;
       std::size_t region(Ratio key) const;
    };
