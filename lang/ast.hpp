@@ -314,6 +314,9 @@ struct Module {
    // which the others cannot be checked without.
    std::vector<std::string> unparsed;
    bool unparsed_unchecked = false;
+   // Declarations read with a line dropped after a syntax error in it: what the checker says of
+   // their shape (no default left, a label that was on the dropped line) only echoes the drop.
+   std::vector<Span> recovered;
    bool unparsed_name(const std::string& name) const { return std::find(unparsed.begin(), unparsed.end(), name) != unparsed.end(); }
 };
 

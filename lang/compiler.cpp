@@ -94,14 +94,22 @@ void compile_on_this_stack(Compilation& c, const std::string& name, std::string 
       // After syntax errors the declarations that parsed are checked too, so that one typo does
       // not hide the other problems: unless what failed declared a type or an import, or errors
       // other than syntax errors (an import not found) would only echo
-      const auto syntax_only = std::all_of(c.diagnostics.items().begin(), c.diagnostics.items().end(), [](const Diagnostic& d) { return d.code == "E0101"; });
+      // (a date that does not exist, E0102, is a syntax error of its own kind)
+      const auto syntax_only = std::all_of(c.diagnostics.items().begin(), c.diagnostics.items().end(), [](const Diagnostic& d) { return d.code == "E0101" || d.code == "E0102"; });
       const auto named = std::none_of(c.program->modules.begin(), c.program->modules.end(), [](const auto& m) { return m->unparsed_unchecked; });
       if (syntax_only && named) {
          // errors only: a warning such as "never used" would mostly echo what did not parse
          Diagnostics checked;
          check_program(*c.program, checked);
+         // what a declaration read without its faulty line lacks is not reported again
+         const auto echoes_a_drop = [&](const Diagnostic& d) {
+            if (d.code != "E0326" && d.code != "E0211") return false;
+            return std::any_of(c.program->modules.begin(), c.program->modules.end(), [&](const auto& m) {
+               return std::any_of(m->recovered.begin(), m->recovered.end(), [&](const Span& r) { return r.file == d.span.file && r.begin <= d.span.begin && d.span.end <= r.end; });
+            });
+         };
          for (const auto& d : checked.items()) {
-            if (d.severity == Severity::error) c.diagnostics.add(d);
+            if (d.severity == Severity::error && !echoes_a_drop(d)) c.diagnostics.add(d);
          }
       }
       return;

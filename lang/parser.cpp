@@ -26,6 +26,7 @@ struct SyntaxError {
    std::string message;
    std::string help;
    const char* code = "E0101";
+   bool left_over = false;  // what follows a declaration on its last line: skipped, not the next declaration
 };
 
 struct Node;
@@ -131,7 +132,11 @@ std::optional<std::uint32_t> end_of_line_before(std::string_view text, std::uint
          }
       }
       while (code_end > line && std::isspace(static_cast<unsigned char>(text[code_end - 1]))) --code_end;
-      if (code_end > line) return static_cast<std::uint32_t>(code_end);
+      if (code_end == line) continue;
+      // a line that ends in ',' or an open bracket goes on: the next line's first word is
+      // what is wrong (`max(1,` then a new clause)
+      if (std::string_view(",([{").find(text[code_end - 1]) != std::string_view::npos) return std::nullopt;
+      return static_cast<std::uint32_t>(code_end);
    }
    return std::nullopt;
 }
@@ -184,7 +189,8 @@ struct control : pegtl::normal<Rule> {
       if (auto p = message.find("{at}"); p != std::string::npos) {
          message.replace(p, 4, s.open.empty() ? std::string("?") : where(s, s.open.back().offset));
       }
-      if constexpr (!std::is_same_v<Rule, g::declaration>) {
+      // a word where a clause keyword was expected is the mistake itself (`expcet` in a test)
+      if constexpr (!std::is_same_v<Rule, g::declaration> && !std::is_same_v<Rule, g::test_close>) {
          const std::string_view source(in.current() - in.byte(), static_cast<std::size_t>(in.end() - (in.current() - in.byte())));
          if (const auto end = end_of_line_before(source, offset)) throw SyntaxError{*end, message + ", found the end of the line", text.help ? text.help : ""};
       }
@@ -410,7 +416,13 @@ std::vector<const Node*> expr_children(const Node& n)
 
 ExprPtr Builder::expr(const Node& n)
 {
-   if (n.is_type<g::expr>() || n.is_type<g::paren_expr>() || n.is_type<g::default_value>() || n.is_type<g::range_low>() || n.is_type<g::range_high>() || n.is_type<g::as_of_date>()) {
+   if (n.is_type<g::paren_expr>()) {
+      // the parentheses belong to the expression's text: `(y > 5) or y > 7` is quoted whole
+      auto inner = expr(*n.children.at(0));
+      inner->span = span(n);
+      return inner;
+   }
+   if (n.is_type<g::expr>() || n.is_type<g::default_value>() || n.is_type<g::range_low>() || n.is_type<g::range_high>() || n.is_type<g::as_of_date>()) {
       return expr(*n.children.at(0));
    }
    if (n.is_type<g::if_expr>()) {
@@ -1079,11 +1091,51 @@ std::optional<LineSpan> recoverable_line(const std::string& text, std::uint32_t 
       repeats = word == "from";
    }
    if (!repeats) return std::nullopt;
-   std::size_t end = text.find('\n', line);
-   if (end == std::string::npos) end = text.size();
-   if (end > line && text[end - 1] == '\r') --end;
+   const auto line_end = [&](std::size_t at) {
+      std::size_t end = text.find('\n', at);
+      if (end == std::string::npos) end = text.size();
+      return end > at && text[end - 1] == '\r' ? end - 1 : end;
+   };
+   const auto indent = [&](std::size_t at) {
+      std::size_t i = at;
+      while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+      return i - at;
+   };
+   std::size_t end = line_end(line);
    if (blank_to(line, end)) return std::nullopt;  // dropped already: no progress
+   // the clause's own lines go with it: the ones after it indented further, up to the next clause
+   for (std::size_t next = text.find('\n', end); next != std::string::npos && next + 1 < text.size(); next = text.find('\n', end)) {
+      const std::size_t start = next + 1;
+      const auto w = first_word(start);
+      if (blank_to(start, line_end(start)) || indent(start) <= indent(line) || w == "|" || w == "from" || w == "default" || w == "exception") break;
+      end = line_end(start);
+   }
    return LineSpan{static_cast<std::uint32_t>(line), static_cast<std::uint32_t>(end)};
+}
+
+// The words a declaration starts with.
+constexpr std::string_view declaration_keywords[] = {"policy", "import", "enum", "record", "input", "param", "let", "fn", "output", "require", "rule", "table", "test"};
+
+// Where the line holding `at` ends (before its CR LF or LF).
+std::uint32_t line_end_of(const std::string& text, std::uint32_t at)
+{
+   std::size_t end = text.find('\n', at);
+   if (end == std::string::npos) end = text.size();
+   if (end > at && text[end - 1] == '\r') --end;
+   return static_cast<std::uint32_t>(end);
+}
+
+// Where something other than a comment or another declaration follows a declaration that ends
+// at `end`, on the same line; none when the line ends there.
+std::optional<std::uint32_t> left_over(const std::string& text, std::uint32_t end)
+{
+   std::size_t at = end;
+   while (at < text.size() && (text[at] == ' ' || text[at] == '\t')) ++at;
+   if (at >= text.size() || text[at] == '\n' || text[at] == '\r' || text[at] == '#') return std::nullopt;
+   std::size_t word_end = at;
+   while (word_end < text.size() && (std::isalnum(static_cast<unsigned char>(text[word_end])) || text[word_end] == '_')) ++word_end;
+   if (std::find(std::begin(declaration_keywords), std::end(declaration_keywords), std::string_view(text).substr(at, word_end - at)) != std::end(declaration_keywords)) return std::nullopt;
+   return static_cast<std::uint32_t>(at);
 }
 
 // After a syntax error in the declaration that starts at `offset`: the start of the next
@@ -1091,7 +1143,6 @@ std::optional<LineSpan> recoverable_line(const std::string& text, std::uint32_t 
 std::uint32_t next_declaration_start(const std::string& text, std::uint32_t offset)
 {
    offset = skip_blank(text, offset);  // to the failed declaration's keyword
-   static constexpr std::string_view starts[] = {"policy", "import", "enum", "record", "input", "param", "let", "fn", "output", "require", "rule", "table", "test"};
    std::size_t pos = text.find('\n', offset);
    while (pos != std::string::npos) {
       std::size_t word = pos + 1;
@@ -1099,7 +1150,7 @@ std::uint32_t next_declaration_start(const std::string& text, std::uint32_t offs
       std::size_t end = word;
       while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) ++end;
       const std::string_view w(text.data() + word, end - word);
-      if (std::find(std::begin(starts), std::end(starts), w) != std::end(starts)) return static_cast<std::uint32_t>(pos + 1);
+      if (std::find(std::begin(declaration_keywords), std::end(declaration_keywords), w) != std::end(declaration_keywords)) return static_cast<std::uint32_t>(pos + 1);
       pos = text.find('\n', pos + 1);
    }
    return static_cast<std::uint32_t>(text.size());
@@ -1167,6 +1218,13 @@ Module parse_module(const SourceSet& sources, std::uint32_t file_id, Diagnostics
       auto root = pegtl::parse_tree::parse<g::next_declaration, Node, selector, pegtl::nothing, control>(in, state);
       if (!root || root->children.empty()) return 0;
       const Node& decl = *root->children.front();
+      // what is left on its last line, unless another declaration starts there, is a mistake
+      // of this one (`exception when x > 1 = 2 2`): it is dropped and the declaration read again
+      if (const auto left = left_over(source, static_cast<std::uint32_t>(decl.m_end.byte))) {
+         if (auto misplaced = misplaced_word(word_at(file, *left), *left)) throw *misplaced;  // named mistakes keep their words
+         throw SyntaxError{*left, fmt::format("expected the end of the line, {}", describe_found(file, *left)),
+                           "what comes before it is complete: remove this, or join it on with an operator", "E0101", true};
+      }
       builder.declaration(decl, module);
       return static_cast<std::uint32_t>(decl.m_end.byte);
    };
@@ -1192,9 +1250,14 @@ Module parse_module(const SourceSet& sources, std::uint32_t file_id, Diagnostics
          // Drop the line at fault, when it is a row or clause the declaration can stand
          // without, and parse the rest, so that one typo does not hide the next.
          std::uint32_t fail = e.offset;
+         bool left = e.left_over;
          std::uint32_t end = 0;
-         for (int tries = 0; tries < max_recoveries && end == 0; ++tries) {
-            const auto line = recoverable_line(source(), offset, fail);
+         // each try parses the declaration again: a bound on the bytes read keeps a big table
+         // with many bad rows from costing its size times theirs
+         std::size_t reparsed = 0;
+         for (int tries = 0; tries < max_recoveries && end == 0 && reparsed < max_recovery_bytes; ++tries) {
+            reparsed += fail - offset;
+            const auto line = left ? std::optional<LineSpan>(LineSpan{fail, line_end_of(source(), fail)}) : recoverable_line(source(), offset, fail);
             if (!line) break;
             if (dropped.empty()) dropped = text;
             std::fill(dropped.begin() + line->begin, dropped.begin() + line->end, ' ');
@@ -1206,9 +1269,11 @@ Module parse_module(const SourceSet& sources, std::uint32_t file_id, Diagnostics
                if (again.offset <= line->end) break;
                report(again);
                fail = again.offset;
+               left = again.left_over;
             }
          }
          if (end != 0) {
+            module.recovered.push_back({file_id, offset, end});
             offset = end;
             continue;
          }

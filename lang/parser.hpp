@@ -14,6 +14,8 @@ Module parse_module(const SourceSet& sources, std::uint32_t file, Diagnostics& d
 inline constexpr int max_nesting = 100;
 // Lines dropped from one declaration to parse the rest of it after syntax errors.
 inline constexpr int max_recoveries = 20;
+// ... and the bytes those tries may read again, in all.
+inline constexpr std::size_t max_recovery_bytes = 4 << 20;
 // The deepest expression tree, counting operator chains as well as brackets: every pass
 // walks expressions recursively, and this bounds the stack they need.
 inline constexpr std::size_t max_expression_depth = 2000;
