@@ -1,5 +1,6 @@
 #include "pence.hpp"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 
@@ -109,7 +110,7 @@ public:
                   const Expr& money = e.args[0]->type.kind == TypeKind::money ? *e.args[0] : *e.args[1];
                   const Expr& number = &money == e.args[0].get() ? *e.args[1] : *e.args[0];
                   if (const auto* f = fraction(money, locals)) return f;
-                  return number.type.kind == TypeKind::int_ || whole_literal(number) || whole_pence_product(money, number) ? nullptr : &e;
+                  return whole(number, locals) || whole_pence_product(money, number) ? nullptr : &e;
                }
                case BinaryOp::div: return &e;
                default: return nullptr;
@@ -121,7 +122,92 @@ public:
       }
    }
 
+   // Whether a number is always whole: an int, a whole literal, round(x, 0), floor(x), a param
+   // whose values are all whole... A local is whole when the argument it was given is (a
+   // number argument that may not be is its own entry in `locals`).
+   bool whole(const Expr& e, const std::vector<const Expr*>& locals)
+   {
+      if (e.type.kind == TypeKind::int_ || whole_literal(e)) return true;
+      if (e.type.kind != TypeKind::decimal) return false;
+      const auto all = [&](std::size_t from) {
+         return std::all_of(e.args.begin() + static_cast<std::ptrdiff_t>(from), e.args.end(), [&](const ExprPtr& a) { return whole(*a, locals); });
+      };
+      switch (e.kind) {
+         case ExprKind::negate: return all(0);
+         case ExprKind::binary: return (e.op == BinaryOp::add || e.op == BinaryOp::sub || e.op == BinaryOp::mul) && all(0);
+         case ExprKind::if_: return whole(*e.args[1], locals) && whole(*e.args[2], locals);
+         case ExprKind::name:
+            if (e.ref.kind == RefKind::local) return static_cast<std::size_t>(e.ref.index) < locals.size() && locals[static_cast<std::size_t>(e.ref.index)] == nullptr;
+            if (e.ref.kind != RefKind::global) return false;
+            return whole_global(static_cast<std::uint32_t>(e.ref.index));
+         case ExprKind::call:
+            if (e.ref.kind == RefKind::function) {
+               const auto& f = p_.functions[static_cast<std::size_t>(e.ref.index)];
+               return whole(*f.decl->body, arguments(e, locals, f.frame_size));
+            }
+            if (e.ref.kind == RefKind::table) {
+               // every output cell and default whole (under collect, a sum of them is too)
+               const auto& t = p_.tables[static_cast<std::size_t>(e.ref.index)];
+               const auto args = arguments(e, locals, t.frame_size);
+               for (const auto& version : t.decl->versions) {
+                  for (const auto& row : version.rows) {
+                     if (!row.output || !whole(*row.output, args)) return false;
+                  }
+                  if (version.default_value && !whole(*version.default_value, args)) return false;
+               }
+               return t.decl->hit != lang::HitPolicy::collect || t.decl->collect != lang::CollectOp::list;
+            }
+            if (e.ref.kind != RefKind::builtin) return false;
+            switch (static_cast<Builtin>(e.ref.index)) {
+               case Builtin::floor:
+               case Builtin::ceiling: return true;
+               case Builtin::round: {
+                  const Expr& step = *e.args.at(1);
+                  return (step.kind == ExprKind::int_lit && step.text == "0") || (step.type.kind != TypeKind::int_ && whole_literal(step));
+               }
+               case Builtin::min:
+               case Builtin::max:
+               case Builtin::clamp:
+               case Builtin::abs:
+               case Builtin::to_decimal: return all(0);
+               default: return false;
+            }
+         default: return false;
+      }
+   }
+
+   // Whether a number has at most two places, so that money(x) is whole pence.
+   bool pence_places(const Expr& e, const std::vector<const Expr*>& locals)
+   {
+      if (whole(e, locals)) return true;
+      if (e.kind == ExprKind::decimal_lit || e.kind == ExprKind::percent_lit) {
+         const auto m = mantissa(e);
+         return m && m->second <= 2;
+      }
+      if (e.kind != ExprKind::call || e.ref.kind != RefKind::builtin || static_cast<Builtin>(e.ref.index) != Builtin::round) return false;
+      const Expr& step = *e.args.at(1);
+      if (step.kind == ExprKind::int_lit) return step.text.size() == 1 && step.text[0] <= '2';
+      const auto m = mantissa(step);
+      return m && m->second <= 2;
+   }
+
 private:
+   bool whole_global(std::uint32_t slot)
+   {
+      if (auto it = whole_globals_.find(slot); it != whole_globals_.end()) return it->second;
+      whole_globals_[slot] = false;  // no cycles in a checked program; this only guards
+      const auto& g = p_.globals[slot];
+      bool w = g.kind != GlobalKind::input;
+      if (w) {
+         const std::vector<const Expr*> none(g.frame_size, nullptr);
+         for (const auto* value : p_.value_expressions(g)) {
+            if (value->type.kind != TypeKind::bool_ && !whole(*value, none)) w = false;
+         }
+      }
+      whole_globals_[slot] = w;
+      return w;
+   }
+
    const Expr* call(const Expr& e, const std::vector<const Expr*>& locals)
    {
       const auto any_of = [&](std::size_t from) -> const Expr* {
@@ -154,7 +240,7 @@ private:
                   return any_of(0);
                case Builtin::to_money: {
                   const Expr& number = *e.args.at(0);
-                  return number.type.kind == TypeKind::int_ || number.type.kind == TypeKind::money || whole_literal(number) ? nullptr : &e;
+                  return number.type.kind == TypeKind::money || pence_places(number, locals) ? nullptr : &e;
                }
                default: return nullptr;
             }
@@ -201,7 +287,11 @@ private:
    std::vector<const Expr*> arguments(const Expr& call, const std::vector<const Expr*>& locals, std::size_t frame)
    {
       std::vector<const Expr*> args(std::max(frame, call.args.size()), nullptr);
-      for (std::size_t i = 0; i < call.args.size(); ++i) args[i] = fraction(*call.args[i], locals);
+      for (std::size_t i = 0; i < call.args.size(); ++i) {
+         const Expr& a = *call.args[i];
+         // money: where a fraction in it comes from; a number: itself, when it may not be whole
+         args[i] = a.type.kind == TypeKind::money ? fraction(a, locals) : a.type.kind == TypeKind::decimal && !whole(a, locals) ? &a : nullptr;
+      }
       return args;
    }
 
@@ -237,6 +327,7 @@ private:
 
    const Program& p_;
    std::map<std::uint32_t, const Expr*> globals_;
+   std::map<std::uint32_t, bool> whole_globals_;
    std::map<std::vector<const void*>, const Expr*> calls_;
 };
 
