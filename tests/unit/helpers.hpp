@@ -8,7 +8,22 @@
 #include "evaluator.hpp"
 #include "format.hpp"
 
+// The sanitizer build runs some ten times slower: property tests try a quarter of their cases
+// there (cases(n)), so that CI stays within its time.
+#if defined(__SANITIZE_ADDRESS__)
+#define POL_TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POL_TEST_SANITIZED 1
+#endif
+#endif
+#ifndef POL_TEST_SANITIZED
+#define POL_TEST_SANITIZED 0
+#endif
+
 namespace pol::test {
+
+inline constexpr int cases(int n) { return POL_TEST_SANITIZED ? n / 4 : n; }
 
 inline lang::Compilation compile(const std::string& text) { return interp::compile_text("test.pol", text); }
 
