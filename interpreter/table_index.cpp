@@ -84,6 +84,12 @@ void bounds_of(const Test& t, std::vector<Ratio>& out)
 
 // A value standing for a region: the bound itself (eps 0), or a value just above (1) or just
 // below (-1) it, which compares with every bound as any value of the region does.
+// The first of the sorted bounds not below the key.
+std::vector<Ratio>::const_iterator first_not_below(const std::vector<Ratio>& bounds, Ratio key)
+{
+   return std::lower_bound(bounds.begin(), bounds.end(), key, [](Ratio b, Ratio k) { return ratio::compare(b, k) < 0; });
+}
+
 struct Sample {
    Ratio base;
    int eps;
@@ -159,8 +165,7 @@ public:
       };
       // region 2k + 1 is bounds[k]
       const auto region_of = [&](Ratio b) {
-         const auto it = std::lower_bound(bounds.begin(), bounds.end(), b, [](Ratio x, Ratio y) { return ratio::compare(x, y) < 0; });
-         return 2 * static_cast<std::size_t>(it - bounds.begin()) + 1;
+         return 2 * static_cast<std::size_t>(first_not_below(bounds, b) - bounds.begin()) + 1;
       };
       for (const auto r : rows) {
          const Test& t = cells_[r][column];
@@ -230,13 +235,17 @@ private:
       // bounds a whole step apart (enum values, £1,000 bands, years): the step is their spacing's
       // greatest common divisor, and the array holds a slot per step from the first to the last
       const auto& b = node.scaled;
-      Int128 step = 0;
-      for (const auto v : b) step = std::gcd(static_cast<std::int64_t>(step), static_cast<std::int64_t>(static_cast<Int128>(v) - b.front() > INT64_MAX ? 1 : v - b.front()));
-      if (step <= 0) step = 1;
+      std::int64_t step = 0;
+      for (const auto v : b) {
+         const Int128 gap = static_cast<Int128>(v) - b.front();
+         if (gap > INT64_MAX) return;  // too far apart for an array
+         step = std::gcd(step, static_cast<std::int64_t>(gap));
+      }
+      if (step == 0) step = 1;
       const Int128 slots = (static_cast<Int128>(b.back()) - b.front()) / step + 1;
       if (slots > 4 * static_cast<Int128>(b.size()) + 64) return;
       node.first = b.front();
-      node.step = static_cast<std::int64_t>(step);
+      node.step = step;
       node.dense.resize(static_cast<std::size_t>(slots));
       std::size_t k = 0;
       for (std::size_t i = 0; i < node.dense.size(); ++i) {
@@ -303,7 +312,7 @@ std::span<const std::uint32_t> TableIndex::rows(std::span<const Ratio> keys) con
 std::size_t TableIndex::Node::region(Ratio key) const
 {
    if (den == 0) {
-      const auto it = std::lower_bound(bounds.begin(), bounds.end(), key, [](Ratio b, Ratio k) { return ratio::compare(b, k) < 0; });
+      const auto it = first_not_below(bounds, key);
       const auto k = static_cast<std::size_t>(it - bounds.begin());
       return it != bounds.end() && ratio::compare(*it, key) == 0 ? 2 * k + 1 : 2 * k;
    }
