@@ -98,7 +98,9 @@ struct Evaluator::Impl {
    {
       general_options = to_interp(options);
       const auto& inner = policy->impl().policy;
-      if (inner.lowered() && !options.explain && interp::budgets_hold_for_lowered(options.limits, inner.program())) machine.emplace(*inner.lowered(), inner.program(), general_options.as_of.value_or(interp::today()));
+      if (inner.lowered() && !options.explain && interp::budgets_hold_for_lowered(options.limits, inner.program()) && inner.lowered()->longest_text <= options.limits.text) {
+         machine.emplace(*inner.lowered(), inner.program(), general_options.as_of.value_or(interp::today()), options.limits.text);
+      }
       inputs = policy->inputs();
    }
 
@@ -159,6 +161,8 @@ struct Evaluator::Impl {
       return machine->run_lanes(count) | skip;
    }
 
+   void begin();
+
    // Whether `reader` has just read `records` in lanes, as this policy would read them.
    bool can_share(const Impl& reader, std::span<const std::string_view> records) const
    {
@@ -183,7 +187,26 @@ Evaluator& Evaluator::operator=(Evaluator&&) noexcept = default;
 bool Evaluator::lowered() const { return impl_->machine.has_value(); }
 std::uint64_t Evaluator::lowered_records() const { return impl_->lowered_records; }
 
+// Each call of the public API starts by letting go of the text the last one read and made:
+// what it answers stays valid until the next call.
+void Evaluator::Impl::begin()
+{
+   if (machine) machine->forget_texts();
+}
+
 Evaluator::Outcome Evaluator::evaluate_json(std::string_view record, std::string& out)
+{
+   impl_->begin();
+   return evaluate_one(record, out);
+}
+
+Evaluator::Outcome Evaluator::evaluate_json(std::string_view record)
+{
+   impl_->begin();
+   return evaluate_one(record);
+}
+
+Evaluator::Outcome Evaluator::evaluate_one(std::string_view record, std::string& out)
 {
    auto& m = impl_->machine;
    if (m && m->read_json(record) && m->run() && m->write_json(out)) {
@@ -195,7 +218,7 @@ Evaluator::Outcome Evaluator::evaluate_json(std::string_view record, std::string
    return o;
 }
 
-Evaluator::Outcome Evaluator::evaluate_json(std::string_view record)
+Evaluator::Outcome Evaluator::evaluate_one(std::string_view record)
 {
    auto& m = impl_->machine;
    if (m && m->read_json(record) && m->run() && m->exact()) return impl_->lowered();
@@ -215,9 +238,10 @@ void Evaluator::evaluate_json(std::span<const std::string_view> records, const E
 void Evaluator::evaluate_lanes(std::span<const std::string_view> records, const Impl* reader, const std::function<void(std::size_t, const Outcome&)>& done)
 {
    auto& m = impl_->machine;
+   impl_->begin();
    impl_->read_span = {};
    if (!m || !m->runs_lanes()) {
-      for (std::size_t k = 0; k < records.size(); ++k) done(k, evaluate_json(records[k]));
+      for (std::size_t k = 0; k < records.size(); ++k) done(k, evaluate_one(records[k]));
       return;
    }
    for (std::size_t base = 0; base < records.size(); base += interp::lanes) {
@@ -226,7 +250,7 @@ void Evaluator::evaluate_lanes(std::span<const std::string_view> records, const 
       for (std::size_t l = 0; l < count; ++l) {
          // a record the lanes could not answer goes alone: the ratio code, then the general evaluator
          if ((failed >> l & 1) == 0 && m->exact(l)) done(base + l, impl_->lowered(l));
-         else done(base + l, evaluate_json(records[base + l]));
+         else done(base + l, evaluate_one(records[base + l]));
       }
    }
 }
@@ -234,9 +258,10 @@ void Evaluator::evaluate_lanes(std::span<const std::string_view> records, const 
 void Evaluator::evaluate_json(std::span<const std::string_view> records, std::string& out, const std::function<void(std::size_t, const Outcome&)>& done)
 {
    auto& m = impl_->machine;
+   impl_->begin();
    impl_->read_span = {};
    if (!m || !m->runs_lanes()) {
-      for (std::size_t k = 0; k < records.size(); ++k) done(k, evaluate_json(records[k], out));
+      for (std::size_t k = 0; k < records.size(); ++k) done(k, evaluate_one(records[k], out));
       return;
    }
    for (std::size_t base = 0; base < records.size(); base += interp::lanes) {
@@ -247,7 +272,7 @@ void Evaluator::evaluate_json(std::span<const std::string_view> records, std::st
             ++impl_->lowered_records;
             done(base + l, Outcome{});
          } else {
-            done(base + l, evaluate_json(records[base + l], out));
+            done(base + l, evaluate_one(records[base + l], out));
          }
       }
    }
@@ -273,8 +298,12 @@ Record Evaluator::read(std::string_view json) const
          std::copy(impl->large.begin(), impl->large.end(), impl->small.begin());
          impl->large = {};
       }
-      impl->values.clear();
-      impl->values.shrink_to_fit();
+      // text cells point into the values' text: keep them then
+      const auto& inputs = inner.lowered()->inputs;
+      if (std::none_of(inputs.begin(), inputs.end(), [](const interp::CodeInput& in) { return in.type.kind == lang::TypeKind::text; })) {
+         impl->values.clear();
+         impl->values.shrink_to_fit();
+      }
    }
    Record r;
    r.impl_ = std::move(impl);
@@ -284,6 +313,7 @@ Record Evaluator::read(std::string_view json) const
 Evaluator::Outcome Evaluator::evaluate(const Record& record)
 {
    impl_->check(record);
+   impl_->begin();
    auto& m = impl_->machine;
    if (m && record.impl_->lowered) {
       m->load(record.impl_->cells());
@@ -298,6 +328,7 @@ const std::vector<Evaluator::Outcome>& Evaluator::evaluate(const Records& batch)
    const auto& b = *batch.impl_;
    const std::size_t n = b.records.size();
    if (n > 0 && b.policy != s.policy.get()) throw std::invalid_argument("the records were read for another policy: read them with an Evaluator of this one");
+   s.begin();
    s.outcomes.assign(n, Outcome{});
    s.general_results.clear();
    s.general_of.assign(n, -1);
@@ -379,6 +410,7 @@ Evaluator::Outcome Evaluator::evaluate_fields(std::span<const std::string_view> 
 {
    if (names.size() != fields.size()) throw std::invalid_argument(fmt::format("{} names for {} fields: give each field its input's name", names.size(), fields.size()));
    auto& m = impl_->machine;
+   impl_->begin();
    if (m && m->read_fields(names, fields) && m->run() && m->exact()) return impl_->lowered();
    // the general evaluator, from the same fields as typed inputs
    Inputs inputs;

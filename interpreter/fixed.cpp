@@ -39,9 +39,12 @@ Cell scaled_constant(const Cell& c, int scale)
 
 class Fixing {
 public:
-   explicit Fixing(const Code& code) : old_(code), scale_(code.registers.size(), 0), written_(code.registers.size(), false)
+   explicit Fixing(const Code& code) : old_(code), scale_(code.registers.size(), 0), written_(code.registers.size(), false), text_constant_(code.registers.size(), false)
    {
-      for (std::size_t r = 0; r < code.registers.size(); ++r) scale_[r] = places_of(code.registers[r]);
+      for (const auto r : code.text_constants) text_constant_[r] = true;
+      for (std::size_t r = 0; r < code.registers.size(); ++r) {
+         if (!is_text_constant(r)) scale_[r] = places_of(code.registers[r]);
+      }
       for (const auto& in : code.inputs) {
          if (in.scale >= 0) scale_[in.reg] = in.scale;
          written_[in.reg] = true;
@@ -63,7 +66,13 @@ public:
       fixed_.as_of = old_.as_of;
       fixed_.straight = old_.straight;
       fixed_.sites = old_.sites;
-      for (std::size_t r = 0; r < old_.registers.size(); ++r) fixed_.registers[r] = scaled_constant(old_.registers[r], scale_[r]);
+      fixed_.texts = old_.texts;
+      fixed_.text_bytes = old_.text_bytes;  // the constants' cells point there
+      fixed_.text_constants = old_.text_constants;
+      fixed_.longest_text = old_.longest_text;
+      for (std::size_t r = 0; r < old_.registers.size(); ++r) {
+         if (!is_text_constant(r)) fixed_.registers[r] = scaled_constant(old_.registers[r], scale_[r]);
+      }
       for (auto& o : fixed_.outputs) {
          if (is_ratio(o.type.kind)) o.scale = scale_[o.reg];
       }
@@ -84,7 +93,8 @@ private:
       return op == Op::jump || op == Op::jump_if || op == Op::jump_unless || op == Op::jump_if_none || op == Op::jump_if_some || op == Op::icmp_else ||
              op == Op::ncmp_else;
    }
-   static bool writes(const Ins& i) { return is_data(i.op) || i.op == Op::icmp_else || i.op == Op::ncmp_else || i.op == Op::lookup; }
+   static bool writes(const Ins& i) { return is_data(i.op) || i.op == Op::icmp_else || i.op == Op::ncmp_else || i.op == Op::lookup || i.op == Op::interpolate; }
+   bool is_text_constant(std::size_t r) const { return text_constant_[r]; }
 
    // The scale an instruction's result has, from its operands'.
    int natural(const Ins& i) const
@@ -190,7 +200,18 @@ private:
             if (i.c == 1) both_at(s), i.c = 0;
             break;
          case Op::select: both_at(scale_[i.d]); break;
-         case Op::copy: i.op = Op::scale_up, i.x = static_cast<std::uint8_t>(scale_[i.d] - scale_[i.a]); break;
+         case Op::copy:
+            // a change of scale; text and other values keep their cells as they are
+            if (scale_[i.d] != scale_[i.a]) i.op = Op::scale_up, i.x = static_cast<std::uint8_t>(scale_[i.d] - scale_[i.a]);
+            break;
+         case Op::interpolate:
+            // numbers are written from their scale
+            for (auto& part : fixed_.texts[i.c].parts) {
+               if (part.type.kind == lang::TypeKind::none) continue;
+               if (is_ratio(part.type.kind)) part.scale = scale_[part.reg];
+               else if (scale_[part.reg] != 0) throw NotFixed{};
+            }
+            break;
          case Op::to_int: i.op = Op::unscale, i.x = static_cast<std::uint8_t>(scale_[i.a]); break;
          case Op::lookup: {
             // the columns as they are held here, and the outputs at the result's scale
@@ -230,6 +251,7 @@ private:
    const Code& old_;
    std::vector<int> scale_;      // per register of the old code
    std::vector<bool> written_;   // whether anything sets it: inputs, the date and results
+   std::vector<bool> text_constant_;  // whether it holds text kept with the code (no number)
    std::unordered_map<std::uint32_t, std::uint16_t> raised_;  // (register, power) -> register
    Code fixed_;
 };

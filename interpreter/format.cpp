@@ -121,12 +121,25 @@ nlohmann::ordered_json to_json(const Value& v, const lang::Program& p)
    return nullptr;
 }
 
+void append_json_string(std::string& out, std::string_view text)
+{
+   // plain text needs no escapes; anything else goes through the JSON library
+   const bool plain = std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c != '"' && c != '\\'; });
+   if (!plain) {
+      out += dump_json(nlohmann::json(std::string(text)));
+      return;
+   }
+   out += '"';
+   out += text;
+   out += '"';
+}
+
 std::string json_text(const Value& v, const lang::Program& p)
 {
    const auto quoted = [](const std::string& s) {
-      // plain text needs no escapes; anything else goes through the JSON library
-      const bool plain = std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c != '"' && c != '\\'; });
-      return plain ? "\"" + s + "\"" : dump_json(nlohmann::json(s));
+      std::string out;
+      append_json_string(out, s);
+      return out;
    };
    switch (v.kind) {
       case ValueKind::none: return "null";

@@ -19,6 +19,8 @@ std::optional<std::string> unrepresentable(const Value& v, const lang::Program& 
 nlohmann::ordered_json to_json(const Value& v, const lang::Program& p);
 // The same JSON form, written straight to text (no intermediate JSON objects).
 std::string json_text(const Value& v, const lang::Program& p);
+// Appends text as a JSON string, quoted, escaped as the JSON library escapes it.
+void append_json_string(std::string& out, std::string_view text);
 // What an input of this type should look like, for error messages.
 std::string describe_expected(const lang::Type& t, const lang::Program& p);
 // An input number's text, as a value of kind int, decimal, money or duration: "-£1,234.56" for

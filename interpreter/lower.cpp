@@ -31,6 +31,7 @@ void require_scalar(const Type& t)
       case TypeKind::decimal:
       case TypeKind::money:
       case TypeKind::duration:
+      case TypeKind::text:
       case TypeKind::none:
       case TypeKind::never: return;
       default: throw Unsupported{};
@@ -97,7 +98,7 @@ public:
          for (const auto& req : m->requires_) assert_true(*req.condition);
       }
       emit({Op::halt});
-      code_.straight = std::all_of(code_.ins.begin(), code_.ins.end() - 1, [](const Ins& i) { return is_data(i.op) || i.op == Op::check || i.op == Op::lookup; });
+      code_.straight = std::all_of(code_.ins.begin(), code_.ins.end() - 1, [](const Ins& i) { return is_data(i.op) || i.op == Op::check || i.op == Op::lookup || i.op == Op::interpolate; });
       return std::move(code_);
    }
 
@@ -113,6 +114,18 @@ private:
    {
       const auto r = temp();
       code_.registers[r] = c;
+      return r;
+   }
+   // Text kept with the code, which cells may point into.
+   std::string_view keep(std::string_view text)
+   {
+      code_.longest_text = std::max(code_.longest_text, text.size());
+      return code_.text_bytes->emplace_back(text);
+   }
+   std::uint16_t text_constant(std::string_view text)
+   {
+      const auto r = constant(text_cell(keep(text)));
+      code_.text_constants.push_back(r);
       return r;
    }
    std::size_t emit(Ins i)
@@ -366,7 +379,9 @@ private:
          case Op::select:
          case Op::year:
          case Op::month:
-         case Op::day: return true;
+         case Op::day:
+         case Op::tcmp:
+         case Op::trim: return true;
          default: return false;
       }
    }
@@ -403,9 +418,11 @@ private:
    {
       if (is_literal(e)) {
          const Value& v = literals_[static_cast<std::size_t>(e.ref.index)];
+         if (v.kind == ValueKind::text) return text_constant(*v.str);
          return constant(cell_of(v));
       }
       switch (e.kind) {
+         case ExprKind::text_lit: return interpolation(e);
          case ExprKind::name:
             switch (e.ref.kind) {
                case lang::RefKind::local: {
@@ -464,13 +481,47 @@ private:
       }
    }
 
+   // Text from its parts: the chunks kept, the values written at run time (Op::interpolate).
+   std::uint16_t interpolation(const Expr& e)
+   {
+      TextSite site;
+      site.program = &p_;
+      for (const auto& part : e.parts) {
+         TextSite::Part out;
+         if (part.expr_index < 0) {
+            out.chunk = keep(part.chunk);
+         } else {
+            const Expr& x = *e.args[static_cast<std::size_t>(part.expr_index)];
+            require_scalar(x.type);
+            if (x.type.kind == TypeKind::never) throw Unsupported{};
+            if (x.type.kind == TypeKind::none) {
+               out.chunk = keep("none");
+            } else {
+               out.reg = lower(x);
+               out.type = x.type;
+               if (x.type.kind == TypeKind::enum_) out.words = &p_.enums[static_cast<std::size_t>(x.type.id)].variants;
+            }
+         }
+         site.parts.push_back(out);
+      }
+      return text_site(std::move(site));
+   }
+   std::uint16_t text_site(TextSite site)
+   {
+      code_.texts.push_back(std::move(site));
+      const auto d = temp();
+      emit({Op::interpolate, 0, d, 0, 0, static_cast<std::uint32_t>(code_.texts.size() - 1)});
+      return d;
+   }
+
    // A bool register: l op r (an int meeting a ratio reads as one); none only equals none.
    std::uint16_t compare(lang::CompareOp op, std::uint16_t l, const Type& lt, std::uint16_t r, const Type& rt)
    {
       require_scalar(lt);
       require_scalar(rt);
-      const bool ratio = is_ratio(lt.kind) || is_ratio(rt.kind);
       const auto x = static_cast<std::uint8_t>(op);
+      if (lt.kind == TypeKind::text || rt.kind == TypeKind::text) return emit_to(Op::tcmp, l, r, x);
+      const bool ratio = is_ratio(lt.kind) || is_ratio(rt.kind);
       if (lt.optional || rt.optional || lt.kind == TypeKind::none || rt.kind == TypeKind::none) return emit_to(Op::ocmp, l, r, x, ratio ? 1 : 0);
       return emit_to(ratio ? Op::ncmp : Op::icmp, l, r, x);
    }
@@ -628,6 +679,14 @@ private:
          case Builtin::to_int:
             if (k0 == TypeKind::int_) return arg(0);
             return emit_to(Op::to_int, arg(0));
+         case Builtin::trim: return emit_to(Op::trim, arg(0));
+         case Builtin::label: {
+            if (k0 != TypeKind::enum_) throw Unsupported{};
+            TextSite site;
+            site.program = &p_;
+            site.parts.push_back({{}, arg(0), args[0]->type, -1, &p_.enums[static_cast<std::size_t>(args[0]->type.id)].labels});
+            return text_site(std::move(site));
+         }
          default: throw Unsupported{};  // the list functions
       }
    }
@@ -690,6 +749,7 @@ private:
       if (hit != lang::HitPolicy::unique && hit != lang::HitPolicy::first && hit != lang::HitPolicy::any) return false;
       const auto constant_of = [&](const Expr& e) -> std::optional<Cell> {
          if (e.ref.kind == lang::RefKind::enum_variant) return Cell{e.ref.sub, 0};
+         if (e.type.kind == TypeKind::text) return std::nullopt;  // rows tested inline
          const bool negated = e.kind == ExprKind::negate;  // -1, -£5
          const Expr& x = negated ? *e.args[0] : e;
          if (!is_literal(x) || x.type.optional) return std::nullopt;

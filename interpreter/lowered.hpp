@@ -1,6 +1,6 @@
 // The lowered form of a checked policy: straight-line register code over unboxed values, with
 // no name lookups and no allocation per evaluation. It covers scalar policies (numbers, money,
-// dates, enums, booleans; rules, params, tables and functions over them). Anything outside
+// dates, enums, booleans, text; rules, params, tables and functions over them). Anything outside
 // that, and every runtime error, makes the code give up ("bail"), and the general evaluator
 // answers instead, so the two always agree and every message comes from one place. Numbers are
 // exact ratios of two int64s; where the code allows, a second form of it (fixed.cpp) holds them
@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -25,7 +26,8 @@ namespace pol::interp {
 
 // One register. int, bool, date (days) and enum (variant): `a`, with b = 0. decimal, money and
 // duration: the ratio a / b, where b = 0 reads as 1, so an int is already its decimal and never
-// needs converting. none: b == none_mark, whatever the type.
+// needs converting. text: the address of its bytes in a, their count in b (the bytes are the
+// code's constants or in the machine's TextArena). none: b == none_mark, whatever the type.
 struct Cell {
    std::int64_t a = 0;
    std::int64_t b = 0;
@@ -33,6 +35,28 @@ struct Cell {
 };
 inline constexpr std::int64_t none_mark = INT64_MIN;
 inline bool is_none(const Cell& c) { return c.b == none_mark; }
+
+inline Cell text_cell(std::string_view s) { return {static_cast<std::int64_t>(reinterpret_cast<std::uintptr_t>(s.data())), static_cast<std::int64_t>(s.size())}; }
+inline std::string_view text_of(const Cell& c) { return {reinterpret_cast<const char*>(static_cast<std::uintptr_t>(c.a)), static_cast<std::size_t>(c.b)}; }
+
+// Text made while code runs (read from records, interpolated), kept until reset: in chunks that
+// never move, so a cell may point into it. Its owner resets it when no cell needs it any more.
+class TextArena {
+public:
+   std::string_view copy(std::string_view s);
+   char* allocate(std::size_t n);
+   std::string build;  // where text is put together before it is copied in
+   void reset()
+   {
+      chunk_ = 0;
+      used_ = 0;
+   }
+
+private:
+   static constexpr std::size_t chunk_size = 64 * 1024;
+   std::vector<std::pair<std::unique_ptr<char[]>, std::size_t>> chunks_;  // bytes and size
+   std::size_t chunk_ = 0, used_ = 0;  // the chunk being filled, and how much of it is
+};
 
 // The instructions, listed once for the enum and the machine. Control instructions steer;
 // data instructions compute d from a, b and sometimes register c, and may fail (bail).
@@ -47,7 +71,8 @@ inline bool is_none(const Cell& c) { return c.b == none_mark; }
    X(jump_if_some)   /* to c if a is not none */                                                   \
    X(icmp_else)      /* icmp, then to c if it is false */                                          \
    X(ncmp_else)      /* ncmp, then to c if it is false */                                       \
-   X(lookup)         /* d = the output of the row of table site c that matches; bails on no row without a default, or rows that disagree */
+   X(lookup)         /* d = the output of the row of table site c that matches; bails on no row without a default, or rows that disagree */ \
+   X(interpolate)    /* d = the text of text site c, made in the arena; bails over the text budget */
 
 #define POL_DATA_OPS(X)                                                                            \
    X(copy)           /* d = a */                                                                   \
@@ -61,6 +86,8 @@ inline bool is_none(const Cell& c) { return c.b == none_mark; }
    X(icmp)           /* d = a (x: CompareOp) b, over ints, dates, enums, bools */                  \
    X(ncmp)           /* the same over ratios */                                                    \
    X(ocmp)           /* the same where either may be none; c = 1 for ratios */                     \
+   X(tcmp)           /* the same over texts, byte by byte; either may be none */                   \
+   X(trim)           /* d = the text a without white space at either end */                        \
    X(move_date)      /* d = the date a moved by the whole duration b, in months if x = 1 else days */ \
    X(add_months)     /* d = the date a plus int b months (years are lowered to months) */          \
    X(add_days)                                                                                     \
@@ -120,6 +147,20 @@ struct TableSite {
    static constexpr std::size_t max_columns = 16;
 };
 
+// Text made from parts (Op::interpolate): literal chunks and registers' values written as text,
+// as the general evaluator writes them (format_value).
+struct TextSite {
+   struct Part {
+      std::string_view chunk;                      // literal text, when `words` is null and type none
+      std::uint16_t reg = 0;
+      lang::Type type = lang::Type::of(lang::TypeKind::none);
+      int scale = -1;                              // in fixed-point code, a number's scale
+      const std::vector<std::string>* words = nullptr;  // an enum's names (or labels), by variant
+   };
+   std::vector<Part> parts;
+   const lang::Program* program = nullptr;          // for numbers and dates
+};
+
 struct Code {
    std::vector<Ins> ins;
    std::vector<Cell> registers;  // the initial register file: constants set, inputs none
@@ -128,6 +169,12 @@ struct Code {
    std::vector<std::uint16_t> required;  // registers of inputs that must be given (no default)
    std::vector<CodeOutput> outputs;  // in declaration order
    std::vector<TableSite> sites;     // big tables' calls, by Ins::c of Op::lookup
+   std::vector<TextSite> texts;      // interpolations, by Ins::c of Op::interpolate
+   // the bytes of text constants (a deque: adding one moves none), their registers, and the
+   // longest, which the text budget must allow
+   std::shared_ptr<std::deque<std::string>> text_bytes = std::make_shared<std::deque<std::string>>();
+   std::vector<std::uint16_t> text_constants;
+   std::size_t longest_text = 0;
    std::uint16_t as_of = 0;          // the evaluation date
    bool straight = false;            // no jumps: it can run over many records at once
    // The same code over fixed-point numbers, tried first when there is one (to_fixed), and per
@@ -153,28 +200,39 @@ std::unique_ptr<Code> lower(const lang::Program& program, const std::vector<Valu
 // ratios); null when a step has no fixed scale (an exact division). lower() sets Code::fixed.
 std::unique_ptr<Code> to_fixed(const Code& code);
 
+// What running code may make: text, in an arena, up to a length (the text budget).
+struct TextSpace {
+   TextArena& arena;
+   std::size_t max_text;
+};
+
 // Runs the code over a register file made from code.registers with the inputs and the
 // evaluation date set. False when it bails.
-bool execute(const Code& code, Cell* registers);
+bool execute(const Code& code, Cell* registers, TextSpace space);
 
 // Runs straight code over `count` (at most `lanes`) records at once, one instruction over all of
 // them before the next: registers are column-major, register k of record l at k * lanes + l.
 // Returns the records (as bits) that bailed.
-std::uint64_t execute_lanes(const Code& code, Cell* registers, std::size_t count);
+std::uint64_t execute_lanes(const Code& code, Cell* registers, std::size_t count, TextSpace space);
 
 // One thread's evaluator over lowered code: it reads a record into its registers, runs the
 // code and writes the outputs, allocating nothing once warm. Each step returns false when the
 // general evaluator must take the record instead (an unusual record, an error, a violation).
 class Machine {
 public:
-   Machine(const Code& code, const lang::Program& program, Date as_of);
+   // Text longer than max_text (the text budget) bails: the general evaluator reports it.
+   Machine(const Code& code, const lang::Program& program, Date as_of, std::size_t max_text = SIZE_MAX);
    Machine(const Machine&) = delete;  // it points into its own registers
    Machine& operator=(const Machine&) = delete;
 
+   // Text read from records and made by the code stays until this is called: call it when no
+   // cell read or output taken since the last call is needed any more.
+   void forget_texts() { arena_.reset(); }
+
    // A flat JSON object of scalar inputs, numbers read exactly from their text: into the
-   // registers, or into cells as load() takes them (one per input).
+   // registers, or into cells as load() takes them (one per input). Text is copied.
    bool read_json(std::string_view text);
-   bool read_json(std::string_view text, std::span<Cell> cells) const;
+   bool read_json(std::string_view text, std::span<Cell> cells);
    // Whether records read by `other` give this code the same cells: the same inputs in the same
    // order, of the same types, read at the same scales. Two versions of a policy that differ
    // in params, tables or rules usually do, so one reading serves both (pol diff).
@@ -184,11 +242,13 @@ public:
    // input's type; an empty field is absent.
    bool read_fields(std::span<const std::string_view> names, std::span<const std::string_view> fields);
    // Typed input values (one per input, empty when absent) as the cells load() takes; false if
-   // one is beyond the code or a required one is missing.
+   // one is beyond the code or a required one is missing. Text cells point into the values.
    static bool cells_of(const Code& code, const std::vector<std::optional<Value>>& inputs, std::vector<Cell>& out);
    void load(std::span<const Cell> cells);
    // The typed values such cells stand for, for the general evaluator.
    static std::vector<std::optional<Value>> values_of(const Code& code, std::span<const Cell> cells);
+   // The typed value one cell of a scalar type stands for (over 10^scale, if a scale is given).
+   static Value value_of(const Cell& cell, const lang::Type& type, int scale = -1);
    // Runs the fixed-point code if there is one, and the ratio code if that bails; or only the
    // ratio code (for a record that bailed in lanes of fixed-point code).
    bool run();
@@ -242,6 +302,9 @@ private:
    std::vector<std::size_t> required_inputs_;  // inputs that must be given (no default)
    std::vector<Cell> cells_;  // a record read by read_json(text)
    bool any_check_ = false;   // whether any output's exact form must be checked
+   TextArena arena_;          // text read and made, until forget_texts()
+   std::size_t max_text_;
+   TextSpace text_space() { return {arena_, max_text_}; }
 };
 
 }  // namespace pol::interp

@@ -2,7 +2,10 @@
 // straight to the next one's handler (threaded code, a GNU extension); or straight code over
 // many records at once, each instruction over all of them before the next.
 #include <array>
+#include <charconv>
+#include <cstring>
 
+#include "format.hpp"
 #include "lowered.hpp"
 
 namespace pol::interp {
@@ -99,6 +102,23 @@ template <Op op>
       }
       d = word(ok ? 1 : 0);
    }
+   else if constexpr (op == Op::tcmp) {
+      bool ok;
+      if (is_none(a) || is_none(b)) {
+         const bool same = is_none(a) && is_none(b);
+         ok = static_cast<lang::CompareOp>(i.x) == lang::CompareOp::eq ? same : !same;
+      } else {
+         const int order = text_of(a).compare(text_of(b));  // bytes as unsigned, as std::string compares
+         ok = holds(i.x, (order > 0) - (order < 0));
+      }
+      d = word(ok ? 1 : 0);
+   }
+   else if constexpr (op == Op::trim) {
+      constexpr std::string_view space = " \t\n\r\f\v";  // as the general evaluator's trim
+      const std::string_view t = text_of(a);
+      const auto first = t.find_first_not_of(space);
+      d = text_cell(first == std::string_view::npos ? t.substr(0, 0) : t.substr(first, t.find_last_not_of(space) - first + 1));
+   }
    else if constexpr (op == Op::move_date) {
       if (!ratio::to_int(b.ratio(), v)) return false;  // a fraction of a day or month
       d = date_cell(i.x ? date_of(a).add_months(v) : date_of(a).add_days(v));
@@ -162,12 +182,72 @@ bool lookup(const TableSite& site, const Cell* r, Cell& d, std::size_t stride = 
    return true;
 }
 
+// d = the text of the site's parts, each written as the general evaluator writes it in text
+// (format_value), made in the arena; false when it is longer than the text budget.
+bool interpolate(const TextSite& site, const Cell* r, Cell& d, TextSpace space, std::size_t stride = 1)
+{
+   std::string& text = space.arena.build;
+   text.clear();
+   for (const auto& part : site.parts) {
+      if (part.type.kind == lang::TypeKind::none) {
+         text += part.chunk;
+         continue;
+      }
+      const Cell& v = r[part.reg * stride];
+      if (is_none(v)) {
+         text += "none";
+         continue;
+      }
+      switch (part.type.kind) {
+         case lang::TypeKind::text: text += text_of(v); break;
+         case lang::TypeKind::enum_:
+            if (v.a < 0 || static_cast<std::uint64_t>(v.a) >= part.words->size()) return false;  // a lane that failed before
+            text += (*part.words)[static_cast<std::size_t>(v.a)];
+            break;
+         case lang::TypeKind::int_: {
+            char digits[24];
+            const auto end = std::to_chars(digits, digits + sizeof digits, v.a).ptr;
+            text.append(digits, end);
+            break;
+         }
+         default: text += format_value(Machine::value_of(v, part.type, part.scale), *site.program); break;
+      }
+   }
+   if (text.size() > space.max_text) return false;
+   d = text_cell(space.arena.copy(text));
+   return true;
+}
+
 }  // namespace
+
+std::string_view TextArena::copy(std::string_view s)
+{
+   if (s.empty()) return {};
+   char* bytes = allocate(s.size());
+   std::memcpy(bytes, s.data(), s.size());
+   return {bytes, s.size()};
+}
+
+char* TextArena::allocate(std::size_t n)
+{
+   while (chunk_ < chunks_.size() && used_ + n > chunks_[chunk_].second) {
+      ++chunk_;
+      used_ = 0;
+   }
+   if (chunk_ == chunks_.size()) {
+      const std::size_t size = std::max(n, chunk_size);
+      chunks_.emplace_back(std::make_unique<char[]>(size), size);
+      used_ = 0;
+   }
+   char* out = chunks_[chunk_].first.get() + used_;
+   used_ += n;
+   return out;
+}
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpedantic"  // labels as values
 
-bool execute(const Code& code, Cell* r)
+bool execute(const Code& code, Cell* r, TextSpace space)
 {
 #define POL_OP_LABEL(name) &&op_##name,
    static const void* const handlers[] = {POL_CONTROL_OPS(POL_OP_LABEL) POL_DATA_OPS(POL_OP_LABEL)};
@@ -219,6 +299,9 @@ bool execute(const Code& code, Cell* r)
    op_lookup:
       if (!lookup(code.sites[i->c], r, r[i->d])) return false;
       NEXT;
+   op_interpolate:
+      if (!interpolate(code.texts[i->c], r, r[i->d], space)) return false;
+      NEXT;
 #define POL_OP_HANDLER(name)                                                   \
    op_##name:                                                                  \
       if (!apply<Op::name>(*i, r[i->d], r[i->a], r[i->b], r[i->c])) return false; \
@@ -235,7 +318,7 @@ bool execute(const Code& code, Cell* r)
 
 #pragma GCC diagnostic pop
 
-std::uint64_t execute_lanes(const Code& code, Cell* r, std::size_t count)
+std::uint64_t execute_lanes(const Code& code, Cell* r, std::size_t count, TextSpace space)
 {
    const std::uint64_t all = count >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << count) - 1;
    std::uint64_t failed = 0;
@@ -254,6 +337,11 @@ std::uint64_t execute_lanes(const Code& code, Cell* r, std::size_t count)
             case Op::lookup:
                for (std::size_t l = 0; l < count; ++l) {
                   if (!lookup(code.sites[i.c], r + l, d[l], lanes)) failed |= std::uint64_t{1} << l;
+               }
+               break;
+            case Op::interpolate:
+               for (std::size_t l = 0; l < count; ++l) {
+                  if (!interpolate(code.texts[i.c], r + l, d[l], space, lanes)) failed |= std::uint64_t{1} << l;
                }
                break;
 #define POL_OP_LANES(name)                                                                   \

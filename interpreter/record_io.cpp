@@ -9,7 +9,9 @@
 
 #include <fmt/format.h>
 
+#include "format.hpp"
 #include "lowered.hpp"
+#include "source.hpp"
 
 namespace pol::interp {
 
@@ -196,8 +198,8 @@ void append_two(std::string& out, int v)
 
 }  // namespace
 
-Machine::Machine(const Code& code, const lang::Program& program, Date as_of)
-   : code_(code), fixed_(code.fixed.get()), lane_code_(code.fixed ? *code.fixed : code), program_(program), registers_(code.registers)
+Machine::Machine(const Code& code, const lang::Program& program, Date as_of, std::size_t max_text)
+   : code_(code), fixed_(code.fixed.get()), lane_code_(code.fixed ? *code.fixed : code), program_(program), registers_(code.registers), max_text_(max_text)
 {
    registers_[code.as_of] = {as_of.days(), 0};
    if (fixed_) {
@@ -240,7 +242,7 @@ bool Machine::load_lane(std::size_t lane, std::span<const Cell> cells)
 
 bool Machine::run()
 {
-   if (fixed_ && fixed_fits_ && execute(*fixed_, fixed_registers_.data())) {
+   if (fixed_ && fixed_fits_ && execute(*fixed_, fixed_registers_.data(), text_space())) {
       answered_ = fixed_;
       answer_ = fixed_registers_.data();
       return true;
@@ -252,10 +254,10 @@ bool Machine::run_ratio()
 {
    answered_ = &code_;
    answer_ = registers_.data();
-   return execute(code_, registers_.data());
+   return execute(code_, registers_.data(), text_space());
 }
 
-std::uint64_t Machine::run_lanes(std::size_t count) { return execute_lanes(lane_code_, lane_registers_.data(), count); }
+std::uint64_t Machine::run_lanes(std::size_t count) { return execute_lanes(lane_code_, lane_registers_.data(), count, text_space()); }
 
 Cell Machine::lane_output(std::size_t lane, std::size_t i) const
 {
@@ -270,6 +272,8 @@ namespace {
 struct Token {
    char kind = 's';
    std::string_view text;
+   bool ascii = true;     // a string with no byte above 0x7F (else its UTF-8 is to be checked)
+   bool escaped = false;  // a string with escapes: text holds them undecoded
    Ratio number;      // a number's value, read as it was scanned
    int places = 0;
    bool number_ok = false;
@@ -297,10 +301,29 @@ bool read_token(const char*& p, const char* end, Token& t)
    if (p == end) return false;
    const char* start = p;
    switch (*p) {
-      case '"':
+      case '"': {
+         // a string's contents as written (escapes are decoded for text inputs); control
+         // characters are the general reader's to report
          ++p;
          t.kind = 's';
-         return plain_string(p, end, t.text);
+         const char* begin = p;
+         unsigned char high = 0;
+         while (p < end && *p != '"') {
+            const auto c = static_cast<unsigned char>(*p);
+            if (c < 0x20) return false;
+            if (c == '\\') {
+               t.escaped = true;
+               if (++p == end) return false;
+            }
+            high |= c;
+            ++p;
+         }
+         if (p == end) return false;
+         t.text = std::string_view(begin, static_cast<std::size_t>(p - begin));
+         t.ascii = high < 0x80;
+         ++p;
+         return true;
+      }
       case 't':
       case 'f':
       case 'n': {
@@ -323,15 +346,96 @@ bool read_token(const char*& p, const char* end, Token& t)
    }
 }
 
-// A scalar as the input's cell; false if it is not of the input's type.
-bool read_scalar(const lang::Program& program, const CodeInput& in, const Token& token, Cell& cell)
+// Four hex digits, as a number; false if they are not.
+bool hex4(std::string_view s, std::size_t at, std::uint32_t& out)
+{
+   if (at + 4 > s.size()) return false;
+   out = 0;
+   for (std::size_t k = at; k < at + 4; ++k) {
+      const char c = s[k];
+      const int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+      if (digit < 0) return false;
+      out = out * 16 + static_cast<std::uint32_t>(digit);
+   }
+   return true;
+}
+
+// A JSON string's contents with its escapes decoded into `out`, as JSON reads them: \uXXXX as
+// UTF-8, a surrogate only in a pair. False for what JSON does not allow.
+bool decode_escapes(std::string_view s, std::string& out)
+{
+   out.clear();
+   for (std::size_t k = 0; k < s.size(); ++k) {
+      if (s[k] != '\\') {
+         out += s[k];
+         continue;
+      }
+      if (++k == s.size()) return false;
+      switch (s[k]) {
+         case '"': out += '"'; break;
+         case '\\': out += '\\'; break;
+         case '/': out += '/'; break;
+         case 'b': out += '\b'; break;
+         case 'f': out += '\f'; break;
+         case 'n': out += '\n'; break;
+         case 'r': out += '\r'; break;
+         case 't': out += '\t'; break;
+         case 'u': {
+            std::uint32_t code;
+            if (!hex4(s, k + 1, code)) return false;
+            k += 4;
+            if (code >= 0xDC00 && code <= 0xDFFF) return false;  // a low surrogate alone
+            if (code >= 0xD800 && code <= 0xDBFF) {
+               std::uint32_t low;
+               if (k + 2 >= s.size() || s[k + 1] != '\\' || s[k + 2] != 'u' || !hex4(s, k + 3, low) || low < 0xDC00 || low > 0xDFFF) return false;
+               k += 6;
+               code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+            }
+            if (code < 0x80) {
+               out += static_cast<char>(code);
+            } else if (code < 0x800) {
+               out += static_cast<char>(0xC0 | code >> 6);
+               out += static_cast<char>(0x80 | (code & 0x3F));
+            } else if (code < 0x10000) {
+               out += static_cast<char>(0xE0 | code >> 12);
+               out += static_cast<char>(0x80 | (code >> 6 & 0x3F));
+               out += static_cast<char>(0x80 | (code & 0x3F));
+            } else {
+               out += static_cast<char>(0xF0 | code >> 18);
+               out += static_cast<char>(0x80 | (code >> 12 & 0x3F));
+               out += static_cast<char>(0x80 | (code >> 6 & 0x3F));
+               out += static_cast<char>(0x80 | (code & 0x3F));
+            }
+            break;
+         }
+         default: return false;
+      }
+   }
+   return true;
+}
+
+// A scalar as the input's cell; false if it is not of the input's type. Text is copied into
+// the arena.
+bool read_scalar(const lang::Program& program, const CodeInput& in, const Token& token, Cell& cell, TextSpace space)
 {
    if (token.kind == 'n') {  // null
       if (!in.type.optional) return false;
       cell = {0, none_mark};
       return true;
    }
+   if (token.kind == 's' && token.escaped) {
+      if (in.type.kind != lang::TypeKind::text) return false;  // names, numbers and dates are written plainly
+      std::string& text = space.arena.build;
+      if (!decode_escapes(token.text, text) || lang::invalid_utf8(text) || text.size() > space.max_text) return false;
+      cell = text_cell(space.arena.copy(text));
+      return true;
+   }
+   if (token.kind == 's' && !token.ascii && lang::invalid_utf8(token.text)) return false;  // the general reader words it
    switch (in.type.kind) {
+      case lang::TypeKind::text:
+         if (token.kind != 's' || token.text.size() > space.max_text) return false;
+         cell = text_cell(space.arena.copy(token.text));
+         return true;
       case lang::TypeKind::bool_:
          if (token.kind != 'b') return false;
          cell = {token.text == "true" ? 1 : 0, 0};
@@ -389,11 +493,12 @@ bool Machine::read_fields(std::span<const std::string_view> names, std::span<con
       Token token;
       token.kind = 's';
       token.text = fields[k];
+      token.ascii = std::all_of(fields[k].begin(), fields[k].end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
       if (inputs[found].type.kind == lang::TypeKind::bool_) {
          if (fields[k] != "true" && fields[k] != "false") return false;
          token.kind = 'b';
       }
-      if (!read_scalar(program_, inputs[found], token, cells_[found])) return false;
+      if (!read_scalar(program_, inputs[found], token, cells_[found], text_space())) return false;
    }
    if (!given(cells_)) return false;
    load(cells_);
@@ -429,7 +534,7 @@ bool Machine::read_json(std::string_view text)
    return true;
 }
 
-bool Machine::read_json(std::string_view text, std::span<Cell> cells) const
+bool Machine::read_json(std::string_view text, std::span<Cell> cells)
 {
    const auto& inputs = code_.inputs;
    std::fill(cells.begin(), cells.end(), Cell{0, none_mark});
@@ -466,7 +571,7 @@ bool Machine::read_json(std::string_view text, std::span<Cell> cells) const
          if (p == end || *p++ != ':') return false;
          skip_space(p, end);
          Token token;
-         if (!read_token(p, end, token) || !read_scalar(program_, inputs[found], token, cells[found])) return false;
+         if (!read_token(p, end, token) || !read_scalar(program_, inputs[found], token, cells[found], text_space())) return false;
          expected = found + 1;
          skip_space(p, end);
          if (p == end) return false;
@@ -496,6 +601,7 @@ bool Machine::cells_of(const Code& code, const std::vector<std::optional<Value>>
          case ValueKind::int_:
          case ValueKind::date:
          case ValueKind::enum_: cell = {v.integer, 0}; break;
+         case ValueKind::text: cell = text_cell(*v.str); break;
          case ValueKind::decimal:
          case ValueKind::money:
          case ValueKind::duration: {
@@ -520,26 +626,30 @@ std::vector<std::optional<Value>> Machine::values_of(const Code& code, std::span
 {
    std::vector<std::optional<Value>> out(cells.size());
    for (std::size_t i = 0; i < cells.size(); ++i) {
-      const Cell& c = cells[i];
-      if (is_none(c)) continue;  // absent: lowered code has no input that tells absent from null
-      const auto& t = code.inputs[i].type;
-      switch (t.kind) {
-         case lang::TypeKind::bool_: out[i] = Value::boolean(c.a != 0); break;
-         case lang::TypeKind::int_: out[i] = Value::int_(c.a); break;
-         case lang::TypeKind::date: out[i] = Value::date(Date::from_days(static_cast<std::int32_t>(c.a))); break;
-         case lang::TypeKind::enum_: out[i] = Value::enum_(t.id, c.a); break;
-         case lang::TypeKind::decimal:
-         case lang::TypeKind::money:
-         case lang::TypeKind::duration: {
-            const Ratio q = c.ratio();
-            Decimal n = Decimal::ratio(q.num, q.den);
-            out[i] = t.kind == lang::TypeKind::decimal ? Value::decimal(n) : t.kind == lang::TypeKind::money ? Value::money(n) : Value::duration(n, t.unit);
-            break;
-         }
-         default: break;
-      }
+      // absent: lowered code has no input that tells absent from null
+      if (!is_none(cells[i])) out[i] = value_of(cells[i], code.inputs[i].type);
    }
    return out;
+}
+
+Value Machine::value_of(const Cell& c, const lang::Type& t, int scale)
+{
+   if (is_none(c)) return Value::none();
+   switch (t.kind) {
+      case lang::TypeKind::bool_: return Value::boolean(c.a != 0);
+      case lang::TypeKind::int_: return Value::int_(c.a);
+      case lang::TypeKind::date: return Value::date(Date::from_days(static_cast<std::int32_t>(c.a)));
+      case lang::TypeKind::enum_: return Value::enum_(t.id, c.a);
+      case lang::TypeKind::text: return Value::text(std::string(text_of(c)));
+      case lang::TypeKind::decimal:
+      case lang::TypeKind::money:
+      case lang::TypeKind::duration: {
+         const Ratio q = scale < 0 ? c.ratio() : Ratio{c.a, ratio::powers_of_ten[scale]};
+         const Decimal n = Decimal::ratio(q.num, q.den);
+         return t.kind == lang::TypeKind::decimal ? Value::decimal(n) : t.kind == lang::TypeKind::money ? Value::money(n) : Value::duration(n, t.unit);
+      }
+      default: return Value::none();
+   }
 }
 
 void Machine::load(std::span<const Cell> cells)
@@ -597,6 +707,7 @@ bool Machine::write_value(std::size_t i, const Cell& c, std::string& out) const
          out += program_.enums[static_cast<std::size_t>(o.type.id)].variants[static_cast<std::size_t>(c.a)];
          out += '"';
          return true;
+      case lang::TypeKind::text: append_json_string(out, text_of(c)); return true;
       default: return false;
    }
 }

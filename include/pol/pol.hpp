@@ -314,6 +314,9 @@ public:
 private:
    struct Impl;
    void evaluate_lanes(std::span<const std::string_view> records, const Impl* reader, const std::function<void(std::size_t, const Outcome&)>& done);
+   // evaluate_json(record) within a call that has begun (the text of earlier records kept)
+   Outcome evaluate_one(std::string_view record, std::string& out);
+   Outcome evaluate_one(std::string_view record);
    std::unique_ptr<Impl> impl_;
 };
 

@@ -507,3 +507,34 @@ TEST_CASE("a policy whose step bound is over CompileOptions::max_steps does not 
    const auto policy = pol::Policy::compile_string("calls.pol", text);
    CHECK(*policy->evaluate_json(R"({"a": 1})").output("y") == "512");
 }
+
+TEST_CASE("text in lowered code: the text budget's error, and text kept after its record is gone")
+{
+   auto p = pol::Policy::compile_string("t.pol", "input name: text\noutput g = \"Hello {trim(name)}!\"\noutput t = trim(name)\n");
+   pol::EvalOptions o;
+   o.as_of = "2024-06-30";
+   o.limits.text = 8;
+   pol::Evaluator small(p, o);
+   const auto bad = small.evaluate_json(R"({"name": "Annabel"})");
+   REQUIRE_FALSE(bad.ok);
+   CHECK(bad.error->code == "R0702");
+   pol::Evaluator ev(p, pol::EvalOptions{.as_of = "2024-06-30"});
+   REQUIRE(ev.lowered());
+   {
+      std::string record = R"({"name": "  Zoë  "})";
+      REQUIRE(ev.evaluate_json(record).ok);
+      std::fill(record.begin(), record.end(), 'x');
+   }
+   CHECK(ev.output(0) == "\"Hello Zoë!\"");
+   CHECK(ev.output(1) == "\"Zoë\"");
+   // records read once, evaluated many at once
+   pol::Records records;
+   for (const char* name : {"a", " b ", "Soci\\u00e9t\\u00e9", "x\\ty"}) records.add(ev.read(fmt::format(R"({{"name": "{}"}})", name)));
+   const auto& outcomes = ev.evaluate(records);
+   REQUIRE(outcomes.size() == 4);
+   CHECK(ev.output(0, 0) == "\"Hello a!\"");
+   CHECK(ev.output(1, 1) == "\"b\"");
+   CHECK(ev.output(2, 1) == "\"Société\"");
+   CHECK(ev.output(3, 0) == "\"Hello x\\ty!\"");
+   CHECK(ev.lowered_records() == 5);
+}

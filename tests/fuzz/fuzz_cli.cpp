@@ -8,7 +8,7 @@
 
 #include "fuzz.hpp"
 
-int pol_cli_main(int argc, char** argv);  // the pol command's main, renamed when built in
+int pol_cli_main(int argc, char** argv);  // the pol command (tools/pol/main.cpp)
 
 namespace pol::fuzz {
 

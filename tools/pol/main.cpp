@@ -1,9 +1,10 @@
-// pol: check, evaluate, test and format pay and HR policies.
+// pol: check, evaluate, test and format pay and HR policies. The whole command is a function
+// (pol_cli_main), so that the fuzz harnesses run it in-process; pol.cpp holds main.
 #include <iostream>
 
 #include "commands.hpp"
 
-int main(int argc, char** argv)
+int pol_cli_main(int argc, char** argv)
 {
    CLI::App app{"pol: exact, explainable pay and HR policies.\n\nRun 'pol COMMAND --help' for the options of a command.", "pol"};
    app.require_subcommand(1);
