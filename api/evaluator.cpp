@@ -169,14 +169,17 @@ struct Evaluator::Impl {
       return machine && reader.machine && machine->runs_lanes() && reader.machine->runs_lanes() && reader.read_span.data() == records.data() && reader.read_span.size() == records.size() && machine->reads_like(*reader.machine);
    }
 
-   // The last record ran as register code, alone or in a lane.
+   // The last record ran as register code, alone or in a lane (where no require is violated).
    Outcome lowered(std::size_t lane = interp::Machine::no_lane)
    {
       last_lowered = true;
       last_lane = lane;
       ++lowered_records;
-      return {};
+      return {true, lane == interp::Machine::no_lane ? machine->violated().size() : 0, nullptr};
    }
+
+   // The violations of the last record that ran as register code, as the library gives them.
+   std::vector<Violation> lowered_violations;
 };
 
 Evaluator::Evaluator(std::shared_ptr<const Policy> policy, const EvalOptions& options) : impl_(std::make_unique<Impl>(std::move(policy), options)) {}
@@ -209,10 +212,7 @@ Evaluator::Outcome Evaluator::evaluate_json(std::string_view record)
 Evaluator::Outcome Evaluator::evaluate_one(std::string_view record, std::string& out)
 {
    auto& m = impl_->machine;
-   if (m && m->read_json(record) && m->run() && m->write_json(out)) {
-      ++impl_->lowered_records;
-      return {};
-   }
+   if (m && m->read_json(record) && m->run() && m->write_json(out)) return impl_->lowered();
    Outcome o = impl_->general(impl_->policy->evaluate_json(record, impl_->options));
    if (o.ok) out += impl_->last.json();
    return o;
@@ -269,8 +269,7 @@ void Evaluator::evaluate_json(std::span<const std::string_view> records, std::st
       const std::uint64_t failed = impl_->run_lanes(records, base, count, nullptr);
       for (std::size_t l = 0; l < count; ++l) {
          if ((failed >> l & 1) == 0 && m->write_json(out, l)) {
-            ++impl_->lowered_records;
-            done(base + l, Outcome{});
+            done(base + l, impl_->lowered(l));
          } else {
             done(base + l, evaluate_one(records[base + l], out));
          }
@@ -337,6 +336,7 @@ const std::vector<Evaluator::Outcome>& Evaluator::evaluate(const Records& batch)
    s.values.resize(n * width);
    const auto cells = [&](std::size_t k) { return std::span<const interp::Cell>(b.cells.data() + k * b.width, b.width); };
    // record k's outputs, from the last run() or from a lane of the last run_lanes()
+   // (a record with violations takes the general evaluator: outputs are all this call keeps)
    const auto keep = [&](std::size_t k, std::size_t lane) {
       for (std::size_t i = 0; i < width; ++i) s.values[k * width + i] = m->output_value(i, lane);
       ++s.lowered_records;
@@ -364,7 +364,7 @@ const std::vector<Evaluator::Outcome>& Evaluator::evaluate(const Records& batch)
             // the fixed-point code bailed or does not fit: the ratio code, then the general evaluator
             if (b.lowered[k] && m->has_fixed()) {
                m->load(cells(k));
-               if (m->run_ratio() && m->exact()) {
+               if (m->run_ratio() && m->exact() && m->violated().empty()) {
                   keep(k, interp::Machine::no_lane);
                   continue;
                }
@@ -376,7 +376,7 @@ const std::vector<Evaluator::Outcome>& Evaluator::evaluate(const Records& batch)
       for (std::size_t k = 0; k < n; ++k) {
          if (m && b.lowered[k]) {
             m->load(cells(k));
-            if (m->run() && m->exact()) {
+            if (m->run() && m->exact() && m->violated().empty()) {
                keep(k, interp::Machine::no_lane);
                continue;
             }
@@ -443,8 +443,16 @@ Evaluator::Outcome Evaluator::evaluate_fields(std::span<const std::string_view> 
 
 const std::vector<Violation>& Evaluator::violations() const
 {
-   static const std::vector<Violation> none;
-   return impl_->last_lowered ? none : impl_->last.violations;
+   if (!impl_->last_lowered) return impl_->last.violations;
+   auto& out = impl_->lowered_violations;
+   out.clear();
+   if (impl_->last_lane == interp::Machine::no_lane) {
+      for (const auto& v : impl_->machine->violated()) {
+         const auto& r = impl_->code().requirements[v.requirement];
+         out.push_back({r.rule, std::string(impl_->machine->message(v)), r.source});
+      }
+   }
+   return out;
 }
 
 void Evaluator::write_json(std::string& out) const

@@ -67,6 +67,7 @@ public:
       fixed_.straight = old_.straight;
       fixed_.sites = old_.sites;
       fixed_.texts = old_.texts;
+      fixed_.requirements = old_.requirements;
       fixed_.text_bytes = old_.text_bytes;  // the constants' cells point there
       fixed_.text_constants = old_.text_constants;
       fixed_.longest_text = old_.longest_text;
@@ -82,7 +83,7 @@ public:
          translate(old_.ins[k]);
       }
       for (auto& i : fixed_.ins) {
-         if (jumps(i.op)) i.c = start[i.c];
+         if (jumps(i.op) || (i.op == Op::check && i.c != 0)) i.c = start[i.c];
       }
       return std::move(fixed_);
    }

@@ -93,16 +93,80 @@ public:
          const bool check = g.type.kind == TypeKind::money || g.type.kind == TypeKind::decimal;
          code_.outputs.push_back({g.name, g.type, reg, check});
       }
-      // a violated require bails: the general evaluator words its message
-      for (const auto& m : p_.modules) {
-         for (const auto& req : m->requires_) assert_true(*req.condition);
-      }
-      emit({Op::halt});
-      code_.straight = std::all_of(code_.ins.begin(), code_.ins.end() - 1, [](const Ins& i) { return is_data(i.op) || i.op == Op::check || i.op == Op::lookup || i.op == Op::interpolate; });
+      lower_requires();
       return std::move(code_);
    }
 
 private:
+   // The policy's requires, in order, then the end of the code. Each require is a check that,
+   // when it is violated, goes to a block after the end, which notes the violation with its
+   // message and goes back. What the messages use is computed before the checks. Where a message
+   // is beyond the code, violations bail: the general evaluator words them.
+   void lower_requires()
+   {
+      std::vector<const lang::RequireDecl*> all;
+      for (const auto& m : p_.modules) {
+         for (const auto& req : m->requires_) {
+            all.push_back(&req);
+            ensure_uses(*req.condition);
+         }
+      }
+      bool messages = attempt([&] {
+         for (const auto* req : all) ensure_uses(*req->message);
+      });
+      std::vector<std::size_t> checks;
+      for (const auto* req : all) checks.push_back(emit({Op::check, 0, 0, lower(*req->condition)}));
+      halt();
+      messages = messages && attempt([&] {
+         for (std::size_t k = 0; k < all.size(); ++k) {
+            code_.ins[checks[k]].c = static_cast<std::uint32_t>(code_.ins.size());
+            label_ = code_.ins.size();
+            const auto message = lower(*all[k]->message);
+            const Expr& condition = *all[k]->condition;
+            code_.requirements.push_back({std::string(p_.sources.file(condition.span.file).slice(condition.span)), all[k]->source.text});
+            emit({Op::violated, 0, 0, message, 0, static_cast<std::uint32_t>(code_.requirements.size() - 1)});
+            emit({Op::jump, 0, 0, 0, 0, static_cast<std::uint32_t>(checks[k] + 1)});
+         }
+      });
+      if (!messages) {
+         for (const auto at : checks) code_.ins[at].c = 0;  // a violation bails
+      }
+   }
+
+   // Lowers what `step` lowers, or, when it is beyond the code, leaves the code as it was before.
+   template <typename Step>
+   bool attempt(Step step)
+   {
+      const auto ins = code_.ins.size(), registers = code_.registers.size(), texts = code_.texts.size(), sites = code_.sites.size(), constants = code_.text_constants.size();
+      const auto requirements = code_.requirements.size();
+      const auto longest = code_.longest_text;
+      const auto regs = reg_;
+      const auto state = state_;
+      try {
+         step();
+         return true;
+      } catch (const Unsupported&) {
+         code_.ins.resize(ins);
+         code_.registers.resize(registers);
+         code_.texts.resize(texts);
+         code_.sites.resize(sites);
+         code_.text_constants.resize(constants);
+         code_.requirements.resize(requirements);
+         code_.longest_text = longest;
+         reg_ = regs;
+         state_ = state;
+         frames_.clear();
+         fresh_ = unmapped;
+         label_ = code_.ins.size();
+         return false;
+      }
+   }
+   void halt()
+   {
+      emit({Op::halt});
+      code_.straight = std::all_of(code_.ins.begin(), code_.ins.end() - 1, [](const Ins& i) { return is_data(i.op) || i.op == Op::check || i.op == Op::lookup || i.op == Op::interpolate; });
+   }
+
    // --- registers and instructions ---
    std::uint16_t temp()
    {

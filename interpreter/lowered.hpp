@@ -61,9 +61,10 @@ private:
 // The instructions, listed once for the enum and the machine. Control instructions steer;
 // data instructions compute d from a, b and sometimes register c, and may fail (bail).
 #define POL_CONTROL_OPS(X)                                                                         \
-   X(halt)           /* done: the outputs are in their registers */                                \
+   X(halt)           /* done: the outputs are in their registers (blocks for violations follow) */ \
    X(bail)           /* the general evaluator must answer */                                       \
-   X(check)          /* bail unless a is true (a require) */                                       \
+   X(check)          /* if a is false: bail (c = 0), or to c, the block that notes a violated require */ \
+   X(violated)       /* notes that require c is violated, with the message in register a */       \
    X(jump)           /* to c */                                                                    \
    X(jump_if)        /* to c if a is true */                                                       \
    X(jump_unless)    /* to c if a is false */                                                      \
@@ -161,6 +162,18 @@ struct TextSite {
    const lang::Program* program = nullptr;          // for numbers and dates
 };
 
+// A require of the policy, as a violation of it is written: its condition as written, and its source.
+struct Requirement {
+   std::string rule;
+   std::string source;
+};
+
+// A violated require (Op::violated): which, and its message (a text cell).
+struct Violated {
+   std::uint32_t requirement;
+   Cell message;
+};
+
 struct Code {
    std::vector<Ins> ins;
    std::vector<Cell> registers;  // the initial register file: constants set, inputs none
@@ -170,13 +183,14 @@ struct Code {
    std::vector<CodeOutput> outputs;  // in declaration order
    std::vector<TableSite> sites;     // big tables' calls, by Ins::c of Op::lookup
    std::vector<TextSite> texts;      // interpolations, by Ins::c of Op::interpolate
+   std::vector<Requirement> requirements;  // the policy's requires, by Ins::c of Op::violated
    // the bytes of text constants (a deque: adding one moves none), their registers, and the
    // longest, which the text budget must allow
    std::shared_ptr<std::deque<std::string>> text_bytes = std::make_shared<std::deque<std::string>>();
    std::vector<std::uint16_t> text_constants;
    std::size_t longest_text = 0;
    std::uint16_t as_of = 0;          // the evaluation date
-   bool straight = false;            // no jumps: it can run over many records at once
+   bool straight = false;            // no jumps before halt: it can run over many records at once
    // The same code over fixed-point numbers, tried first when there is one (to_fixed), and per
    // input the denominator it reads numbers over (10^scale), or 0 for an input not a number.
    std::unique_ptr<Code> fixed;
@@ -200,20 +214,22 @@ std::unique_ptr<Code> lower(const lang::Program& program, const std::vector<Valu
 // ratios); null when a step has no fixed scale (an exact division). lower() sets Code::fixed.
 std::unique_ptr<Code> to_fixed(const Code& code);
 
-// What running code may make: text, in an arena, up to a length (the text budget).
-struct TextSpace {
+// What running code may make: text, in an arena, up to a length (the text budget); and the
+// requires it finds violated, in order (null: a violation bails).
+struct Workspace {
    TextArena& arena;
    std::size_t max_text;
+   std::vector<Violated>* violated = nullptr;
 };
 
 // Runs the code over a register file made from code.registers with the inputs and the
 // evaluation date set. False when it bails.
-bool execute(const Code& code, Cell* registers, TextSpace space);
+bool execute(const Code& code, Cell* registers, Workspace space);
 
 // Runs straight code over `count` (at most `lanes`) records at once, one instruction over all of
 // them before the next: registers are column-major, register k of record l at k * lanes + l.
 // Returns the records (as bits) that bailed.
-std::uint64_t execute_lanes(const Code& code, Cell* registers, std::size_t count, TextSpace space);
+std::uint64_t execute_lanes(const Code& code, Cell* registers, std::size_t count, Workspace space);
 
 // One thread's evaluator over lowered code: it reads a record into its registers, runs the
 // code and writes the outputs, allocating nothing once warm. Each step returns false when the
@@ -272,8 +288,12 @@ public:
    static bool fits_fixed(const Code& code, std::span<const Cell> cells);
    std::uint64_t run_lanes(std::size_t count);  // the lanes (as bits) that bailed
    Cell lane_output(std::size_t lane, std::size_t i) const;
-   // Appends {"outputs":{…},"violations":[]}, as the general evaluator's compact result.
+   // Appends {"outputs":{…},"violations":[…]}, as the general evaluator's compact result.
    bool write_json(std::string& out, std::size_t lane = no_lane) const;
+   // The requires the last run() found violated, in the policy's order (none in lanes: a lane
+   // with a violation bails), and each one's message.
+   std::span<const Violated> violated() const { return violated_; }
+   std::string_view message(const Violated& v) const { return text_of(v.message); }
    // Appends one output's JSON text, after run(); or of a value of that output.
    bool write_output(std::size_t i, std::string& out) const;
    bool write_value(std::size_t i, const Cell& value, std::string& out) const;
@@ -299,12 +319,14 @@ private:
    std::vector<Cell> lane_registers_;  // column-major, for straight code
    std::vector<std::string> quoted_names_;  // each input's name and closing quote, as in JSON
    std::vector<std::string> output_keys_;   // what write_json puts before each output's value: ,"name":
+   std::vector<std::pair<std::string, std::string>> violation_json_;  // per requirement, what goes before and after its message
    std::vector<std::size_t> required_inputs_;  // inputs that must be given (no default)
    std::vector<Cell> cells_;  // a record read by read_json(text)
    bool any_check_ = false;   // whether any output's exact form must be checked
    TextArena arena_;          // text read and made, until forget_texts()
    std::size_t max_text_;
-   TextSpace text_space() { return {arena_, max_text_}; }
+   std::vector<Violated> violated_;  // the requires the last run() found violated
+   Workspace workspace() { return {arena_, max_text_, &violated_}; }
 };
 
 }  // namespace pol::interp

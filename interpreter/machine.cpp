@@ -184,7 +184,7 @@ bool lookup(const TableSite& site, const Cell* r, Cell& d, std::size_t stride = 
 
 // d = the text of the site's parts, each written as the general evaluator writes it in text
 // (format_value), made in the arena; false when it is longer than the text budget.
-bool interpolate(const TextSite& site, const Cell* r, Cell& d, TextSpace space, std::size_t stride = 1)
+bool interpolate(const TextSite& site, const Cell* r, Cell& d, Workspace space, std::size_t stride = 1)
 {
    std::string& text = space.arena.build;
    text.clear();
@@ -247,7 +247,7 @@ char* TextArena::allocate(std::size_t n)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpedantic"  // labels as values
 
-bool execute(const Code& code, Cell* r, TextSpace space)
+bool execute(const Code& code, Cell* r, Workspace space)
 {
 #define POL_OP_LABEL(name) &&op_##name,
    static const void* const handlers[] = {POL_CONTROL_OPS(POL_OP_LABEL) POL_DATA_OPS(POL_OP_LABEL)};
@@ -272,7 +272,12 @@ bool execute(const Code& code, Cell* r, TextSpace space)
    op_bail:
       return false;
    op_check:
-      if (r[i->a].a == 0) return false;
+      if (r[i->a].a != 0) NEXT;
+      if (i->c == 0) return false;
+      JUMP;
+   op_violated:
+      if (!space.violated) return false;
+      space.violated->push_back({i->c, r[i->a]});
       NEXT;
    op_jump:
       JUMP;
@@ -318,7 +323,7 @@ bool execute(const Code& code, Cell* r, TextSpace space)
 
 #pragma GCC diagnostic pop
 
-std::uint64_t execute_lanes(const Code& code, Cell* r, std::size_t count, TextSpace space)
+std::uint64_t execute_lanes(const Code& code, Cell* r, std::size_t count, Workspace space)
 {
    const std::uint64_t all = count >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << count) - 1;
    std::uint64_t failed = 0;

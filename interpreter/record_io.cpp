@@ -210,6 +210,14 @@ Machine::Machine(const Code& code, const lang::Program& program, Date as_of, std
    cells_.resize(code.inputs.size());
    any_check_ = std::any_of(code.outputs.begin(), code.outputs.end(), [](const CodeOutput& o) { return o.check; });
    for (const auto& o : code.outputs) output_keys_.push_back(fmt::format("{}\"{}\":", output_keys_.empty() ? "" : ",", o.name));
+   for (const auto& r : code.requirements) {
+      // as the general result writes it: {"rule":…,"message":…,"source":… or null}
+      std::string rule;
+      append_json_string(rule, r.rule);
+      std::string source = "null";
+      if (!r.source.empty()) source.clear(), append_json_string(source, r.source);
+      violation_json_.emplace_back("{\"rule\":" + rule + ",\"message\":", ",\"source\":" + source + "}");
+   }
    for (std::size_t i = 0; i < code.inputs.size(); ++i) {
       quoted_names_.push_back(code.inputs[i].name + '"');
       if (std::find(code.required.begin(), code.required.end(), code.inputs[i].reg) != code.required.end()) required_inputs_.push_back(i);
@@ -242,7 +250,8 @@ bool Machine::load_lane(std::size_t lane, std::span<const Cell> cells)
 
 bool Machine::run()
 {
-   if (fixed_ && fixed_fits_ && execute(*fixed_, fixed_registers_.data(), text_space())) {
+   violated_.clear();
+   if (fixed_ && fixed_fits_ && execute(*fixed_, fixed_registers_.data(), workspace())) {
       answered_ = fixed_;
       answer_ = fixed_registers_.data();
       return true;
@@ -254,10 +263,11 @@ bool Machine::run_ratio()
 {
    answered_ = &code_;
    answer_ = registers_.data();
-   return execute(code_, registers_.data(), text_space());
+   violated_.clear();
+   return execute(code_, registers_.data(), workspace());
 }
 
-std::uint64_t Machine::run_lanes(std::size_t count) { return execute_lanes(lane_code_, lane_registers_.data(), count, text_space()); }
+std::uint64_t Machine::run_lanes(std::size_t count) { return execute_lanes(lane_code_, lane_registers_.data(), count, workspace()); }
 
 Cell Machine::lane_output(std::size_t lane, std::size_t i) const
 {
@@ -416,7 +426,7 @@ bool decode_escapes(std::string_view s, std::string& out)
 
 // A scalar as the input's cell; false if it is not of the input's type. Text is copied into
 // the arena.
-bool read_scalar(const lang::Program& program, const CodeInput& in, const Token& token, Cell& cell, TextSpace space)
+bool read_scalar(const lang::Program& program, const CodeInput& in, const Token& token, Cell& cell, Workspace space)
 {
    if (token.kind == 'n') {  // null
       if (!in.type.optional) return false;
@@ -498,7 +508,7 @@ bool Machine::read_fields(std::span<const std::string_view> names, std::span<con
          if (fields[k] != "true" && fields[k] != "false") return false;
          token.kind = 'b';
       }
-      if (!read_scalar(program_, inputs[found], token, cells_[found], text_space())) return false;
+      if (!read_scalar(program_, inputs[found], token, cells_[found], workspace())) return false;
    }
    if (!given(cells_)) return false;
    load(cells_);
@@ -571,7 +581,7 @@ bool Machine::read_json(std::string_view text, std::span<Cell> cells)
          if (p == end || *p++ != ':') return false;
          skip_space(p, end);
          Token token;
-         if (!read_token(p, end, token) || !read_scalar(program_, inputs[found], token, cells[found], text_space())) return false;
+         if (!read_token(p, end, token) || !read_scalar(program_, inputs[found], token, cells[found], workspace())) return false;
          expected = found + 1;
          skip_space(p, end);
          if (p == end) return false;
@@ -741,7 +751,17 @@ bool Machine::write_json(std::string& out, std::size_t lane) const
          return false;
       }
    }
-   out += "},\"violations\":[]}";
+   out += "},\"violations\":[";
+   if (lane == no_lane) {
+      for (std::size_t k = 0; k < violated_.size(); ++k) {
+         if (k > 0) out += ',';
+         const auto& [before, after] = violation_json_[violated_[k].requirement];
+         out += before;
+         append_json_string(out, text_of(violated_[k].message));
+         out += after;
+      }
+   }
+   out += "]}";
    return true;
 }
 

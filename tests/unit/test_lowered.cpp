@@ -13,7 +13,7 @@ namespace {
 
 using namespace pol;
 
-// The compact result the general evaluator gives when there are no errors or violations.
+// The compact result the general evaluator gives when there are no errors.
 std::optional<std::string> general_json(const interp::Policy& policy, const std::string& record, interp::Date as_of)
 {
    const auto parsed = interp::parse_json(record);
@@ -21,13 +21,19 @@ std::optional<std::string> general_json(const interp::Policy& policy, const std:
    interp::EvalOptions o;
    o.as_of = as_of;
    const auto outcome = policy.evaluate(parsed.value, o);
-   if (!outcome.ok() || !outcome.violations.empty()) return std::nullopt;
+   if (!outcome.ok()) return std::nullopt;
    std::string out = "{\"outputs\":{";
    for (std::size_t i = 0; i < outcome.outputs.size(); ++i) {
       const auto& [slot, value] = outcome.outputs[i];
       out += fmt::format("{}\"{}\":{}", i ? "," : "", policy.program().globals[slot].name, interp::json_text(value, policy.program()));
    }
-   return out + "},\"violations\":[]}";
+   out += "},\"violations\":[";
+   for (std::size_t i = 0; i < outcome.violations.size(); ++i) {
+      const auto& v = outcome.violations[i];
+      const nlohmann::ordered_json j = {{"rule", v.rule}, {"message", v.message}, {"source", v.source.empty() ? nullptr : nlohmann::ordered_json(v.source)}};
+      out += (i ? "," : "") + interp::dump_json(j);
+   }
+   return out + "]}";
 }
 
 // The lowered code's result, or nullopt when it bails; and whether the fixed-point code gave it.
@@ -222,9 +228,9 @@ TEST_CASE("lowered code bails where the general evaluator must answer")
       CHECK(bails("input a: money\noutput x = a / 3\n", R"({"a": 10})"));
       CHECK_FALSE(bails("input a: money\noutput x = a / 4\n", R"({"a": 10})"));
    }
-   SECTION("a violated require")
+   SECTION("a require on an input (an error, not a violation)")
    {
-      CHECK(bails("input a: int\noutput x = a\nrequire a > 0 else \"a must be positive\"\n", R"({"a": 0})"));
+      CHECK(bails("input a: int requires a > 0\noutput x = a\n", R"({"a": 0})"));
    }
    SECTION("conflicting exceptions")
    {
@@ -283,6 +289,36 @@ TEST_CASE("fixed-point code: scales, and the ratio code where they do not suffic
    CHECK(run("input a: decimal\ninput n: int\noutput x = round(a / n, 0.01)\n", R"({"a": 1, "n": 0})", fixed) == "bailed");
    // no outputs at all: an empty object
    CHECK(run("input a: decimal\nrequire a > 0 else \"a must be positive\"\n", R"({"a": 1})", fixed) == R"({"outputs":{},"violations":[]})");
+}
+
+TEST_CASE("lowered code notes violated requires, with their messages, in order")
+{
+   const auto as_of = *interp::Date::parse("2024-06-30");
+   const interp::Policy policy = test::checked(R"(input a: int
+input name: text = "Ann"
+output x = a * 2
+require a > 0 else "a must be positive, not {a}"
+  source "the rule book, 1.1"
+require a < 10 or name == "Bo"
+  else "{trim(name)}: \"{a}\" is \\ too big"
+require a != 5 else "not five"
+)");
+   REQUIRE(policy.lowered() != nullptr);
+   for (const char* record : {R"({"a": 0})", R"({"a": 3})", R"({"a": 5})", R"({"a": 12, "name": " Zoë "})", R"({"a": 12, "name": "Bo"})"}) {
+      INFO(record);
+      const auto got = lowered_json(policy, record, as_of);
+      REQUIRE(got.has_value());
+      CHECK(*got == general_json(policy, record, as_of));
+   }
+   CHECK(lowered_json(policy, R"({"a": 0})", as_of) ==
+         R"({"outputs":{"x":0},"violations":[{"rule":"a > 0","message":"a must be positive, not 0","source":"the rule book, 1.1"}]})");
+   CHECK(lowered_json(policy, R"({"a": 12, "name": "Cy"})", as_of) ==
+         R"({"outputs":{"x":24},"violations":[{"rule":"a < 10 or name == \"Bo\"","message":"Cy: \"12\" is \\ too big","source":null}]})");
+   // a message beyond the code: the violation bails, and the rest is still lowered
+   const interp::Policy listed = test::checked("input a: int\nlet xs = [a, a + 1]\noutput x = a\nrequire a > 0 else \"{count(xs)} of them\"\n");
+   REQUIRE(listed.lowered() != nullptr);
+   CHECK(lowered_json(listed, R"({"a": 1})", as_of) == R"({"outputs":{"x":1},"violations":[]})");
+   CHECK_FALSE(lowered_json(listed, R"({"a": 0})", as_of).has_value());
 }
 
 TEST_CASE("policies with lists or records are not lowered")
