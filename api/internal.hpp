@@ -6,6 +6,7 @@
 
 #include "diagnostics.hpp"
 #include "evaluator.hpp"
+#include "machine.hpp"
 #include "pol/pol.hpp"
 
 namespace pol {

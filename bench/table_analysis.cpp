@@ -1,4 +1,4 @@
-// Times the decision-table analysis (interpreter/table_analysis.cpp) on generated tables, against
+// Times the decision-table analysis (lang/table_analysis.cpp) on generated tables, against
 // parsing and checking the same policy without it, in the same run:
 //
 // - the table of issue 12: `hit unique`, 50 grades (an enum) × N/50 money bands, at 1,000, 4,000,

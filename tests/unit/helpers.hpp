@@ -7,6 +7,7 @@
 #include "compile.hpp"
 #include "evaluator.hpp"
 #include "format.hpp"
+#include "machine.hpp"
 
 // The sanitizer build runs some ten times slower: property tests try a quarter of their cases
 // there (cases(n)), so that CI stays within its time.

@@ -1,4 +1,4 @@
-// The decision-table analysis (interpreter/table_analysis.cpp) against the pairwise analysis it
+// The decision-table analysis (lang/table_analysis.cpp) against the pairwise analysis it
 // replaced, kept here as the reference: on thousands of random small tables (every hit policy,
 // column kind, range end, comparison, not(…), value lists, `-`, defaults and dated rows) both must
 // report the same findings in the same words. Then generated tables of 20,000 rows, analysed
@@ -12,7 +12,7 @@
 #include "compile.hpp"
 #include "date.hpp"
 #include "decimal.hpp"
-#include "lowered.hpp"
+#include "literal.hpp"
 #include "helpers.hpp"
 
 // The analysis as it was before it scaled: every pair of rows compared, and cells kept as bit

@@ -1,5 +1,4 @@
 #include "format.hpp"
-#include "json_value.hpp"
 
 #include <algorithm>
 

@@ -10,7 +10,7 @@
 
 #include "date.hpp"
 #include "decimal.hpp"
-#include "lowered.hpp"
+#include "literal.hpp"
 
 // How it works. Each column's domain is cut at the values its cells name into segments (one per
 // value and one per open stretch between them, or one per enum or bool value); a cell is a set of

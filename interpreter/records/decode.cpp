@@ -2,7 +2,10 @@
 // so "0.1" is exactly one tenth; every error names the field and what was expected.
 #include <fmt/format.h>
 
-#include "evaluator.hpp"
+#include "decode.hpp"
+
+#include <algorithm>
+
 #include "diagnostics.hpp"
 #include "format.hpp"
 #include "source.hpp"
@@ -108,10 +111,9 @@ RuntimeError given_twice(const std::string& field)
    return r;
 }
 
-std::optional<Value> Policy::decode_input(const JsonValue& json, const lang::Type& type, const std::string& field, std::vector<RuntimeError>& errors) const
+std::optional<Value> decode_input(const lang::Program& p, const JsonValue& json, const lang::Type& type, const std::string& field, std::vector<RuntimeError>& errors)
 {
    using K = JsonValue::Kind;
-   const lang::Program& p = *program_;
    auto fail = [&](std::string extra = {}) -> std::optional<Value> {
       RuntimeError r;
       r.code = "R0103";
@@ -185,7 +187,7 @@ std::optional<Value> Policy::decode_input(const JsonValue& json, const lang::Typ
          Values items;
          bool ok = true;
          for (std::size_t i = 0; i < json.items.size(); ++i) {
-            auto v = decode_input(json.items[i], *type.element, fmt::format("{}[{}]", field, i), errors);
+            auto v = decode_input(p, json.items[i], *type.element, fmt::format("{}[{}]", field, i), errors);
             if (!v) ok = false;
             else items.push_back(std::move(*v));
          }
@@ -218,7 +220,7 @@ std::optional<Value> Policy::decode_input(const JsonValue& json, const lang::Typ
                continue;
             }
             seen[static_cast<std::size_t>(f)] = true;
-            auto v = decode_input(value, rec.field_types[static_cast<std::size_t>(f)], path, errors);
+            auto v = decode_input(p, value, rec.field_types[static_cast<std::size_t>(f)], path, errors);
             if (!v) ok = false;
             else fields[static_cast<std::size_t>(f)] = std::move(*v);
          }
@@ -238,6 +240,43 @@ std::optional<Value> Policy::decode_input(const JsonValue& json, const lang::Typ
       }
       default: return fail();
    }
+}
+
+std::vector<std::optional<Value>> decode_inputs(const lang::Program& program, const JsonValue& input, std::vector<RuntimeError>& errors)
+{
+   std::vector<std::optional<Value>> values(program.inputs.size());
+   if (input.kind != JsonValue::Kind::object) {
+      RuntimeError r;
+      r.code = "R0100";
+      r.message = fmt::format("the input must be a JSON object of named values, not {}", input.describe());
+      r.help = "for example: {\"annual_pay\": \"30000.00\"}";
+      errors.push_back(std::move(r));
+      return values;
+   }
+   std::vector<std::string> names;
+   for (auto slot : program.inputs) names.push_back(program.globals[slot].name);
+   for (const auto& [key, value] : input.fields) {
+      auto it = std::find(names.begin(), names.end(), key);
+      if (it == names.end()) {
+         RuntimeError r;
+         r.code = "R0102";
+         r.field = key;
+         r.message = fmt::format("unknown input \"{}\"", key);
+         const auto near = lang::closest_name(key, names);
+         r.help = near.empty() ? fmt::format("the inputs are: {}", fmt::join(names, ", ")) : fmt::format("did you mean \"{}\"?", near);
+         errors.push_back(std::move(r));
+         continue;
+      }
+      const auto index = static_cast<std::size_t>(it - names.begin());
+      if (values[index]) {
+         errors.push_back(given_twice(key));
+         continue;
+      }
+      const auto& g = program.globals[program.inputs[index]];
+      values[index] = decode_input(program, value, g.type, key, errors);
+      if (!values[index]) values[index] = Value::none();  // reported; keeps "missing" quiet
+   }
+   return values;
 }
 
 }  // namespace pol::interp

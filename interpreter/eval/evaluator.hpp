@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "decode.hpp"
 #include "json_value.hpp"
 #include "pol/limits.hpp"
 #include "lowered.hpp"
@@ -19,19 +20,6 @@
 namespace pol::interp {
 
 using pol::Limits;
-
-struct RuntimeError {
-   std::string code;     // e.g. "R0201"
-   std::string message;  // what went wrong
-   lang::Span span{static_cast<std::uint32_t>(-1), 0, 0};  // where in the policy, if anywhere
-   std::string field;    // the input field it concerns, if any
-   std::string help;
-   std::vector<std::string> trace;  // the chain of values that led here, innermost first
-   bool has_span() const { return span.file != static_cast<std::uint32_t>(-1); }
-};
-
-// The error for an input or field given twice (R0105), which of the two being meant unknown.
-RuntimeError given_twice(const std::string& field);
 
 struct Violation {
    std::string rule;     // the condition, as written
@@ -92,9 +80,12 @@ public:
    Outcome evaluate(std::vector<std::optional<Value>> inputs, const EvalOptions& options = {}) const;
    // Reads a JSON object's values by the inputs' declared types, one per input slot (absent
    // ones empty); errors name the field.
-   std::vector<std::optional<Value>> decode_inputs(const JsonValue& input, std::vector<RuntimeError>& errors) const;
+   std::vector<std::optional<Value>> decode_inputs(const JsonValue& input, std::vector<RuntimeError>& errors) const { return interp::decode_inputs(*program_, input, errors); }
    // Reads one input value by its declared type; errors name the field.
-   std::optional<Value> decode_input(const JsonValue& json, const lang::Type& type, const std::string& field, std::vector<RuntimeError>& errors) const;
+   std::optional<Value> decode_input(const JsonValue& json, const lang::Type& type, const std::string& field, std::vector<RuntimeError>& errors) const
+   {
+      return interp::decode_input(*program_, json, type, field, errors);
+   }
    // Evaluates a constant expression, such as a test's given value.
    Value constant(const lang::Expr& e) const;
    // The policy lowered to register code, or null when it uses what that does not cover

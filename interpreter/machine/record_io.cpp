@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 
 #include "format.hpp"
-#include "lowered.hpp"
+#include "machine.hpp"
 #include "source.hpp"
 
 namespace pol::interp {

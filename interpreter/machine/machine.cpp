@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "format.hpp"
-#include "lowered.hpp"
+#include "machine.hpp"
 
 namespace pol::interp {
 

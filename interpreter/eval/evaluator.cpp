@@ -7,6 +7,7 @@
 #include "builtins.hpp"
 #include "diagnostics.hpp"
 #include "format.hpp"
+#include "literal.hpp"
 #include "stack.hpp"
 #include "walk.hpp"
 
@@ -32,47 +33,6 @@ RuntimeError error_at(const Expr& e, std::string code, std::string message, std:
 }
 
 }  // namespace
-
-Value parse_literal(const Expr& e)
-{
-   switch (e.kind) {
-      case ExprKind::int_lit: return Value::int_(std::stoll(e.text));
-      case ExprKind::decimal_lit: return Value::decimal(*Decimal::parse(e.text));
-      case ExprKind::percent_lit: return Value::decimal(*Decimal::parse(e.text + "%"));
-      case ExprKind::money_lit: return Value::money(*Decimal::parse(e.text));
-      case ExprKind::date_lit: return Value::date(*Date::from_civil(e.date.year, e.date.month, e.date.day));
-      case ExprKind::bool_lit: return Value::boolean(e.text == "true");
-      case ExprKind::none_lit: return Value::none();
-      case ExprKind::duration_lit: {
-         Decimal amount = *Decimal::parse(e.text);
-         if (e.qualifier.starts_with("year")) amount = amount * 12;
-         if (e.qualifier.starts_with("week")) amount = amount * 7;
-         return Value::duration(amount, e.unit);
-      }
-      case ExprKind::text_lit: {
-         std::string s;
-         for (const auto& p : e.parts) s += p.chunk;
-         return Value::text(std::move(s));
-      }
-      default: return Value::none();
-   }
-}
-
-bool is_literal(const Expr& e)
-{
-   switch (e.kind) {
-      case ExprKind::int_lit:
-      case ExprKind::decimal_lit:
-      case ExprKind::percent_lit:
-      case ExprKind::money_lit:
-      case ExprKind::date_lit:
-      case ExprKind::bool_lit:
-      case ExprKind::none_lit:
-      case ExprKind::duration_lit: return true;
-      case ExprKind::text_lit: return e.args.empty();
-      default: return false;
-   }
-}
 
 Policy::Policy(std::unique_ptr<Program> program) : program_(std::move(program))
 {
@@ -1296,43 +1256,6 @@ Outcome Run::finish(std::vector<RuntimeError> errors)
       }
    }
    return out;
-}
-
-std::vector<std::optional<Value>> Policy::decode_inputs(const JsonValue& input, std::vector<RuntimeError>& errors) const
-{
-   std::vector<std::optional<Value>> values(program_->inputs.size());
-   if (input.kind != JsonValue::Kind::object) {
-      RuntimeError r;
-      r.code = "R0100";
-      r.message = fmt::format("the input must be a JSON object of named values, not {}", input.describe());
-      r.help = "for example: {\"annual_pay\": \"30000.00\"}";
-      errors.push_back(std::move(r));
-      return values;
-   }
-   std::vector<std::string> names;
-   for (auto slot : program_->inputs) names.push_back(program_->globals[slot].name);
-   for (const auto& [key, value] : input.fields) {
-      auto it = std::find(names.begin(), names.end(), key);
-      if (it == names.end()) {
-         RuntimeError r;
-         r.code = "R0102";
-         r.field = key;
-         r.message = fmt::format("unknown input \"{}\"", key);
-         const auto near = lang::closest_name(key, names);
-         r.help = near.empty() ? fmt::format("the inputs are: {}", fmt::join(names, ", ")) : fmt::format("did you mean \"{}\"?", near);
-         errors.push_back(std::move(r));
-         continue;
-      }
-      const auto index = static_cast<std::size_t>(it - names.begin());
-      if (values[index]) {
-         errors.push_back(given_twice(key));
-         continue;
-      }
-      const auto& g = program_->globals[program_->inputs[index]];
-      values[index] = decode_input(value, g.type, key, errors);
-      if (!values[index]) values[index] = Value::none();  // reported; keeps "missing" quiet
-   }
-   return values;
 }
 
 Outcome Policy::evaluate(const JsonValue& input, const EvalOptions& options) const

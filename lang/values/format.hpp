@@ -23,8 +23,12 @@ std::string json_text(const Value& v, const lang::Program& p);
 void append_json_string(std::string& out, std::string_view text);
 // What an input of this type should look like, for error messages.
 std::string describe_expected(const lang::Type& t, const lang::Program& p);
-// An input number's text, as a value of kind int, decimal, money or duration: "-£1,234.56" for
-// money, "2.5%" for decimals; nullopt when it is not one, with `why` (" (…)") when there is more to say.
-std::optional<Decimal> read_number(std::string_view text, lang::TypeKind kind, std::string& why);
+// JSON text for any document: bytes that are not UTF-8 (which inputs and policies are checked
+// for, but may still reach a message) become U+FFFD instead of throwing.
+template <class Json>
+std::string dump_json(const Json& j, int indent = -1)
+{
+   return j.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
 
 }  // namespace pol::interp

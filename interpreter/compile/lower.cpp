@@ -6,6 +6,7 @@
 
 #include "builtins.hpp"
 #include "lowered.hpp"
+#include "literal.hpp"
 
 namespace pol::interp {
 

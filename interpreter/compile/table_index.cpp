@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "lowered.hpp"
+#include "literal.hpp"
 
 namespace pol::interp {
 

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "format.hpp"  // dump_json
+
 namespace pol::interp {
 
 struct JsonValue {
@@ -50,14 +52,6 @@ JsonParseResult parse_json(std::string_view text);
 }  // namespace pol::interp
 
 namespace pol::interp {
-
-// JSON text for any document: bytes that are not UTF-8 (which inputs and policies are checked
-// for, but may still reach a message) become U+FFFD instead of throwing.
-template <class Json>
-std::string dump_json(const Json& j, int indent = -1)
-{
-   return j.dump(indent, ' ', false, Json::error_handler_t::replace);
-}
 
 // Writes a JsonValue back as JSON text, numbers exactly as they were read.
 std::string write_json(const JsonValue& v, int indent = 2, int depth = 0);

@@ -1,0 +1,152 @@
+// The machine that runs lowered code (compile/lowered.hpp): one record at a time (threaded
+// code) or straight code over many records at once; and its readers and writers of records,
+// which read a record's fields straight into registers and write the outputs from them.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lowered.hpp"
+
+namespace pol::interp {
+
+// Text made while code runs (read from records, interpolated), kept until reset: in chunks that
+// never move, so a cell may point into it. Its owner resets it when no cell needs it any more.
+class TextArena {
+public:
+   std::string_view copy(std::string_view s);
+   char* allocate(std::size_t n);
+   std::string build;  // where text is put together before it is copied in
+   void reset()
+   {
+      chunk_ = 0;
+      used_ = 0;
+   }
+
+private:
+   static constexpr std::size_t chunk_size = 64 * 1024;
+   std::vector<std::pair<std::unique_ptr<char[]>, std::size_t>> chunks_;  // bytes and size
+   std::size_t chunk_ = 0, used_ = 0;  // the chunk being filled, and how much of it is
+};
+
+// Records run together by execute_lanes.
+inline constexpr std::size_t lanes = 32;
+
+// What running code may make: text, in an arena, up to a length (the text budget); and the
+// requires it finds violated, in order (null: a violation bails).
+struct Workspace {
+   TextArena& arena;
+   std::size_t max_text;
+   std::vector<Violated>* violated = nullptr;
+};
+
+// Runs the code over a register file made from code.registers with the inputs and the
+// evaluation date set. False when it bails.
+bool execute(const Code& code, Cell* registers, Workspace space);
+
+// Runs straight code over `count` (at most `lanes`) records at once, one instruction over all of
+// them before the next: registers are column-major, register k of record l at k * lanes + l.
+// Returns the records (as bits) that bailed.
+std::uint64_t execute_lanes(const Code& code, Cell* registers, std::size_t count, Workspace space);
+
+// One thread's evaluator over lowered code: it reads a record into its registers, runs the
+// code and writes the outputs, allocating nothing once warm. Each step returns false when the
+// general evaluator must take the record instead (an unusual record, an error, a violation).
+class Machine {
+public:
+   // Text longer than max_text (the text budget) bails: the general evaluator reports it.
+   Machine(const Code& code, const lang::Program& program, Date as_of, std::size_t max_text = SIZE_MAX);
+   Machine(const Machine&) = delete;  // it points into its own registers
+   Machine& operator=(const Machine&) = delete;
+
+   // Text read from records and made by the code stays until this is called: call it when no
+   // cell read or output taken since the last call is needed any more.
+   void forget_texts() { arena_.reset(); }
+
+   // A flat JSON object of scalar inputs, numbers read exactly from their text: into the
+   // registers, or into cells as load() takes them (one per input). Text is copied.
+   bool read_json(std::string_view text);
+   bool read_json(std::string_view text, std::span<Cell> cells);
+   // Whether records read by `other` give this code the same cells: the same inputs in the same
+   // order, of the same types, read at the same scales. Two versions of a policy that differ
+   // in params, tables or rules usually do, so one reading serves both (pol diff).
+   bool reads_like(const Machine& other) const;
+   bool given(std::span<const Cell> cells) const;  // every input without a default has a value
+   // Named text fields (a CSV row under its header) into the registers, each read by its
+   // input's type; an empty field is absent.
+   bool read_fields(std::span<const std::string_view> names, std::span<const std::string_view> fields);
+   // Typed input values (one per input, empty when absent) as the cells load() takes; false if
+   // one is beyond the code or a required one is missing. Text cells point into the values.
+   static bool cells_of(const Code& code, const std::vector<std::optional<Value>>& inputs, std::vector<Cell>& out);
+   void load(std::span<const Cell> cells);
+   // The typed values such cells stand for, for the general evaluator.
+   static std::vector<std::optional<Value>> values_of(const Code& code, std::span<const Cell> cells);
+   // The typed value one cell of a scalar type stands for (over 10^scale, if a scale is given).
+   static Value value_of(const Cell& cell, const lang::Type& type, int scale = -1);
+   // Runs the fixed-point code if there is one, and the ratio code if that bails; or only the
+   // ratio code (for a record that bailed in lanes of fixed-point code).
+   bool run();
+   bool run_ratio();
+   // Whether every output has its exact written form (money in whole pence, decimals finite),
+   // after run() or, given a lane, after run_lanes().
+   static constexpr std::size_t no_lane = static_cast<std::size_t>(-1);
+   bool exact(std::size_t lane = no_lane) const;
+
+   // Straight code runs many records at once: load each into a lane, run them, read each lane.
+   bool runs_lanes() const { return code_.straight; }
+   bool has_fixed() const { return fixed_ != nullptr; }
+   bool answered_fixed() const { return fixed_ && answered_ == fixed_; }  // the last run()
+   // False when the record's numbers do not fit the fixed-point code that runs in lanes: run
+   // it alone, with load() and run_ratio().
+   bool load_lane(std::size_t lane, std::span<const Cell> cells);
+   // Loads all lanes at once from `lanes` cells of each input in turn (records that suit the
+   // code the lanes run: see fits_fixed).
+   void load_columns(const Cell* columns);
+   // Whether a record's cells suit the fixed-point code: numbers over 10^scale.
+   static bool fits_fixed(const Code& code, std::span<const Cell> cells);
+   std::uint64_t run_lanes(std::size_t count);  // the lanes (as bits) that bailed
+   Cell lane_output(std::size_t lane, std::size_t i) const;
+   // Appends {"outputs":{…},"violations":[…]}, as the general evaluator's compact result.
+   bool write_json(std::string& out, std::size_t lane = no_lane) const;
+   // The requires the last run() found violated, in the policy's order (none in lanes: a lane
+   // with a violation bails), and each one's message.
+   std::span<const Violated> violated() const { return violated_; }
+   std::string_view message(const Violated& v) const { return text_of(v.message); }
+   // Appends one output's JSON text, after run(); or of a value of that output.
+   bool write_output(std::size_t i, std::string& out) const;
+   bool write_value(std::size_t i, const Cell& value, std::string& out) const;
+   // An output's value after run(), or given a lane, after run_lanes().
+   Cell output_value(std::size_t i, std::size_t lane = no_lane) const
+   {
+      if (lane != no_lane) return lane_output(lane, i);
+      return output_cell(answered_->outputs[i], answer_[answered_->outputs[i].reg]);
+   }
+
+private:
+   // An output's value as a ratio cell, from its register (fixed-point numbers have a scale).
+   static Cell output_cell(const CodeOutput& o, const Cell& c) { return o.scale < 0 || is_none(c) ? c : Cell{c.a, ratio::powers_of_ten[o.scale]}; }
+
+   const Code& code_;                // over ratios
+   const Code* fixed_;               // over fixed-point numbers, if it can be
+   const Code& lane_code_;           // what runs in lanes: the fixed code if there is one
+   const lang::Program& program_;
+   std::vector<Cell> registers_, fixed_registers_;
+   const Code* answered_ = &code_;   // the code that answered the last run(), and its registers
+   const Cell* answer_;
+   bool fixed_fits_ = false;         // whether the loaded record suits the fixed-point code
+   std::vector<Cell> lane_registers_;  // column-major, for straight code
+   std::vector<std::string> quoted_names_;  // each input's name and closing quote, as in JSON
+   std::vector<std::string> output_keys_;   // what write_json puts before each output's value: ,"name":
+   std::vector<std::pair<std::string, std::string>> violation_json_;  // per requirement, what goes before and after its message
+   std::vector<std::size_t> required_inputs_;  // inputs that must be given (no default)
+   std::vector<Cell> cells_;  // a record read by read_json(text)
+   bool any_check_ = false;   // whether any output's exact form must be checked
+   TextArena arena_;          // text read and made, until forget_texts()
+   std::size_t max_text_;
+   std::vector<Violated> violated_;  // the requires the last run() found violated
+   Workspace workspace() { return {arena_, max_text_, &violated_}; }
+};
+
+}  // namespace pol::interp
