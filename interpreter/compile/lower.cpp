@@ -3,6 +3,7 @@
 // call. Lowering eagerly is safe because evaluation is pure and any error bails to the general
 // evaluator, which is lazy and has the last word.
 #include <algorithm>
+#include <map>
 
 #include "builtins.hpp"
 #include "lowered.hpp"
@@ -138,29 +139,59 @@ private:
    template <typename Step>
    bool attempt(Step step)
    {
-      const auto ins = code_.ins.size(), registers = code_.registers.size(), texts = code_.texts.size(), sites = code_.sites.size(), constants = code_.text_constants.size();
-      const auto requirements = code_.requirements.size();
-      const auto longest = code_.longest_text;
+      const auto before = mark();
       const auto regs = reg_;
       const auto state = state_;
       try {
          step();
          return true;
       } catch (const Unsupported&) {
-         code_.ins.resize(ins);
-         code_.registers.resize(registers);
-         code_.texts.resize(texts);
-         code_.sites.resize(sites);
-         code_.text_constants.resize(constants);
-         code_.requirements.resize(requirements);
-         code_.longest_text = longest;
+         rewind(before);
          reg_ = regs;
          state_ = state;
          frames_.clear();
-         fresh_ = unmapped;
          label_ = code_.ins.size();
          return false;
       }
+   }
+
+   // How far the code has got, to go back to (code within a global's lowering, which sets no
+   // global's register).
+   struct Mark {
+      std::size_t ins, registers, texts, sites, text_constants, requirements, longest_text;
+   };
+   Mark mark() const
+   {
+      return {code_.ins.size(), code_.registers.size(), code_.texts.size(), code_.sites.size(), code_.text_constants.size(), code_.requirements.size(), code_.longest_text};
+   }
+   void rewind(const Mark& m)
+   {
+      code_.ins.resize(m.ins);
+      code_.registers.resize(m.registers);
+      code_.texts.resize(m.texts);
+      code_.sites.resize(m.sites);
+      code_.text_constants.resize(m.text_constants);
+      code_.requirements.resize(m.requirements);
+      code_.longest_text = m.longest_text;
+      std::erase_if(constants_, [&](const auto& entry) { return entry.second >= m.registers; });
+      std::erase_if(texts_, [&](const auto& entry) { return entry.second >= m.registers; });
+      fresh_ = unmapped;
+   }
+
+   // Whether e is at most `budget` nodes with no call of a function or table (whose bodies are
+   // inlined): worth lowering twice to see if both sides of an `if` can be computed and one picked.
+   static bool small(const Expr& e, int budget)
+   {
+      int left = budget;
+      const auto walk = [&](const auto& self, const Expr& x) -> bool {
+         if (--left < 0) return false;
+         if (x.kind == ExprKind::call && (x.ref.kind == lang::RefKind::function || x.ref.kind == lang::RefKind::table)) return false;
+         for (const auto& a : x.args) {
+            if (!self(self, *a)) return false;
+         }
+         return true;
+      };
+      return walk(walk, e);
    }
    void halt()
    {
@@ -175,10 +206,14 @@ private:
       code_.registers.push_back({});
       return static_cast<std::uint16_t>(code_.registers.size() - 1);
    }
+   // A register holding c; each constant is held once (no instruction writes these registers).
    std::uint16_t constant(Cell c)
    {
+      const std::pair key{c.a, c.b};
+      if (const auto it = constants_.find(key); it != constants_.end()) return it->second;
       const auto r = temp();
       code_.registers[r] = c;
+      constants_.emplace(key, r);
       return r;
    }
    // Text kept with the code, which cells may point into.
@@ -189,8 +224,11 @@ private:
    }
    std::uint16_t text_constant(std::string_view text)
    {
-      const auto r = constant(text_cell(keep(text)));
+      if (const auto it = texts_.find(std::string(text)); it != texts_.end()) return it->second;
+      const auto r = temp();
+      code_.registers[r] = text_cell(keep(text));
       code_.text_constants.push_back(r);
+      texts_.emplace(std::string(text), r);
       return r;
    }
    std::size_t emit(Ins i)
@@ -456,17 +494,16 @@ private:
    // instructions for every record, which the processor predicts well.
    std::uint16_t choose(std::uint16_t cond, const Expr& yes, const Expr* no)
    {
-      const auto mark = code_.ins.size();
-      const auto saved_label = label_;
-      if (no) {
+      if (no && small(yes, 6) && small(*no, 6)) {
+         const auto before = mark();
+         const auto saved_label = label_;
          const auto y = lower(yes);
          const auto n = lower(*no);
-         const bool straight = code_.ins.size() - mark <= 6 &&
-                               std::all_of(code_.ins.begin() + static_cast<std::ptrdiff_t>(mark), code_.ins.end(), [](const Ins& i) { return speculable(i.op); });
+         const bool straight = code_.ins.size() - before.ins <= 6 &&
+                               std::all_of(code_.ins.begin() + static_cast<std::ptrdiff_t>(before.ins), code_.ins.end(), [](const Ins& i) { return speculable(i.op); });
          if (straight) return emit_to(Op::select, y, n, 0, cond);
-         code_.ins.resize(mark);  // lower again, with jumps
+         rewind(before);  // lower again, with jumps
          label_ = saved_label;
-         fresh_ = unmapped;
       }
       const auto out = temp();
       const auto otherwise = jump(Op::jump_unless, cond);
@@ -922,6 +959,8 @@ private:
    std::vector<std::uint8_t> state_;  // 0 not lowered, 1 lowering, 2 lowered
    std::vector<std::vector<std::uint16_t>> frames_;  // local slot to register, innermost last
    std::uint16_t true_ = 0, false_ = 0;
+   std::map<std::pair<std::int64_t, std::int64_t>, std::uint16_t> constants_;  // by value
+   std::map<std::string, std::uint16_t, std::less<>> texts_;                   // text constants, by text
    std::size_t label_ = static_cast<std::size_t>(-1);  // the last place a jump lands
    std::uint16_t fresh_ = unmapped;  // the register the last instruction computed, seen by no one else yet
 };
