@@ -336,9 +336,10 @@ const std::vector<Evaluator::Outcome>& Evaluator::evaluate(const Records& batch)
    s.values.resize(n * width);
    const auto cells = [&](std::size_t k) { return std::span<const interp::Cell>(b.cells.data() + k * b.width, b.width); };
    // record k's outputs, from the last run() or from a lane of the last run_lanes()
-   // (a record with violations takes the general evaluator: outputs are all this call keeps)
+   // (its violations are counted: a batch's outcomes keep no more of them)
    const auto keep = [&](std::size_t k, std::size_t lane) {
       for (std::size_t i = 0; i < width; ++i) s.values[k * width + i] = m->output_value(i, lane);
+      s.outcomes[k].violations = lane == interp::Machine::no_lane ? m->violated().size() : 0;
       ++s.lowered_records;
    };
    const auto take_general = [&](std::size_t k) {
@@ -364,7 +365,7 @@ const std::vector<Evaluator::Outcome>& Evaluator::evaluate(const Records& batch)
             // the fixed-point code bailed or does not fit: the ratio code, then the general evaluator
             if (b.lowered[k] && m->has_fixed()) {
                m->load(cells(k));
-               if (m->run_ratio() && m->exact() && m->violated().empty()) {
+               if (m->run_ratio() && m->exact()) {
                   keep(k, interp::Machine::no_lane);
                   continue;
                }
@@ -376,7 +377,7 @@ const std::vector<Evaluator::Outcome>& Evaluator::evaluate(const Records& batch)
       for (std::size_t k = 0; k < n; ++k) {
          if (m && b.lowered[k]) {
             m->load(cells(k));
-            if (m->run() && m->exact() && m->violated().empty()) {
+            if (m->run() && m->exact()) {
                keep(k, interp::Machine::no_lane);
                continue;
             }
