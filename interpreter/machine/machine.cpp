@@ -22,6 +22,17 @@ Cell date_cell(Date d) { return {d.days(), 0}; }
 
 Date date_of(const Cell& c) { return Date::from_days(static_cast<std::int32_t>(c.a)); }
 
+// a (op) b where either may be none, which only equals none; `order` compares two values.
+template <typename Order>
+[[gnu::always_inline]] inline bool compare_optional(std::uint8_t op, const Cell& a, const Cell& b, Order order)
+{
+   if (is_none(a) || is_none(b)) {
+      const bool same = is_none(a) && is_none(b);
+      return static_cast<lang::CompareOp>(op) == lang::CompareOp::eq ? same : !same;
+   }
+   return holds(op, order());
+}
+
 // c ? a : b without a branch: conditions vary from record to record, unpredictably.
 [[gnu::always_inline]] inline Cell pick(bool c, const Cell& a, const Cell& b)
 {
@@ -92,26 +103,10 @@ template <Op op>
    else if constexpr (op == Op::select) d = pick(c.a != 0, a, b);
    else if constexpr (op == Op::icmp) d = word(holds(i.x, compare_words(a.a, b.a)) ? 1 : 0);
    else if constexpr (op == Op::ncmp) d = word(holds(i.x, ratio::compare(a.ratio(), b.ratio())) ? 1 : 0);
-   else if constexpr (op == Op::ocmp) {
-      bool ok;
-      if (is_none(a) || is_none(b)) {
-         const bool same = is_none(a) && is_none(b);
-         ok = static_cast<lang::CompareOp>(i.x) == lang::CompareOp::eq ? same : !same;
-      } else {
-         ok = holds(i.x, i.c ? ratio::compare(a.ratio(), b.ratio()) : compare_words(a.a, b.a));
-      }
-      d = word(ok ? 1 : 0);
-   }
+   else if constexpr (op == Op::ocmp) d = word(compare_optional(i.x, a, b, [&] { return i.c ? ratio::compare(a.ratio(), b.ratio()) : compare_words(a.a, b.a); }) ? 1 : 0);
    else if constexpr (op == Op::tcmp) {
-      bool ok;
-      if (is_none(a) || is_none(b)) {
-         const bool same = is_none(a) && is_none(b);
-         ok = static_cast<lang::CompareOp>(i.x) == lang::CompareOp::eq ? same : !same;
-      } else {
-         const int order = text_of(a).compare(text_of(b));  // bytes as unsigned, as std::string compares
-         ok = holds(i.x, (order > 0) - (order < 0));
-      }
-      d = word(ok ? 1 : 0);
+      // bytes as unsigned, as std::string compares them
+      d = word(compare_optional(i.x, a, b, [&] { const int order = text_of(a).compare(text_of(b)); return (order > 0) - (order < 0); }) ? 1 : 0);
    }
    else if constexpr (op == Op::trim) {
       constexpr std::string_view space = " \t\n\r\f\v";  // as the general evaluator's trim
