@@ -119,6 +119,7 @@ void compile_on_this_stack(Compilation& c, const std::string& name, std::string 
    check_whole_pence(*c.program, c.diagnostics);
    c.cost = analyse_cost(*c.program, c.diagnostics, options.max_steps);
    c.program->step_bound = c.cost.steps.at(1);
+   c.program->step_terms = c.cost.steps.terms;
 }
 
 void compile(Compilation& c, const std::string& name, std::string text, const CompileOptions& options)

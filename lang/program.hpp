@@ -71,6 +71,7 @@ struct Program {
    std::vector<std::uint32_t> outputs;  // global slots of the main module's outputs, in order
    std::uint32_t require_frame_size = 0;
    std::uint64_t step_bound = 0;  // the most steps an evaluation takes when every list has one item (cost.hpp)
+   std::vector<std::uint64_t> step_terms;  // the bound for lists of n items: Steps{step_terms}.at(n)
 
    const Module& main() const { return *modules.front(); }
    const InputDecl& input_decl(const Global& g) const { return modules[g.module]->inputs[g.decl]; }

@@ -23,7 +23,7 @@ struct Unsupported {};  // the program uses what the code does not cover
 
 constexpr std::uint16_t unmapped = 0xFFFF;
 
-void require_scalar(const Type& t)
+bool is_scalar(const Type& t)
 {
    switch (t.kind) {
       case TypeKind::bool_:
@@ -35,9 +35,22 @@ void require_scalar(const Type& t)
       case TypeKind::duration:
       case TypeKind::text:
       case TypeKind::none:
-      case TypeKind::never: return;
-      default: throw Unsupported{};
+      case TypeKind::never: return true;
+      default: return false;
    }
+}
+
+void require_scalar(const Type& t)
+{
+   if (!is_scalar(t)) throw Unsupported{};
+}
+
+// What the code holds in a register: a scalar, or a list of scalars (read from a record or
+// written as a literal), which only the list functions and `in` take apart.
+void require_value(const Type& t)
+{
+   if (t.kind == TypeKind::list && t.element && is_scalar(*t.element) && t.element->kind != TypeKind::none && t.element->kind != TypeKind::never) return;
+   require_scalar(t);
 }
 
 Cell cell_of(const Value& v)
@@ -75,7 +88,7 @@ public:
       false_ = constant({0, 0});
       for (auto slot : p_.inputs) {
          const auto& g = p_.globals[slot];
-         require_scalar(g.type);
+         require_value(g.type);
          reg_[slot] = temp();  // set by the reader: none when absent
          code_.registers[reg_[slot]] = {0, none_mark};
          code_.inputs.push_back({g.name, g.type, reg_[slot], input_scale(g.type)});
@@ -83,12 +96,15 @@ public:
       }
       for (auto slot : p_.inputs) ensure(slot);
       for (auto slot : p_.inputs) {
-         const auto& decl = p_.input_decl(p_.globals[slot]);
-         if (decl.requires_) assert_true(*decl.requires_);
+         const auto& g = p_.globals[slot];
+         const auto& decl = p_.input_decl(g);
+         if (!decl.requires_) continue;
+         in_frame(g.frame_size, [&] { assert_true(*decl.requires_); });
       }
       for (auto slot : p_.outputs) {
          const auto& g = p_.globals[slot];
          if (g.type.kind == TypeKind::duration) throw Unsupported{};  // written as text ("3 months")
+         require_scalar(g.type);  // lists are not written from registers
          const auto reg = ensure(slot);
          // money is checked for whole pence, and both for a written form that fits 64 bits:
          // even a finite decimal (1.0625^5) may need more places than that
@@ -117,13 +133,13 @@ private:
          for (const auto* req : all) ensure_uses(*req->message);
       });
       std::vector<std::size_t> checks;
-      for (const auto* req : all) checks.push_back(emit({Op::check, 0, 0, lower(*req->condition)}));
+      for (const auto* req : all) checks.push_back(emit({Op::check, 0, 0, in_frame(p_.require_frame_size, [&] { return lower(*req->condition); })}));
       halt();
       messages = messages && attempt([&] {
          for (std::size_t k = 0; k < all.size(); ++k) {
             code_.ins[checks[k]].c = static_cast<std::uint32_t>(code_.ins.size());
             label_ = code_.ins.size();
-            const auto message = lower(*all[k]->message);
+            const auto message = in_frame(p_.require_frame_size, [&] { return lower(*all[k]->message); });
             const Expr& condition = *all[k]->condition;
             code_.requirements.push_back({std::string(p_.sources.file(condition.span.file).slice(condition.span)), all[k]->source.text});
             emit({Op::violated, 0, 0, message, 0, static_cast<std::uint32_t>(code_.requirements.size() - 1)});
@@ -158,15 +174,16 @@ private:
    // How far the code has got, to go back to (code within a global's lowering, which sets no
    // global's register).
    struct Mark {
-      std::size_t ins, registers, texts, sites, text_constants, requirements, longest_text;
+      std::size_t ins, registers, texts, sites, text_constants, requirements, lists, longest_text;
    };
    Mark mark() const
    {
-      return {code_.ins.size(), code_.registers.size(), code_.texts.size(), code_.sites.size(), code_.text_constants.size(), code_.requirements.size(), code_.longest_text};
+      return {code_.ins.size(), code_.registers.size(), code_.texts.size(), code_.sites.size(), code_.text_constants.size(), code_.requirements.size(), code_.lists.size(), code_.longest_text};
    }
    void rewind(const Mark& m)
    {
       code_.ins.resize(m.ins);
+      code_.lists.resize(m.lists);
       code_.registers.resize(m.registers);
       code_.texts.resize(m.texts);
       code_.sites.resize(m.sites);
@@ -333,7 +350,7 @@ private:
       if (state_[slot] == 1) throw Unsupported{};
       state_[slot] = 1;
       const auto& g = p_.globals[slot];
-      require_scalar(g.type);
+      require_value(g.type);
       switch (g.kind) {
          case GlobalKind::input: {
             const auto& decl = p_.input_decl(g);
@@ -341,7 +358,7 @@ private:
             if (decl.default_value) {
                ensure_uses(*decl.default_value);
                const auto present = jump(Op::jump_if_some, reg_[slot]);
-               copy(reg_[slot], lower(*decl.default_value));
+               copy(reg_[slot], in_frame(g.frame_size, [&] { return lower(*decl.default_value); }));
                land(present);
             } else if (!g.type.optional) {
                code_.required.push_back(reg_[slot]);  // the reader checks it is given
@@ -352,18 +369,27 @@ private:
             const auto& decl = p_.param_decl(g);
             for (const auto& period : decl.periods) ensure_uses(*period.value);
             if (decl.value) ensure_uses(*decl.value);
-            reg_[slot] = param(decl, code_.as_of);
+            reg_[slot] = in_frame(g.frame_size, [&] { return param(decl, code_.as_of); });
             break;
          }
          case GlobalKind::let:
             ensure_uses(*p_.let_decl(g).value);
-            reg_[slot] = lower(*p_.let_decl(g).value);
+            reg_[slot] = in_frame(g.frame_size, [&] { return lower(*p_.let_decl(g).value); });
             break;
          case GlobalKind::output:
             ensure_uses(*p_.output_decl(g).value);
-            reg_[slot] = lower(*p_.output_decl(g).value);
+            reg_[slot] = in_frame(g.frame_size, [&] { return lower(*p_.output_decl(g).value); });
             break;
-         case GlobalKind::rule: reg_[slot] = rule(p_.rule_decl(g), g.type); break;
+         case GlobalKind::rule: {
+            const auto& decl = p_.rule_decl(g);
+            for (const auto& x : decl.exceptions) {
+               ensure_uses(*x.condition);
+               ensure_uses(*x.value);
+            }
+            if (decl.default_value) ensure_uses(*decl.default_value);
+            reg_[slot] = in_frame(g.frame_size, [&] { return rule(decl, g.type); });
+            break;
+         }
       }
       state_[slot] = 2;
       fresh_ = unmapped;  // a global's register is not to be retargeted
@@ -427,13 +453,9 @@ private:
       }
    }
 
+   // A rule whose exceptions' and default's uses are lowered.
    std::uint16_t rule(const lang::RuleDecl& decl, const Type& type)
    {
-      for (const auto& x : decl.exceptions) {
-         ensure_uses(*x.condition);
-         ensure_uses(*x.value);
-      }
-      if (decl.default_value) ensure_uses(*decl.default_value);
       if (decl.exceptions.size() == 1 && decl.exceptions.front().parent.empty()) {
          // one exception, nothing refining it: if it applies, its value, else the default
          const auto& x = decl.exceptions.front();
@@ -451,8 +473,109 @@ private:
    // --- expressions ---
    std::uint16_t lower(const Expr& e)
    {
-      require_scalar(e.type);
+      require_value(e.type);
       return lower_inner(e);
+   }
+
+   // Runs `step` in a frame of local slots of its own (for the items of lambdas), as the general
+   // evaluator gives each global and each require.
+   template <typename Step>
+   auto in_frame(std::uint32_t size, Step step) -> decltype(step())
+   {
+      if (frames_.size() > 64) throw Unsupported{};
+      frames_.emplace_back(size, unmapped);
+      struct Pop {
+         std::vector<std::vector<std::uint16_t>>& frames;
+         ~Pop() { frames.pop_back(); }
+      } pop{frames_};
+      return step();
+   }
+
+   // Lowers body(item, exits) for each item of the list in register `list`, in order; a jump
+   // the body adds to `exits` leaves the loop.
+   template <typename Body>
+   void each_item(std::uint16_t list, Body body)
+   {
+      const auto n = emit_to(Op::length, list);
+      const auto i = temp();
+      copy(i, constant({0, 0}));
+      const auto one = constant({1, 0});
+      const auto top = code_.ins.size();
+      label_ = top;  // the loop comes back here
+      std::vector<std::size_t> exits{jump(Op::jump_unless, emit_to(Op::icmp, i, n, static_cast<std::uint8_t>(lang::CompareOp::lt)))};
+      const auto item = emit_to(Op::item, list, i);
+      body(item, exits);
+      emit({Op::iadd, 0, i, i, one});
+      emit({Op::jump, 0, 0, 0, 0, static_cast<std::uint32_t>(top)});
+      land(exits);
+   }
+
+   // A lambda's body for one item: its parameter is the item's register.
+   std::uint16_t apply_lambda(const Expr& l, std::uint16_t item)
+   {
+      if (l.kind != ExprKind::lambda || frames_.empty() || l.ref.index < 0) throw Unsupported{};
+      auto& frame = frames_.back();
+      const auto slot = static_cast<std::size_t>(l.ref.index);
+      if (slot >= frame.size()) frame.resize(slot + 1, unmapped);
+      frame[slot] = item;
+      return lower(*l.args[0]);
+   }
+
+   // sum, count, all, any, and min and max of one list: loops over its items.
+   std::uint16_t over_list(lang::Builtin id, const Expr& e)
+   {
+      using lang::Builtin;
+      const Expr& list_expr = *e.args[0];
+      const Type& element = *list_expr.type.element;
+      const Expr* l = e.args.size() > 1 ? e.args[1].get() : nullptr;
+      const auto list = lower(list_expr);
+      const auto out = temp();
+      switch (id) {
+         case Builtin::count:
+            if (!l) return emit_to(Op::length, list);
+            copy(out, constant({0, 0}));
+            each_item(list, [&](std::uint16_t item, std::vector<std::size_t>&) {
+               const auto skip = jump(Op::jump_unless, apply_lambda(*l, item));
+               emit({Op::iadd, 0, out, out, constant({1, 0})});
+               land(skip);
+            });
+            return out;
+         case Builtin::sum: {
+            if (!l && element.optional) throw Unsupported{};
+            const Op add = e.type.kind == TypeKind::int_ ? Op::iadd : Op::nadd;
+            copy(out, constant({0, 0}));
+            each_item(list, [&](std::uint16_t item, std::vector<std::size_t>&) {
+               const auto v = l ? apply_lambda(*l, item) : item;
+               if (l && e.args[1]->args[0]->type.optional) throw Unsupported{};
+               emit({add, 0, out, out, v});
+            });
+            return out;
+         }
+         case Builtin::all:
+         case Builtin::any: {
+            const bool all = id == Builtin::all;
+            copy(out, all ? true_ : false_);
+            each_item(list, [&](std::uint16_t item, std::vector<std::size_t>& exits) {
+               const auto go_on = jump(all ? Op::jump_if : Op::jump_unless, apply_lambda(*l, item));
+               copy(out, all ? false_ : true_);
+               exits.push_back(jump(Op::jump));
+               land(go_on);
+            });
+            return out;
+         }
+         case Builtin::min:
+         case Builtin::max: {
+            if (element.optional) throw Unsupported{};
+            const Op pick = is_ratio(element.kind) || is_ratio(e.type.kind) ? (id == Builtin::min ? Op::nmin : Op::nmax) : (id == Builtin::min ? Op::imin : Op::imax);
+            const auto some = jump(Op::jump_if, emit_to(Op::icmp, emit_to(Op::length, list), constant({0, 0}), static_cast<std::uint8_t>(lang::CompareOp::gt)));
+            bail();  // of an empty list: the general evaluator reports it
+            land(some);
+            copy(out, emit_to(Op::item, list, constant({0, 0})));
+            each_item(list, [&](std::uint16_t item, std::vector<std::size_t>&) { emit({pick, 0, out, out, item}); });
+            return out;
+         }
+         default: throw Unsupported{};
+      }
    }
 
    // Instructions that cannot fail on ordinary values, so computing them when their value is
@@ -525,6 +648,14 @@ private:
       }
       switch (e.kind) {
          case ExprKind::text_lit: return interpolation(e);
+         case ExprKind::list: {
+            ListSite site;
+            for (const auto& item : e.args) site.items.push_back(lower(*item));
+            code_.lists.push_back(std::move(site));
+            const auto d = temp();
+            emit({Op::make_list, 0, d, 0, 0, static_cast<std::uint32_t>(code_.lists.size() - 1)});
+            return d;
+         }
          case ExprKind::name:
             switch (e.ref.kind) {
                case lang::RefKind::local: {
@@ -655,7 +786,20 @@ private:
             return out;
          }
          case BinaryOp::in: {
-            if (right.kind != ExprKind::list) throw Unsupported{};
+            if (right.kind != ExprKind::list) {
+               // the items of a list in a register, one by one
+               const auto l = lower(left);
+               const auto list = lower(right);
+               const auto out = temp();
+               copy(out, false_);
+               each_item(list, [&](std::uint16_t item, std::vector<std::size_t>& exits) {
+                  const auto differ = jump(Op::jump_unless, compare(lang::CompareOp::eq, l, left.type, item, *right.type.element));
+                  copy(out, true_);
+                  exits.push_back(jump(Op::jump));
+                  land(differ);
+               });
+               return out;
+            }
             const auto out = temp();
             const auto l = lower(left);
             std::vector<std::size_t> yes;
@@ -706,6 +850,11 @@ private:
          return temp();
       }
       const auto& args = e.args;
+      const bool of_list = !args.empty() && args[0]->type.kind == TypeKind::list;
+      if (of_list && (id == Builtin::sum || id == Builtin::count || id == Builtin::all || id == Builtin::any || ((id == Builtin::min || id == Builtin::max) && args.size() == 1))) {
+         require_value(args[0]->type);
+         return over_list(id, e);
+      }
       for (const auto& a : args) require_scalar(a->type);
       const auto arg = [&](std::size_t i) { return lower(*args[i]); };
       const auto k0 = args.empty() ? TypeKind::error : args[0]->type.kind;
@@ -971,6 +1120,7 @@ std::unique_ptr<Code> lower(const lang::Program& program, const std::vector<Valu
 {
    try {
       auto code = std::make_unique<Code>(Lowering(program, literals, indexes).run());
+      code->step_terms = program.step_terms;
       code->fixed = to_fixed(*code);
       for (const auto& in : code->inputs) code->fixed_dens.push_back(in.scale >= 0 ? ratio::powers_of_ten[in.scale] : 0);
       return code;

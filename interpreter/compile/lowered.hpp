@@ -1,6 +1,7 @@
 // The lowered form of a checked policy: straight-line register code over unboxed values, with
-// no name lookups and no allocation per evaluation. It covers scalar policies (numbers, money,
-// dates, enums, booleans, text; rules, params, tables and functions over them). Anything outside
+// no name lookups and no allocation per evaluation. It covers numbers, money, dates, enums,
+// booleans and text; lists of them read from records or written as literals, taken apart by the
+// list functions and `in`; rules, params, tables and functions over them; and violated requires. Anything outside
 // that, and every runtime error, makes the code give up ("bail"), and the general evaluator
 // answers instead, so the two always agree and every message comes from one place. Numbers are
 // exact ratios of two int64s; where the code allows, a second form of it (fixed.cpp) holds them
@@ -27,7 +28,8 @@ namespace pol::interp {
 // One register. int, bool, date (days) and enum (variant): `a`, with b = 0. decimal, money and
 // duration: the ratio a / b, where b = 0 reads as 1, so an int is already its decimal and never
 // needs converting. text: the address of its bytes in a, their count in b (the bytes are the
-// code's constants or in the machine's TextArena). none: b == none_mark, whatever the type.
+// code's constants or in the machine's TextArena). A list of scalars: the address of its items'
+// cells in a, their count in b (in the TextArena). none: b == none_mark, whatever the type.
 struct Cell {
    std::int64_t a = 0;
    std::int64_t b = 0;
@@ -38,6 +40,8 @@ inline bool is_none(const Cell& c) { return c.b == none_mark; }
 
 inline Cell text_cell(std::string_view s) { return {static_cast<std::int64_t>(reinterpret_cast<std::uintptr_t>(s.data())), static_cast<std::int64_t>(s.size())}; }
 inline std::string_view text_of(const Cell& c) { return {reinterpret_cast<const char*>(static_cast<std::uintptr_t>(c.a)), static_cast<std::size_t>(c.b)}; }
+inline Cell list_cell(const Cell* items, std::size_t count) { return {static_cast<std::int64_t>(reinterpret_cast<std::uintptr_t>(items)), static_cast<std::int64_t>(count)}; }
+inline std::span<const Cell> items_of(const Cell& c) { return {reinterpret_cast<const Cell*>(static_cast<std::uintptr_t>(c.a)), static_cast<std::size_t>(c.b)}; }
 
 // The instructions, listed once for the enum and the machine. Control instructions steer;
 // data instructions compute d from a, b and sometimes register c, and may fail (bail).
@@ -54,7 +58,8 @@ inline std::string_view text_of(const Cell& c) { return {reinterpret_cast<const 
    X(icmp_else)      /* icmp, then to c if it is false */                                          \
    X(ncmp_else)      /* ncmp, then to c if it is false */                                       \
    X(lookup)         /* d = the output of the row of table site c that matches; bails on no row without a default, or rows that disagree */ \
-   X(interpolate)    /* d = the text of text site c, made in the arena; bails over the text budget */
+   X(interpolate)    /* d = the text of text site c, made in the arena; bails over the text budget */ \
+   X(make_list)      /* d = the list of the registers of list site c, made in the arena */
 
 #define POL_DATA_OPS(X)                                                                            \
    X(copy)           /* d = a */                                                                   \
@@ -70,6 +75,8 @@ inline std::string_view text_of(const Cell& c) { return {reinterpret_cast<const 
    X(ocmp)           /* the same where either may be none; c = 1 for ratios */                     \
    X(tcmp)           /* the same over texts, byte by byte; either may be none */                   \
    X(trim)           /* d = the text a without white space at either end */                        \
+   X(length)         /* d = how many items the list a has; bails if a is none */                   \
+   X(item)           /* d = the item of list a at the int b (from 0) */                            \
    X(move_date)      /* d = the date a moved by the whole duration b, in months if x = 1 else days */ \
    X(add_months)     /* d = the date a plus int b months (years are lowered to months) */          \
    X(add_days)                                                                                     \
@@ -143,6 +150,11 @@ struct TextSite {
    const lang::Program* program = nullptr;          // for numbers and dates
 };
 
+// A list made from registers (Op::make_list): a list literal.
+struct ListSite {
+   std::vector<std::uint16_t> items;
+};
+
 // A require of the policy, as a violation of it is written: its condition as written, and its source.
 struct Requirement {
    std::string rule;
@@ -165,6 +177,8 @@ struct Code {
    std::vector<TableSite> sites;     // big tables' calls, by Ins::c of Op::lookup
    std::vector<TextSite> texts;      // interpolations, by Ins::c of Op::interpolate
    std::vector<Requirement> requirements;  // the policy's requires, by Ins::c of Op::violated
+   std::vector<ListSite> lists;      // list literals, by Ins::c of Op::make_list
+   std::vector<std::uint64_t> step_terms;  // the program's step bound for lists of n items (lang::Steps)
    // the bytes of text constants (a deque: adding one moves none), their registers, and the
    // longest, which the text budget must allow
    std::shared_ptr<std::deque<std::string>> text_bytes = std::make_shared<std::deque<std::string>>();

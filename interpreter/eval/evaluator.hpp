@@ -55,7 +55,8 @@ struct Coverage {
 };
 
 // Lowered code never exceeds the budgets when this holds: its numbers have at most 38 digits,
-// and its policies no lists, so their steps are at most the checked bound.
+// and with lists of one item its steps are at most the checked bound (with longer lists, the
+// machine checks the bound for each record: MachineLimits).
 inline bool budgets_hold_for_lowered(const Limits& limits, const lang::Program& p) { return limits.digits >= 38 && p.step_bound <= limits.steps; }
 
 struct EvalOptions {

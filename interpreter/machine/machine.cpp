@@ -108,6 +108,14 @@ template <Op op>
       // bytes as unsigned, as std::string compares them
       d = word(compare_optional(i.x, a, b, [&] { const int order = text_of(a).compare(text_of(b)); return (order > 0) - (order < 0); }) ? 1 : 0);
    }
+   else if constexpr (op == Op::length) {
+      if (is_none(a)) return false;
+      d = word(a.b);
+   }
+   else if constexpr (op == Op::item) {
+      if (is_none(a) || b.a < 0 || b.a >= a.b) return false;
+      d = items_of(a)[static_cast<std::size_t>(b.a)];
+   }
    else if constexpr (op == Op::trim) {
       constexpr std::string_view space = " \t\n\r\f\v";  // as the general evaluator's trim
       const std::string_view t = text_of(a);
@@ -213,6 +221,14 @@ bool interpolate(const TextSite& site, const Cell* r, Cell& d, Workspace space, 
    return true;
 }
 
+// A list of the site's registers' values, made in the arena.
+Cell make_list(const ListSite& site, const Cell* r, TextArena& arena)
+{
+   Cell* items = arena.cells(site.items.size());
+   for (std::size_t k = 0; k < site.items.size(); ++k) items[k] = r[site.items[k]];
+   return list_cell(items, site.items.size());
+}
+
 }  // namespace
 
 std::string_view TextArena::copy(std::string_view s)
@@ -221,6 +237,12 @@ std::string_view TextArena::copy(std::string_view s)
    char* bytes = allocate(s.size());
    std::memcpy(bytes, s.data(), s.size());
    return {bytes, s.size()};
+}
+
+Cell* TextArena::cells(std::size_t n)
+{
+   used_ = (used_ + alignof(Cell) - 1) / alignof(Cell) * alignof(Cell);  // chunks start aligned
+   return reinterpret_cast<Cell*>(allocate(n * sizeof(Cell)));
 }
 
 char* TextArena::allocate(std::size_t n)
@@ -301,6 +323,9 @@ bool execute(const Code& code, Cell* r, Workspace space)
       NEXT;
    op_interpolate:
       if (!interpolate(code.texts[i->c], r, r[i->d], space)) return false;
+      NEXT;
+   op_make_list:
+      r[i->d] = make_list(code.lists[i->c], r, space.arena);
       NEXT;
 #define POL_OP_HANDLER(name)                                                   \
    op_##name:                                                                  \

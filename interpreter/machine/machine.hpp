@@ -18,6 +18,7 @@ class TextArena {
 public:
    std::string_view copy(std::string_view s);
    char* allocate(std::size_t n);
+   Cell* cells(std::size_t n);  // room for n cells, aligned
    std::string build;  // where text is put together before it is copied in
    void reset()
    {
@@ -33,6 +34,15 @@ private:
 
 // Records run together by execute_lanes.
 inline constexpr std::size_t lanes = 32;
+
+// The budgets of an evaluation the machine keeps to (pol::Limits): longer text or lists, or a
+// record whose lists could take more steps than allowed, bail, and the general evaluator reports
+// them. (Numbers are kept to 64 bits, well within the digit budget.)
+struct MachineLimits {
+   std::size_t text = SIZE_MAX;
+   std::size_t list = SIZE_MAX;
+   std::uint64_t steps = UINT64_MAX;
+};
 
 // What running code may make: text, in an arena, up to a length (the text budget); and the
 // requires it finds violated, in order (null: a violation bails).
@@ -56,8 +66,7 @@ std::uint64_t execute_lanes(const Code& code, Cell* registers, std::size_t count
 // general evaluator must take the record instead (an unusual record, an error, a violation).
 class Machine {
 public:
-   // Text longer than max_text (the text budget) bails: the general evaluator reports it.
-   Machine(const Code& code, const lang::Program& program, Date as_of, std::size_t max_text = SIZE_MAX);
+   Machine(const Code& code, const lang::Program& program, Date as_of, MachineLimits limits = {});
    Machine(const Machine&) = delete;  // it points into its own registers
    Machine& operator=(const Machine&) = delete;
 
@@ -144,9 +153,14 @@ private:
    std::vector<Cell> cells_;  // a record read by read_json(text)
    bool any_check_ = false;   // whether any output's exact form must be checked
    TextArena arena_;          // text read and made, until forget_texts()
-   std::size_t max_text_;
+   MachineLimits limits_;
+   std::vector<CodeInput> items_;   // per input, how an item of a list input is read (type and scale)
+   std::vector<Cell> list_items_;   // a list's items as they are read
+   std::size_t longest_list_ = 0;   // the most items of a list in the record being read
    std::vector<Violated> violated_;  // the requires the last run() found violated
-   Workspace workspace() { return {arena_, max_text_, &violated_}; }
+   Workspace workspace() { return {arena_, limits_.text, &violated_}; }
+   bool read_list(const char*& p, const char* end, std::size_t input, Cell& cell);
+   bool within_budgets();  // after a record is read: its lists are within the list and step budgets
 };
 
 }  // namespace pol::interp

@@ -11,6 +11,7 @@
 
 #include "format.hpp"
 #include "machine.hpp"
+#include "cost.hpp"
 #include "source.hpp"
 
 namespace pol::interp {
@@ -198,9 +199,13 @@ void append_two(std::string& out, int v)
 
 }  // namespace
 
-Machine::Machine(const Code& code, const lang::Program& program, Date as_of, std::size_t max_text)
-   : code_(code), fixed_(code.fixed.get()), lane_code_(code.fixed ? *code.fixed : code), program_(program), registers_(code.registers), max_text_(max_text)
+Machine::Machine(const Code& code, const lang::Program& program, Date as_of, MachineLimits limits)
+   : code_(code), fixed_(code.fixed.get()), lane_code_(code.fixed ? *code.fixed : code), program_(program), registers_(code.registers), limits_(limits)
 {
+   for (const auto& in : code.inputs) {
+      const bool list = in.type.kind == lang::TypeKind::list && in.type.element;
+      items_.push_back(list ? CodeInput{in.name, *in.type.element, 0, input_scale(*in.type.element)} : CodeInput{});
+   }
    registers_[code.as_of] = {as_of.days(), 0};
    if (fixed_) {
       fixed_registers_ = fixed_->registers;
@@ -491,6 +496,7 @@ bool Machine::read_fields(std::span<const std::string_view> names, std::span<con
 {
    const auto& inputs = code_.inputs;
    std::fill(cells_.begin(), cells_.end(), Cell{0, none_mark});
+   longest_list_ = 0;
    Given seen;
    for (std::size_t k = 0; k < fields.size(); ++k) {
       // a header usually lists the inputs in order
@@ -508,9 +514,19 @@ bool Machine::read_fields(std::span<const std::string_view> names, std::span<con
          if (fields[k] != "true" && fields[k] != "false") return false;
          token.kind = 'b';
       }
+      if (inputs[found].type.kind == lang::TypeKind::list) {
+         // JSON, as the general reader takes a list in a field; with nothing after it
+         const char* p = fields[k].data();
+         const char* const end = p + fields[k].size();
+         skip_space(p, end);
+         if (!read_list(p, end, found, cells_[found])) return false;
+         skip_space(p, end);
+         if (p != end) return false;
+         continue;
+      }
       if (!read_scalar(program_, inputs[found], token, cells_[found], workspace())) return false;
    }
-   if (!given(cells_)) return false;
+   if (!given(cells_) || !within_budgets()) return false;
    load(cells_);
    return true;
 }
@@ -544,10 +560,51 @@ bool Machine::read_json(std::string_view text)
    return true;
 }
 
+bool Machine::read_list(const char*& p, const char* end, std::size_t input, Cell& cell)
+{
+   if (p < end && *p == 'n') {  // null, for an optional list
+      Token token;
+      return read_token(p, end, token) && read_scalar(program_, code_.inputs[input], token, cell, workspace());
+   }
+   if (p == end || *p++ != '[' || items_[input].type.kind == lang::TypeKind::none) return false;
+   list_items_.clear();
+   skip_space(p, end);
+   if (p < end && *p == ']') {
+      ++p;
+   } else {
+      for (;;) {
+         Token token;
+         list_items_.emplace_back();
+         if (!read_token(p, end, token) || !read_scalar(program_, items_[input], token, list_items_.back(), workspace())) return false;
+         skip_space(p, end);
+         if (p == end) return false;
+         if (*p == ']') {
+            ++p;
+            break;
+         }
+         if (*p++ != ',') return false;
+         skip_space(p, end);
+      }
+   }
+   if (list_items_.size() > limits_.list) return false;
+   longest_list_ = std::max(longest_list_, list_items_.size());
+   Cell* items = arena_.cells(list_items_.size());
+   std::copy(list_items_.begin(), list_items_.end(), items);
+   cell = list_cell(items, list_items_.size());
+   return true;
+}
+
+bool Machine::within_budgets()
+{
+   const std::size_t n = std::exchange(longest_list_, 0);
+   return n <= 1 || lang::Steps{code_.step_terms}.at(n) <= limits_.steps;
+}
+
 bool Machine::read_json(std::string_view text, std::span<Cell> cells)
 {
    const auto& inputs = code_.inputs;
    std::fill(cells.begin(), cells.end(), Cell{0, none_mark});
+   longest_list_ = 0;
    const char* p = text.data();
    const char* const end = p + text.size();
    skip_space(p, end);
@@ -580,8 +637,12 @@ bool Machine::read_json(std::string_view text, std::span<Cell> cells)
          skip_space(p, end);
          if (p == end || *p++ != ':') return false;
          skip_space(p, end);
-         Token token;
-         if (!read_token(p, end, token) || !read_scalar(program_, inputs[found], token, cells[found], workspace())) return false;
+         if (inputs[found].type.kind == lang::TypeKind::list) {
+            if (!read_list(p, end, found, cells[found])) return false;
+         } else {
+            Token token;
+            if (!read_token(p, end, token) || !read_scalar(program_, inputs[found], token, cells[found], workspace())) return false;
+         }
          expected = found + 1;
          skip_space(p, end);
          if (p == end) return false;
@@ -594,7 +655,7 @@ bool Machine::read_json(std::string_view text, std::span<Cell> cells)
       }
    }
    skip_space(p, end);
-   return p == end && given(cells);
+   return p == end && given(cells) && within_budgets();
 }
 
 bool Machine::cells_of(const Code& code, const std::vector<std::optional<Value>>& inputs, std::vector<Cell>& out)
@@ -651,6 +712,11 @@ Value Machine::value_of(const Cell& c, const lang::Type& t, int scale)
       case lang::TypeKind::date: return Value::date(Date::from_days(static_cast<std::int32_t>(c.a)));
       case lang::TypeKind::enum_: return Value::enum_(t.id, c.a);
       case lang::TypeKind::text: return Value::text(std::string(text_of(c)));
+      case lang::TypeKind::list: {
+         Values items;
+         for (const Cell& item : items_of(c)) items.push_back(value_of(item, *t.element));
+         return Value::list(std::move(items));
+      }
       case lang::TypeKind::decimal:
       case lang::TypeKind::money:
       case lang::TypeKind::duration: {
