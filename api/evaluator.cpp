@@ -115,7 +115,7 @@ struct Evaluator::Impl {
    Result general_result(const Record& record) const
    {
       const auto& inner = policy->impl().policy;
-      auto values = record.impl_->lowered ? interp::Machine::values_of(*inner.lowered(), record.impl_->cells()) : record.impl_->values;
+      auto values = record.impl_->lowered ? interp::Machine::values_of(*inner.lowered(), inner.program(), record.impl_->cells()) : record.impl_->values;
       return ResultAccess::make(*policy, inner.evaluate(std::move(values), general_options), options);
    }
 
@@ -158,7 +158,7 @@ struct Evaluator::Impl {
          }
          if (!read_ok[k] || !machine->load_lane(l, cells)) skip |= std::uint64_t{1} << l;
       }
-      return machine->run_lanes(count) | skip;
+      return machine->run_lanes(count, skip);
    }
 
    void begin();
@@ -314,7 +314,7 @@ Evaluator::Outcome Evaluator::evaluate(const Record& record)
    impl_->check(record);
    impl_->begin();
    auto& m = impl_->machine;
-   if (m && record.impl_->lowered) {
+   if (m && record.impl_->lowered && m->within_text_budget(record.impl_->cells())) {
       m->load(record.impl_->cells());
       if (m->run() && m->exact()) return impl_->lowered();
    }
@@ -351,11 +351,11 @@ const std::vector<Evaluator::Outcome>& Evaluator::evaluate(const Records& batch)
          const std::size_t count = std::min(interp::lanes, n - base);
          std::uint64_t skip = 0;
          for (std::size_t l = 0; l < count; ++l) {
-            if (!b.fits[base + l]) skip |= std::uint64_t{1} << l;
+            if (!b.fits[base + l] || !m->within_text_budget(cells(base + l))) skip |= std::uint64_t{1} << l;
          }
          const std::uint64_t all = count == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << count) - 1;
          if (skip != all) m->load_columns(b.columns.data() + base * b.width);
-         const std::uint64_t failed = (skip == all ? all : m->run_lanes(count)) | skip;
+         const std::uint64_t failed = skip == all ? all : m->run_lanes(count, skip);
          for (std::size_t l = 0; l < count; ++l) {
             const std::size_t k = base + l;
             if ((failed >> l & 1) == 0 && m->exact(l)) {
@@ -363,7 +363,7 @@ const std::vector<Evaluator::Outcome>& Evaluator::evaluate(const Records& batch)
                continue;
             }
             // the fixed-point code bailed or does not fit: the ratio code, then the general evaluator
-            if (b.lowered[k] && m->has_fixed()) {
+            if (b.lowered[k] && m->has_fixed() && m->within_text_budget(cells(k))) {
                m->load(cells(k));
                if (m->run_ratio() && m->exact()) {
                   keep(k, interp::Machine::no_lane);
@@ -375,7 +375,7 @@ const std::vector<Evaluator::Outcome>& Evaluator::evaluate(const Records& batch)
       }
    } else {
       for (std::size_t k = 0; k < n; ++k) {
-         if (m && b.lowered[k]) {
+         if (m && b.lowered[k] && m->within_text_budget(cells(k))) {
             m->load(cells(k));
             if (m->run() && m->exact()) {
                keep(k, interp::Machine::no_lane);

@@ -45,11 +45,20 @@ void require_scalar(const Type& t)
    if (!is_scalar(t)) throw Unsupported{};
 }
 
-// What the code holds in a register: a scalar, or a list of scalars (read from a record or
-// written as a literal), which only the list functions and `in` take apart.
-void require_value(const Type& t)
+// A record of scalar fields.
+bool is_flat_record(const Type& t, const lang::Program& p)
 {
-   if (t.kind == TypeKind::list && t.element && is_scalar(*t.element) && t.element->kind != TypeKind::none && t.element->kind != TypeKind::never) return;
+   if (t.kind != TypeKind::record || t.id < 0 || static_cast<std::size_t>(t.id) >= p.records.size()) return false;
+   const auto& fields = p.records[static_cast<std::size_t>(t.id)].field_types;
+   return fields.size() <= 255 && std::all_of(fields.begin(), fields.end(), [](const Type& f) { return is_scalar(f); });
+}
+
+// What the code holds in a register: a scalar, a record of scalars, or a list of either (read
+// from a record or written as a literal), which only the list functions and `in` take apart.
+void require_value(const Type& t, const lang::Program& p)
+{
+   const auto item = [&](const Type& x) { return (is_scalar(x) && x.kind != TypeKind::none && x.kind != TypeKind::never) || is_flat_record(x, p); };
+   if ((t.kind == TypeKind::list && t.element && item(*t.element)) || is_flat_record(t, p)) return;
    require_scalar(t);
 }
 
@@ -88,7 +97,7 @@ public:
       false_ = constant({0, 0});
       for (auto slot : p_.inputs) {
          const auto& g = p_.globals[slot];
-         require_value(g.type);
+         require_value(g.type, p_);
          reg_[slot] = temp();  // set by the reader: none when absent
          code_.registers[reg_[slot]] = {0, none_mark};
          code_.inputs.push_back({g.name, g.type, reg_[slot], input_scale(g.type)});
@@ -350,7 +359,7 @@ private:
       if (state_[slot] == 1) throw Unsupported{};
       state_[slot] = 1;
       const auto& g = p_.globals[slot];
-      require_value(g.type);
+      require_value(g.type, p_);
       switch (g.kind) {
          case GlobalKind::input: {
             const auto& decl = p_.input_decl(g);
@@ -473,7 +482,7 @@ private:
    // --- expressions ---
    std::uint16_t lower(const Expr& e)
    {
-      require_value(e.type);
+      require_value(e.type, p_);
       return lower_inner(e);
    }
 
@@ -563,9 +572,25 @@ private:
             });
             return out;
          }
+         case Builtin::filter:
+         case Builtin::map: {
+            // a new list, with room for every item, that the loop adds to
+            require_value(e.type, p_);
+            emit({Op::new_list, 0, out, list});
+            each_item(list, [&](std::uint16_t item, std::vector<std::size_t>&) {
+               if (id == Builtin::map) {
+                  emit({Op::push, 0, out, out, apply_lambda(*l, item)});
+                  return;
+               }
+               const auto skip = jump(Op::jump_unless, apply_lambda(*l, item));
+               emit({Op::push, 0, out, out, item});
+               land(skip);
+            });
+            return out;
+         }
          case Builtin::min:
          case Builtin::max: {
-            if (element.optional) throw Unsupported{};
+            if (element.optional || !is_scalar(element)) throw Unsupported{};
             const Op pick = is_ratio(element.kind) || is_ratio(e.type.kind) ? (id == Builtin::min ? Op::nmin : Op::nmax) : (id == Builtin::min ? Op::imin : Op::imax);
             const auto some = jump(Op::jump_if, emit_to(Op::icmp, emit_to(Op::length, list), constant({0, 0}), static_cast<std::uint8_t>(lang::CompareOp::gt)));
             bail();  // of an empty list: the general evaluator reports it
@@ -673,8 +698,9 @@ private:
                default: throw Unsupported{};
             }
          case ExprKind::field:
-            if (e.ref.kind != lang::RefKind::enum_variant) throw Unsupported{};
-            return constant({e.ref.sub, 0});
+            if (e.ref.kind == lang::RefKind::enum_variant) return constant({e.ref.sub, 0});
+            if (!is_flat_record(e.args[0]->type, p_) || e.ref.index < 0 || e.ref.index > 255) throw Unsupported{};
+            return emit_to(Op::field, lower(*e.args[0]), 0, static_cast<std::uint8_t>(e.ref.index));
          case ExprKind::call: return call(e);
          case ExprKind::negate: {
             const auto a = lower(*e.args[0]);
@@ -851,8 +877,9 @@ private:
       }
       const auto& args = e.args;
       const bool of_list = !args.empty() && args[0]->type.kind == TypeKind::list;
-      if (of_list && (id == Builtin::sum || id == Builtin::count || id == Builtin::all || id == Builtin::any || ((id == Builtin::min || id == Builtin::max) && args.size() == 1))) {
-         require_value(args[0]->type);
+      if (of_list && (id == Builtin::sum || id == Builtin::count || id == Builtin::all || id == Builtin::any || id == Builtin::filter || id == Builtin::map ||
+                      ((id == Builtin::min || id == Builtin::max) && args.size() == 1))) {
+         require_value(args[0]->type, p_);
          return over_list(id, e);
       }
       for (const auto& a : args) require_scalar(a->type);

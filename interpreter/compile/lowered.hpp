@@ -28,8 +28,9 @@ namespace pol::interp {
 // One register. int, bool, date (days) and enum (variant): `a`, with b = 0. decimal, money and
 // duration: the ratio a / b, where b = 0 reads as 1, so an int is already its decimal and never
 // needs converting. text: the address of its bytes in a, their count in b (the bytes are the
-// code's constants or in the machine's TextArena). A list of scalars: the address of its items'
-// cells in a, their count in b (in the TextArena). none: b == none_mark, whatever the type.
+// code's constants or in the machine's TextArena). A list: the address of its items' cells in a,
+// their count in b; a record likewise, of its fields' cells (both in the TextArena). none:
+// b == none_mark, whatever the type.
 struct Cell {
    std::int64_t a = 0;
    std::int64_t b = 0;
@@ -59,7 +60,8 @@ inline std::span<const Cell> items_of(const Cell& c) { return {reinterpret_cast<
    X(ncmp_else)      /* ncmp, then to c if it is false */                                       \
    X(lookup)         /* d = the output of the row of table site c that matches; bails on no row without a default, or rows that disagree */ \
    X(interpolate)    /* d = the text of text site c, made in the arena; bails over the text budget */ \
-   X(make_list)      /* d = the list of the registers of list site c, made in the arena */
+   X(make_list)      /* d = the list of the registers of list site c, made in the arena */ \
+   X(new_list)       /* d = an empty list with room for as many items as the list a has */
 
 #define POL_DATA_OPS(X)                                                                            \
    X(copy)           /* d = a */                                                                   \
@@ -77,6 +79,8 @@ inline std::span<const Cell> items_of(const Cell& c) { return {reinterpret_cast<
    X(trim)           /* d = the text a without white space at either end */                        \
    X(length)         /* d = how many items the list a has; bails if a is none */                   \
    X(item)           /* d = the item of list a at the int b (from 0) */                            \
+   X(push)           /* d = the list a (made by new_list, with room) with b added at its end */    \
+   X(field)          /* d = field x of the record a */                                             \
    X(move_date)      /* d = the date a moved by the whole duration b, in months if x = 1 else days */ \
    X(add_months)     /* d = the date a plus int b months (years are lowered to months) */          \
    X(add_days)                                                                                     \

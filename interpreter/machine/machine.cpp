@@ -116,7 +116,16 @@ template <Op op>
       if (is_none(a) || b.a < 0 || b.a >= a.b) return false;
       d = items_of(a)[static_cast<std::size_t>(b.a)];
    }
+   else if constexpr (op == Op::push) {
+      const_cast<Cell*>(items_of(a).data())[a.b] = b;  // the room new_list made, in the arena
+      d = {a.a, a.b + 1};
+   }
+   else if constexpr (op == Op::field) {
+      if (is_none(a) || i.x >= a.b) return false;
+      d = items_of(a)[i.x];
+   }
    else if constexpr (op == Op::trim) {
+      if (is_none(a)) return false;
       constexpr std::string_view space = " \t\n\r\f\v";  // as the general evaluator's trim
       const std::string_view t = text_of(a);
       const auto first = t.find_first_not_of(space);
@@ -213,7 +222,7 @@ bool interpolate(const TextSite& site, const Cell* r, Cell& d, Workspace space, 
             text.append(digits, end);
             break;
          }
-         default: text += format_value(Machine::value_of(v, part.type, part.scale), *site.program); break;
+         default: text += format_value(Machine::value_of(v, part.type, *site.program, part.scale), *site.program); break;
       }
    }
    if (text.size() > space.max_text) return false;
@@ -327,6 +336,10 @@ bool execute(const Code& code, Cell* r, Workspace space)
    op_make_list:
       r[i->d] = make_list(code.lists[i->c], r, space.arena);
       NEXT;
+   op_new_list:
+      if (is_none(r[i->a])) return false;
+      r[i->d] = list_cell(space.arena.cells(static_cast<std::size_t>(r[i->a].b)), 0);
+      NEXT;
 #define POL_OP_HANDLER(name)                                                   \
    op_##name:                                                                  \
       if (!apply<Op::name>(*i, r[i->d], r[i->a], r[i->b], r[i->c])) return false; \
@@ -343,10 +356,11 @@ bool execute(const Code& code, Cell* r, Workspace space)
 
 #pragma GCC diagnostic pop
 
-std::uint64_t execute_lanes(const Code& code, Cell* r, std::size_t count, Workspace space)
+std::uint64_t execute_lanes(const Code& code, Cell* r, std::size_t count, Workspace space, std::uint64_t skip)
 {
    const std::uint64_t all = count >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << count) - 1;
-   std::uint64_t failed = 0;
+   // a lane skipped, or failed, runs no further: its registers may hold what its type never does
+   std::uint64_t failed = skip & all;
    try {
       for (const Ins& i : code.ins) {
          Cell* d = r + i.d * lanes;
@@ -356,24 +370,24 @@ std::uint64_t execute_lanes(const Code& code, Cell* r, std::size_t count, Worksp
             case Op::halt: return failed;
             case Op::check:
                for (std::size_t l = 0; l < count; ++l) {
-                  if (a[l].a == 0) failed |= std::uint64_t{1} << l;
+                  if ((failed >> l & 1) == 0 && a[l].a == 0) failed |= std::uint64_t{1} << l;
                }
                break;
             case Op::lookup:
                for (std::size_t l = 0; l < count; ++l) {
-                  if (!lookup(code.sites[i.c], r + l, d[l], lanes)) failed |= std::uint64_t{1} << l;
+                  if ((failed >> l & 1) == 0 && !lookup(code.sites[i.c], r + l, d[l], lanes)) failed |= std::uint64_t{1} << l;
                }
                break;
             case Op::interpolate:
                for (std::size_t l = 0; l < count; ++l) {
-                  if (!interpolate(code.texts[i.c], r + l, d[l], space, lanes)) failed |= std::uint64_t{1} << l;
+                  if ((failed >> l & 1) == 0 && !interpolate(code.texts[i.c], r + l, d[l], space, lanes)) failed |= std::uint64_t{1} << l;
                }
                break;
 #define POL_OP_LANES(name)                                                                   \
    case Op::name: {                                                                          \
       const Cell* c = r + i.c * lanes;                                                       \
       for (std::size_t l = 0; l < count; ++l) {                                              \
-         if (!apply<Op::name>(i, d[l], a[l], b[l], c[l])) failed |= std::uint64_t{1} << l;   \
+         if ((failed >> l & 1) == 0 && !apply<Op::name>(i, d[l], a[l], b[l], c[l])) failed |= std::uint64_t{1} << l; \
       }                                                                                      \
       break;                                                                                 \
    }

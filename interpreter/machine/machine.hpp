@@ -58,8 +58,8 @@ bool execute(const Code& code, Cell* registers, Workspace space);
 
 // Runs straight code over `count` (at most `lanes`) records at once, one instruction over all of
 // them before the next: registers are column-major, register k of record l at k * lanes + l.
-// Returns the records (as bits) that bailed.
-std::uint64_t execute_lanes(const Code& code, Cell* registers, std::size_t count, Workspace space);
+// Lanes in `skip` (as bits) are not run. Returns the records (as bits) that bailed or were skipped.
+std::uint64_t execute_lanes(const Code& code, Cell* registers, std::size_t count, Workspace space, std::uint64_t skip = 0);
 
 // One thread's evaluator over lowered code: it reads a record into its registers, runs the
 // code and writes the outputs, allocating nothing once warm. Each step returns false when the
@@ -83,6 +83,9 @@ public:
    // in params, tables or rules usually do, so one reading serves both (pol diff).
    bool reads_like(const Machine& other) const;
    bool given(std::span<const Cell> cells) const;  // every input without a default has a value
+   // Whether cells made elsewhere (cells_of) keep to this machine's text budget, as its readers
+   // see to for what they read.
+   bool within_text_budget(std::span<const Cell> cells) const;
    // Named text fields (a CSV row under its header) into the registers, each read by its
    // input's type; an empty field is absent.
    bool read_fields(std::span<const std::string_view> names, std::span<const std::string_view> fields);
@@ -91,9 +94,9 @@ public:
    static bool cells_of(const Code& code, const std::vector<std::optional<Value>>& inputs, std::vector<Cell>& out);
    void load(std::span<const Cell> cells);
    // The typed values such cells stand for, for the general evaluator.
-   static std::vector<std::optional<Value>> values_of(const Code& code, std::span<const Cell> cells);
+   static std::vector<std::optional<Value>> values_of(const Code& code, const lang::Program& program, std::span<const Cell> cells);
    // The typed value one cell of a scalar type stands for (over 10^scale, if a scale is given).
-   static Value value_of(const Cell& cell, const lang::Type& type, int scale = -1);
+   static Value value_of(const Cell& cell, const lang::Type& type, const lang::Program& program, int scale = -1);
    // Runs the fixed-point code if there is one, and the ratio code if that bails; or only the
    // ratio code (for a record that bailed in lanes of fixed-point code).
    bool run();
@@ -115,7 +118,7 @@ public:
    void load_columns(const Cell* columns);
    // Whether a record's cells suit the fixed-point code: numbers over 10^scale.
    static bool fits_fixed(const Code& code, std::span<const Cell> cells);
-   std::uint64_t run_lanes(std::size_t count);  // the lanes (as bits) that bailed
+   std::uint64_t run_lanes(std::size_t count, std::uint64_t skip = 0);  // the lanes (as bits) that bailed or were skipped
    Cell lane_output(std::size_t lane, std::size_t i) const;
    // Appends {"outputs":{…},"violations":[…]}, as the general evaluator's compact result.
    bool write_json(std::string& out, std::size_t lane = no_lane) const;
@@ -160,6 +163,9 @@ private:
    std::vector<Violated> violated_;  // the requires the last run() found violated
    Workspace workspace() { return {arena_, limits_.text, &violated_}; }
    bool read_list(const char*& p, const char* end, std::size_t input, Cell& cell);
+   bool read_record(const char*& p, const char* end, const lang::Type& type, Cell& cell);
+   bool read_structured(const char*& p, const char* end, std::size_t input, Cell& cell);  // a list or a record
+   std::vector<std::vector<CodeInput>> fields_;  // per record type, how each field is read
    bool within_budgets();  // after a record is read: its lists are within the list and step budgets
 };
 

@@ -206,6 +206,10 @@ Machine::Machine(const Code& code, const lang::Program& program, Date as_of, Mac
       const bool list = in.type.kind == lang::TypeKind::list && in.type.element;
       items_.push_back(list ? CodeInput{in.name, *in.type.element, 0, input_scale(*in.type.element)} : CodeInput{});
    }
+   for (const auto& r : program.records) {
+      fields_.emplace_back();
+      for (std::size_t f = 0; f < r.field_names.size(); ++f) fields_.back().push_back({r.field_names[f], r.field_types[f], 0, input_scale(r.field_types[f])});
+   }
    registers_[code.as_of] = {as_of.days(), 0};
    if (fixed_) {
       fixed_registers_ = fixed_->registers;
@@ -272,7 +276,7 @@ bool Machine::run_ratio()
    return execute(code_, registers_.data(), workspace());
 }
 
-std::uint64_t Machine::run_lanes(std::size_t count) { return execute_lanes(lane_code_, lane_registers_.data(), count, workspace()); }
+std::uint64_t Machine::run_lanes(std::size_t count, std::uint64_t skip) { return execute_lanes(lane_code_, lane_registers_.data(), count, workspace(), skip); }
 
 Cell Machine::lane_output(std::size_t lane, std::size_t i) const
 {
@@ -514,12 +518,12 @@ bool Machine::read_fields(std::span<const std::string_view> names, std::span<con
          if (fields[k] != "true" && fields[k] != "false") return false;
          token.kind = 'b';
       }
-      if (inputs[found].type.kind == lang::TypeKind::list) {
-         // JSON, as the general reader takes a list in a field; with nothing after it
+      if (inputs[found].type.kind == lang::TypeKind::list || inputs[found].type.kind == lang::TypeKind::record) {
+         // JSON, as the general reader takes a list or record in a field; with nothing after it
          const char* p = fields[k].data();
          const char* const end = p + fields[k].size();
          skip_space(p, end);
-         if (!read_list(p, end, found, cells_[found])) return false;
+         if (!read_structured(p, end, found, cells_[found])) return false;
          skip_space(p, end);
          if (p != end) return false;
          continue;
@@ -539,8 +543,18 @@ bool Machine::given(std::span<const Cell> cells) const
    return true;
 }
 
+bool Machine::within_text_budget(std::span<const Cell> cells) const
+{
+   for (std::size_t i = 0; i < cells.size() && i < code_.inputs.size(); ++i) {
+      if (code_.inputs[i].type.kind == lang::TypeKind::text && !is_none(cells[i]) && static_cast<std::uint64_t>(cells[i].b) > limits_.text) return false;
+   }
+   return true;
+}
+
 bool Machine::reads_like(const Machine& other) const
 {
+   // a reader with other budgets takes other records
+   if (limits_.text != other.limits_.text || limits_.list != other.limits_.list || limits_.steps != other.limits_.steps) return false;
    const auto& mine = code_.inputs;
    const auto& theirs = other.code_.inputs;
    const auto same_input = [&](const CodeInput& a, const CodeInput& b) {
@@ -572,10 +586,12 @@ bool Machine::read_list(const char*& p, const char* end, std::size_t input, Cell
    if (p < end && *p == ']') {
       ++p;
    } else {
+      const bool records = items_[input].type.kind == lang::TypeKind::record;
       for (;;) {
          Token token;
-         list_items_.emplace_back();
-         if (!read_token(p, end, token) || !read_scalar(program_, items_[input], token, list_items_.back(), workspace())) return false;
+         Cell item;
+         if (records ? !read_record(p, end, items_[input].type, item) : !read_token(p, end, token) || !read_scalar(program_, items_[input], token, item, workspace())) return false;
+         list_items_.push_back(item);
          skip_space(p, end);
          if (p == end) return false;
          if (*p == ']') {
@@ -592,6 +608,62 @@ bool Machine::read_list(const char*& p, const char* end, std::size_t input, Cell
    std::copy(list_items_.begin(), list_items_.end(), items);
    cell = list_cell(items, list_items_.size());
    return true;
+}
+
+bool Machine::read_record(const char*& p, const char* end, const lang::Type& type, Cell& cell)
+{
+   if (type.id < 0 || static_cast<std::size_t>(type.id) >= fields_.size()) return false;
+   const auto& fields = fields_[static_cast<std::size_t>(type.id)];
+   if (p < end && *p == 'n') {  // null, for an optional record
+      Token token;
+      if (!read_token(p, end, token) || token.kind != 'n' || !type.optional) return false;
+      cell = {0, none_mark};
+      return true;
+   }
+   if (p == end || *p++ != '{' || fields.size() > 64) return false;
+   std::array<Cell, 64> values;
+   std::uint64_t seen = 0;
+   skip_space(p, end);
+   if (p < end && *p == '}') {
+      ++p;
+   } else {
+      for (;;) {
+         std::string_view key;
+         if (p == end || *p++ != '"' || !plain_string(p, end, key)) return false;
+         std::size_t f = 0;
+         while (f < fields.size() && !same_text(fields[f].name, key)) ++f;
+         if (f == fields.size() || (seen >> f & 1) != 0) return false;  // unknown, or given twice: the general reader words it
+         seen |= std::uint64_t{1} << f;
+         skip_space(p, end);
+         if (p == end || *p++ != ':') return false;
+         skip_space(p, end);
+         Token token;
+         if (!read_token(p, end, token) || !read_scalar(program_, fields[f], token, values[f], workspace())) return false;
+         skip_space(p, end);
+         if (p == end) return false;
+         if (*p == '}') {
+            ++p;
+            break;
+         }
+         if (*p++ != ',') return false;
+         skip_space(p, end);
+      }
+   }
+   for (std::size_t f = 0; f < fields.size(); ++f) {
+      if ((seen >> f & 1) != 0) continue;
+      if (!fields[f].type.optional) return false;  // a field missing
+      values[f] = {0, none_mark};
+   }
+   Cell* out = arena_.cells(fields.size());
+   std::copy_n(values.begin(), fields.size(), out);
+   cell = list_cell(out, fields.size());
+   return true;
+}
+
+bool Machine::read_structured(const char*& p, const char* end, std::size_t input, Cell& cell)
+{
+   const auto& type = code_.inputs[input].type;
+   return type.kind == lang::TypeKind::record ? read_record(p, end, type, cell) : read_list(p, end, input, cell);
 }
 
 bool Machine::within_budgets()
@@ -637,8 +709,8 @@ bool Machine::read_json(std::string_view text, std::span<Cell> cells)
          skip_space(p, end);
          if (p == end || *p++ != ':') return false;
          skip_space(p, end);
-         if (inputs[found].type.kind == lang::TypeKind::list) {
-            if (!read_list(p, end, found, cells[found])) return false;
+         if (inputs[found].type.kind == lang::TypeKind::list || inputs[found].type.kind == lang::TypeKind::record) {
+            if (!read_structured(p, end, found, cells[found])) return false;
          } else {
             Token token;
             if (!read_token(p, end, token) || !read_scalar(program_, inputs[found], token, cells[found], workspace())) return false;
@@ -693,17 +765,17 @@ bool Machine::cells_of(const Code& code, const std::vector<std::optional<Value>>
    return true;
 }
 
-std::vector<std::optional<Value>> Machine::values_of(const Code& code, std::span<const Cell> cells)
+std::vector<std::optional<Value>> Machine::values_of(const Code& code, const lang::Program& program, std::span<const Cell> cells)
 {
    std::vector<std::optional<Value>> out(cells.size());
    for (std::size_t i = 0; i < cells.size(); ++i) {
       // absent: lowered code has no input that tells absent from null
-      if (!is_none(cells[i])) out[i] = value_of(cells[i], code.inputs[i].type);
+      if (!is_none(cells[i])) out[i] = value_of(cells[i], code.inputs[i].type, program);
    }
    return out;
 }
 
-Value Machine::value_of(const Cell& c, const lang::Type& t, int scale)
+Value Machine::value_of(const Cell& c, const lang::Type& t, const lang::Program& program, int scale)
 {
    if (is_none(c)) return Value::none();
    switch (t.kind) {
@@ -714,8 +786,15 @@ Value Machine::value_of(const Cell& c, const lang::Type& t, int scale)
       case lang::TypeKind::text: return Value::text(std::string(text_of(c)));
       case lang::TypeKind::list: {
          Values items;
-         for (const Cell& item : items_of(c)) items.push_back(value_of(item, *t.element));
+         for (const Cell& item : items_of(c)) items.push_back(value_of(item, *t.element, program));
          return Value::list(std::move(items));
+      }
+      case lang::TypeKind::record: {
+         Values fields;
+         const auto& types = program.records[static_cast<std::size_t>(t.id)].field_types;
+         const auto cells = items_of(c);
+         for (std::size_t f = 0; f < types.size() && f < cells.size(); ++f) fields.push_back(value_of(cells[f], types[f], program));
+         return Value::record(t.id, std::move(fields));
       }
       case lang::TypeKind::decimal:
       case lang::TypeKind::money:

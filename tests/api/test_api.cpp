@@ -518,7 +518,9 @@ TEST_CASE("text in lowered code: the text budget's error, and text kept after it
    const auto bad = small.evaluate_json(R"({"name": "Annabel"})");
    REQUIRE_FALSE(bad.ok);
    CHECK(bad.error->code == "R0702");
-   pol::Evaluator ev(p, pol::EvalOptions{.as_of = "2024-06-30"});
+   pol::EvalOptions dated;
+   dated.as_of = "2024-06-30";
+   pol::Evaluator ev(p, dated);
    REQUIRE(ev.lowered());
    {
       std::string record = R"({"name": "  Zoë  "})";
@@ -537,4 +539,67 @@ TEST_CASE("text in lowered code: the text budget's error, and text kept after it
    CHECK(ev.output(2, 1) == "\"Société\"");
    CHECK(ev.output(3, 0) == "\"Hello x\\ty!\"");
    CHECK(ev.lowered_records() == 5);
+}
+
+TEST_CASE("records the lanes cannot read sit beside ones they can, in a straight policy with text")
+{
+   // a lane whose record could not be read holds no text: trim must not run on it
+   const auto policy = pol::Policy::compile_string("trim.pol", "input name: text\noutput t = trim(name)\n");
+   pol::EvalOptions o;
+   o.as_of = "2024-06-30";
+   o.limits.text = 6;
+   pol::Evaluator many(policy, o);
+   const std::vector<std::string> texts = {R"({"name": " a "})", "{}", R"({"name": null})", R"({"name": 5})", R"({"nam": "typo"})", R"({"name": "abcdefgh"})", R"({"name": "b"})"};
+   std::vector<std::string_view> records;
+   for (int k = 0; k < 40; ++k) records.push_back(texts[static_cast<std::size_t>(k) % texts.size()]);
+   std::string out;
+   many.evaluate_json(records, out, [](std::size_t, const pol::Evaluator::Outcome&) {});
+   std::string want;
+   for (const auto record : records) {
+      const auto r = policy->evaluate_json(record, o);
+      if (r.ok()) want += r.json();
+   }
+   CHECK(out == want);
+   std::size_t k = 0;
+   many.evaluate_json(records, [&](std::size_t i, const pol::Evaluator::Outcome& outcome) {
+      CHECK(i == k++);
+      const auto r = policy->evaluate_json(records[i], o);
+      REQUIRE(outcome.ok == r.ok());
+      if (!outcome.ok) CHECK(outcome.error->code == r.errors.front().code);
+   });
+   CHECK(k == records.size());
+}
+
+TEST_CASE("records read once keep to the text budget of the evaluator that evaluates them")
+{
+   const auto policy = pol::Policy::compile_string("t.pol", "input t: text\noutput o = t\n");
+   pol::EvalOptions small;
+   small.as_of = "2024-06-30";
+   small.limits.text = 3;
+   pol::EvalOptions dated;
+   dated.as_of = "2024-06-30";
+   pol::Evaluator reader(policy, dated), strict(policy, small);
+   // read by one evaluator, evaluated by another with a smaller budget: the general evaluator's error
+   const auto record = strict.read(R"({"t": "abcdef"})");
+   const auto one = strict.evaluate(record);
+   REQUIRE_FALSE(one.ok);
+   CHECK(one.error->code == "R0702");
+   pol::Records batch;
+   batch.add(record);
+   batch.add(strict.read(R"({"t": "abc"})"));
+   const auto& outcomes = strict.evaluate(batch);
+   CHECK_FALSE(outcomes[0].ok);
+   CHECK(outcomes[1].ok);
+   CHECK(strict.output(1, 0) == "\"abc\"");
+   // records that a reader with a larger budget has read are read again
+   const std::vector<std::string_view> records = {R"({"t": "abcdef"})", R"({"t": "ab"})"};
+   reader.evaluate_json(records, [](std::size_t, const pol::Evaluator::Outcome& outcome) { CHECK(outcome.ok); });
+   std::vector<bool> ok;
+   std::vector<std::string> codes;
+   strict.evaluate_json(records, reader, [&](std::size_t, const pol::Evaluator::Outcome& outcome) {
+      ok.push_back(outcome.ok);
+      codes.push_back(outcome.ok ? "" : outcome.error->code);
+   });
+   CHECK(ok == std::vector<bool>{false, true});
+   CHECK(codes.front() == "R0702");
 }

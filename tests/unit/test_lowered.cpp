@@ -104,6 +104,18 @@ std::string random_value(const lang::Type& t, const lang::Program& p, std::mt199
          const auto v = static_cast<std::size_t>(pick(static_cast<int>(e.variants.size())));
          return "\"" + (pick(5) == 0 ? e.labels[v] : e.variants[v]) + "\"";
       }
+      case lang::TypeKind::record: {
+         const auto& r = p.records[static_cast<std::size_t>(t.id)];
+         std::string s = "{";
+         bool first = true;
+         for (std::size_t f = 0; f < r.field_names.size(); ++f) {
+            if ((r.field_types[f].optional && pick(3) == 0) || pick(80) == 0) continue;  // left out
+            s += fmt::format("{}\"{}\": {}", first ? "" : ", ", r.field_names[f], random_value(r.field_types[f], p, rng));
+            first = false;
+         }
+         if (pick(60) == 0) s += first ? "\"other\": 1" : ", \"other\": 1";  // unknown: the general reader's error
+         return s + "}";
+      }
       case lang::TypeKind::list: {
          if (!t.element) return "null";
          const int shape = pick(25);
@@ -187,9 +199,10 @@ TEST_CASE("lowered code agrees with the general evaluator on random records")
          }
       }
       INFO(file.string() << ": " << fast << " records lowered, of " << general_ok << " without errors or violations");
-      // the code answers for most records the general evaluator finds clean; where there is
-      // fixed-point code, it answers most of those, and the ratio code the rest
-      CHECK(fast * 10 >= general_ok * 9);
+      // the code answers for most records the general evaluator finds clean (where there are
+      // enough of them to tell: one input in twenty is a 62-bit int, which the code bails on);
+      // where there is fixed-point code, it answers most of those, and the ratio code the rest
+      if (general_ok >= 100) CHECK(fast * 10 >= general_ok * 9);
       if (has_fixed) CHECK(by_fixed * 10 >= fast * 7);
       if (has_fixed) ratio_after_fixed += by_ratio;
    }
@@ -326,17 +339,19 @@ require a != 5 else "not five"
    CHECK(lowered_json(policy, R"({"a": 12, "name": "Cy"})", as_of) ==
          R"({"outputs":{"x":24},"violations":[{"rule":"a < 10 or name == \"Bo\"","message":"Cy: \"12\" is \\ too big","source":null}]})");
    // a message beyond the code: the violation bails, and the rest is still lowered
-   const interp::Policy listed = test::checked("input a: int\nlet xs = [a, a + 1]\noutput x = a\nrequire a > 0 else \"{count(filter(xs, x => x > 1))} of them\"\n");
+   const interp::Policy listed = test::checked("input a: int\nlet xs = [a, a + 1]\noutput x = a\nrequire a > 0 else \"{first(xs) ?? 0} first\"\n");
    REQUIRE(listed.lowered() != nullptr);
    CHECK(lowered_json(listed, R"({"a": 1})", as_of) == R"({"outputs":{"x":1},"violations":[]})");
    CHECK_FALSE(lowered_json(listed, R"({"a": 0})", as_of).has_value());
 }
 
-TEST_CASE("policies that make lists, or use records, are not lowered")
+TEST_CASE("policies with list outputs, lists of lists or sorting are not lowered")
 {
-   CHECK(test::checked("input xs: list of int\noutput n = count(filter(xs, x => x > 1))\n").lowered() == nullptr);
-   CHECK(test::checked("record P { a: int }\ninput ps: list of P\noutput n = count(ps)\n").lowered() == nullptr);
-   CHECK(test::checked("input xs: list of int\noutput n = count(xs)\n").lowered() != nullptr);
+   CHECK(test::checked("input xs: list of int\noutput ys = filter(xs, x => x > 1)\n").lowered() == nullptr);
+   CHECK(test::checked("record P { a: list of int }\ninput ps: list of P\noutput n = count(ps)\n").lowered() == nullptr);
+   CHECK(test::checked("input xs: list of int\noutput n = first(sort(xs)) ?? 0\n").lowered() == nullptr);
+   CHECK(test::checked("input xs: list of int\noutput n = count(filter(xs, x => x > 1))\n").lowered() != nullptr);
+   CHECK(test::checked("record P { a: int }\ninput ps: list of P\noutput n = count(ps)\n").lowered() != nullptr);
    CHECK(test::checked("input name: text\noutput n = name == \"x\"\n").lowered() != nullptr);
    CHECK(test::checked("input a: int\noutput n = a + 1\n").lowered() != nullptr);
 }
@@ -432,6 +447,22 @@ output literal = sum([limit, limit * 2, £1])
 output mentioned = 30 in [count(ages), 30]
 require sum(awards) <= limit * 10 else "awards of {sum(awards)} are over ten times {limit}"
 require all(ages, a => a >= 0) else "an age is negative"
+)",
+   R"(record Period { start: date, end: date?, grade: int }
+input periods: list of Period
+input as_of: date
+fn last_day(p: Period, as_of: date) -> date = min(p.end ?? as_of, as_of)
+let open = filter(periods, p => p.end == none)
+let starts = map(periods, p => p.start)
+let long_ones = filter(periods, p => days_between(p.start, last_day(p, as_of)) > 365)
+output n_open = count(open)
+output first_start: date? = if count(starts) == 0 then none else min(starts)
+output long_grades = sum(map(long_ones, p => p.grade))
+output nested = count(periods, p => any(periods, q => q.start < p.start))
+output top_grade: int? = if count(periods) == 0 then none else max(map(periods, p => p.grade))
+output mapped = sum(map(filter(periods, p => p.grade > 3), p => p.grade * 2))
+require all(periods, p => (p.end ?? p.start) >= p.start)
+  else "a period ends before it starts: {min(map(filter(periods, p => (p.end ?? p.start) < p.start), p => p.start))}"
 )",
    R"(input xs: list of decimal?
 input ys: list of int = [1, 2, 3]
@@ -542,17 +573,19 @@ TEST_CASE("straight code gives the same over many records at once as one at a ti
       if (!c.ok()) continue;
       const interp::Policy policy(std::move(c.program));
       if (!policy.lowered() || !policy.lowered()->straight) continue;
-      ++straight;
       const auto& code = *policy.lowered();
       const auto as_of = *interp::Date::parse("2024-06-30");
       interp::Machine single(code, policy.program(), as_of), many(code, policy.program(), as_of);
       std::vector<std::vector<interp::Cell>> batch;
-      while (batch.size() < interp::lanes) {
+      // (records with lists are read straight into the machine, not made from values: none here)
+      for (int tries = 0; batch.size() < interp::lanes && tries < 2000; ++tries) {
          std::vector<interp::RuntimeError> errors;
          const auto values = policy.decode_inputs(interp::parse_json(random_record(policy.program(), rng)).value, errors);
          std::vector<interp::Cell> cells;
          if (errors.empty() && interp::Machine::cells_of(code, values, cells)) batch.push_back(cells);
       }
+      if (batch.empty()) continue;
+      ++straight;
       std::uint64_t unfit = 0;  // records the fixed-point code in the lanes does not take
       for (std::size_t l = 0; l < batch.size(); ++l) unfit |= static_cast<std::uint64_t>(many.load_lane(l, batch[l]) ? 0 : 1) << l;
       const auto failed = many.run_lanes(batch.size());

@@ -157,20 +157,24 @@ private:
    // Appends the result line for one record (without its line end); `line` is within the block.
    void run(std::string_view text, std::size_t line, Block& b)
    {
-      std::string& out = b.out;
-      Totals& totals = b.totals;
       if (const auto problem = unreadable(text)) return error(line, *problem, b);
       if (in_ == Data::csv) return run_csv(text, line, b);
       // JSON in, CSV out (JSON to JSON goes many records at a time: evaluate_pending)
-      const Result result = policy_->evaluate_json(text, options_);
-      if (!result.ok()) return error(line, result.errors.front().json, b);
-      totals.violations += result.violations.size();
-      for (const auto& [name, json] : result.outputs) {
-         append_cell(out, json);
-         out += ',';
+      write_row(evaluator_.evaluate_json(text), line, b);
+   }
+
+   // The result of the record just evaluated, as a JSON line or a CSV row.
+   void write_row(const Evaluator::Outcome& outcome, std::size_t line, Block& b)
+   {
+      if (!outcome.ok) return error(line, outcome.error->json, b);
+      b.totals.violations += outcome.violations;
+      if (out_ == Data::jsonl) return evaluator_.write_json(b.out);
+      for (std::size_t i = 0; i < outputs_.size(); ++i) {
+         append_cell(b.out, evaluator_.output(i));
+         b.out += ',';
       }
-      append_violations(out, result.violations);
-      out += ',';
+      append_violations(b.out, evaluator_.violations());
+      b.out += ',';
    }
 
    // A CSV row: its cells are the inputs the header names.
@@ -186,16 +190,7 @@ private:
          return error(line, error_json("R0003", fmt::format("the row has {} cell{}, but the header has {} column{}", count, count == 1 ? "" : "s", names_.size(), names_.size() == 1 ? "" : "s")), b);
       }
       views_.assign(cells_.begin(), cells_.begin() + static_cast<std::ptrdiff_t>(count));
-      const auto outcome = evaluator_.evaluate_fields(names_, views_);
-      if (!outcome.ok) return error(line, outcome.error->json, b);
-      b.totals.violations += outcome.violations;
-      if (out_ == Data::jsonl) return evaluator_.write_json(b.out);
-      for (std::size_t i = 0; i < outputs_.size(); ++i) {
-         append_cell(b.out, evaluator_.output(i));
-         b.out += ',';
-      }
-      append_violations(b.out, evaluator_.violations());
-      b.out += ',';
+      write_row(evaluator_.evaluate_fields(names_, views_), line, b);
    }
 
    // The error object, or CSV row, for a record; the writer puts in its line number.
