@@ -433,6 +433,22 @@ bool decode_escapes(std::string_view s, std::string& out)
    return true;
 }
 
+// After an item of an array or object: at its closing bracket (passed), at a comma (passed, with
+// the space after it), or at anything else.
+enum class Next { more, done, bad };
+Next after_item(const char*& p, const char* end, char close)
+{
+   skip_space(p, end);
+   if (p == end) return Next::bad;
+   if (*p == close) {
+      ++p;
+      return Next::done;
+   }
+   if (*p++ != ',') return Next::bad;
+   skip_space(p, end);
+   return Next::more;
+}
+
 // A scalar as the input's cell; false if it is not of the input's type. Text is copied into
 // the arena.
 bool read_scalar(const lang::Program& program, const CodeInput& in, const Token& token, Cell& cell, Workspace space)
@@ -592,14 +608,9 @@ bool Machine::read_list(const char*& p, const char* end, std::size_t input, Cell
          Cell item;
          if (records ? !read_record(p, end, items_[input].type, item) : !read_token(p, end, token) || !read_scalar(program_, items_[input], token, item, workspace())) return false;
          list_items_.push_back(item);
-         skip_space(p, end);
-         if (p == end) return false;
-         if (*p == ']') {
-            ++p;
-            break;
-         }
-         if (*p++ != ',') return false;
-         skip_space(p, end);
+         const Next next = after_item(p, end, ']');
+         if (next == Next::bad) return false;
+         if (next == Next::done) break;
       }
    }
    if (list_items_.size() > limits_.list) return false;
@@ -639,14 +650,9 @@ bool Machine::read_record(const char*& p, const char* end, const lang::Type& typ
          skip_space(p, end);
          Token token;
          if (!read_token(p, end, token) || !read_scalar(program_, fields[f], token, values[f], workspace())) return false;
-         skip_space(p, end);
-         if (p == end) return false;
-         if (*p == '}') {
-            ++p;
-            break;
-         }
-         if (*p++ != ',') return false;
-         skip_space(p, end);
+         const Next next = after_item(p, end, '}');
+         if (next == Next::bad) return false;
+         if (next == Next::done) break;
       }
    }
    for (std::size_t f = 0; f < fields.size(); ++f) {
@@ -716,14 +722,9 @@ bool Machine::read_json(std::string_view text, std::span<Cell> cells)
             if (!read_token(p, end, token) || !read_scalar(program_, inputs[found], token, cells[found], workspace())) return false;
          }
          expected = found + 1;
-         skip_space(p, end);
-         if (p == end) return false;
-         if (*p == '}') {
-            ++p;
-            break;
-         }
-         if (*p++ != ',') return false;
-         skip_space(p, end);
+         const Next next = after_item(p, end, '}');
+         if (next == Next::bad) return false;
+         if (next == Next::done) break;
       }
    }
    skip_space(p, end);
