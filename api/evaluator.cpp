@@ -19,6 +19,7 @@ struct Record::Impl {
    std::array<interp::Cell, 8> small;  // the cells, when they fit here
    std::vector<interp::Cell> large;    // else here
    std::vector<std::optional<interp::Value>> values;  // one per input slot, when not lowered
+   std::vector<interp::Cell> items;  // the cells of its lists and records, which cells point into
    std::span<const interp::Cell> cells() const { return count <= small.size() ? std::span<const interp::Cell>(small.data(), count) : std::span<const interp::Cell>(large); }
 };
 
@@ -290,7 +291,7 @@ Record Evaluator::read(std::string_view json) const
       const auto& e = errors.front();
       throw std::invalid_argument(e.field.empty() ? e.message : fmt::format("{} (field {})", e.message, e.field));
    }
-   if (impl_->machine && interp::Machine::cells_of(*inner.lowered(), impl->values, impl->large)) {
+   if (impl_->machine && interp::Machine::cells_of(*inner.lowered(), impl->values, impl->large, &impl->items)) {
       impl->lowered = true;
       impl->count = static_cast<std::uint32_t>(impl->large.size());
       if (impl->count <= impl->small.size()) {
@@ -299,7 +300,8 @@ Record Evaluator::read(std::string_view json) const
       }
       // text cells point into the values' text: keep them then
       const auto& inputs = inner.lowered()->inputs;
-      if (std::none_of(inputs.begin(), inputs.end(), [](const interp::CodeInput& in) { return in.type.kind == lang::TypeKind::text; })) {
+      const auto holds_text = [](const interp::CodeInput& in) { return in.type.kind == lang::TypeKind::text || in.type.kind == lang::TypeKind::list || in.type.kind == lang::TypeKind::record; };
+      if (std::none_of(inputs.begin(), inputs.end(), holds_text)) {
          impl->values.clear();
          impl->values.shrink_to_fit();
       }
@@ -314,7 +316,7 @@ Evaluator::Outcome Evaluator::evaluate(const Record& record)
    impl_->check(record);
    impl_->begin();
    auto& m = impl_->machine;
-   if (m && record.impl_->lowered && m->within_text_budget(record.impl_->cells())) {
+   if (m && record.impl_->lowered && m->within_budgets(record.impl_->cells())) {
       m->load(record.impl_->cells());
       if (m->run() && m->exact()) return impl_->lowered();
    }
@@ -351,7 +353,7 @@ const std::vector<Evaluator::Outcome>& Evaluator::evaluate(const Records& batch)
          const std::size_t count = std::min(interp::lanes, n - base);
          std::uint64_t skip = 0;
          for (std::size_t l = 0; l < count; ++l) {
-            if (!b.fits[base + l] || !m->within_text_budget(cells(base + l))) skip |= std::uint64_t{1} << l;
+            if (!b.fits[base + l] || !m->within_budgets(cells(base + l))) skip |= std::uint64_t{1} << l;
          }
          const std::uint64_t all = count == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << count) - 1;
          if (skip != all) m->load_columns(b.columns.data() + base * b.width);
@@ -363,7 +365,7 @@ const std::vector<Evaluator::Outcome>& Evaluator::evaluate(const Records& batch)
                continue;
             }
             // the fixed-point code bailed or does not fit: the ratio code, then the general evaluator
-            if (b.lowered[k] && m->has_fixed() && m->within_text_budget(cells(k))) {
+            if (b.lowered[k] && m->has_fixed() && m->within_budgets(cells(k))) {
                m->load(cells(k));
                if (m->run_ratio() && m->exact()) {
                   keep(k, interp::Machine::no_lane);
@@ -375,7 +377,7 @@ const std::vector<Evaluator::Outcome>& Evaluator::evaluate(const Records& batch)
       }
    } else {
       for (std::size_t k = 0; k < n; ++k) {
-         if (m && b.lowered[k] && m->within_text_budget(cells(k))) {
+         if (m && b.lowered[k] && m->within_budgets(cells(k))) {
             m->load(cells(k));
             if (m->run() && m->exact()) {
                keep(k, interp::Machine::no_lane);

@@ -83,15 +83,17 @@ public:
    // in params, tables or rules usually do, so one reading serves both (pol diff).
    bool reads_like(const Machine& other) const;
    bool given(std::span<const Cell> cells) const;  // every input without a default has a value
-   // Whether cells made elsewhere (cells_of) keep to this machine's text budget, as its readers
-   // see to for what they read.
-   bool within_text_budget(std::span<const Cell> cells) const;
+   // Whether cells made elsewhere (cells_of) keep to this machine's budgets of text, lists and
+   // steps, as its readers see to for what they read.
+   bool within_budgets(std::span<const Cell> cells) const;
    // Named text fields (a CSV row under its header) into the registers, each read by its
    // input's type; an empty field is absent.
    bool read_fields(std::span<const std::string_view> names, std::span<const std::string_view> fields);
    // Typed input values (one per input, empty when absent) as the cells load() takes; false if
    // one is beyond the code or a required one is missing. Text cells point into the values.
-   static bool cells_of(const Code& code, const std::vector<std::optional<Value>>& inputs, std::vector<Cell>& out);
+   // Lists and records need `items`, where their cells are put (cells point into it: it must
+   // live as long as they do, unchanged).
+   static bool cells_of(const Code& code, const std::vector<std::optional<Value>>& inputs, std::vector<Cell>& out, std::vector<Cell>* items = nullptr);
    void load(std::span<const Cell> cells);
    // The typed values such cells stand for, for the general evaluator.
    static std::vector<std::optional<Value>> values_of(const Code& code, const lang::Program& program, std::span<const Cell> cells);

@@ -559,12 +559,37 @@ bool Machine::given(std::span<const Cell> cells) const
    return true;
 }
 
-bool Machine::within_text_budget(std::span<const Cell> cells) const
+bool Machine::within_budgets(std::span<const Cell> cells) const
 {
+   std::size_t longest = 0;
+   // text no longer than the text budget, and lists than the list budget, inside lists and records too
+   const auto fits = [&](const auto& self, const Cell& c, const lang::Type& t) -> bool {
+      if (is_none(c)) return true;
+      switch (t.kind) {
+         case lang::TypeKind::text: return static_cast<std::uint64_t>(c.b) <= limits_.text;
+         case lang::TypeKind::list: {
+            if (!t.element || static_cast<std::uint64_t>(c.b) > limits_.list) return false;
+            longest = std::max(longest, static_cast<std::size_t>(c.b));
+            for (const Cell& item : items_of(c)) {
+               if (!self(self, item, *t.element)) return false;
+            }
+            return true;
+         }
+         case lang::TypeKind::record: {
+            const auto& types = program_.records[static_cast<std::size_t>(t.id)].field_types;
+            const auto fields = items_of(c);
+            for (std::size_t f = 0; f < fields.size() && f < types.size(); ++f) {
+               if (!self(self, fields[f], types[f])) return false;
+            }
+            return true;
+         }
+         default: return true;
+      }
+   };
    for (std::size_t i = 0; i < cells.size() && i < code_.inputs.size(); ++i) {
-      if (code_.inputs[i].type.kind == lang::TypeKind::text && !is_none(cells[i]) && static_cast<std::uint64_t>(cells[i].b) > limits_.text) return false;
+      if (!fits(fits, cells[i], code_.inputs[i].type)) return false;
    }
-   return true;
+   return longest <= 1 || lang::Steps{code_.step_terms}.at(longest) <= limits_.steps;
 }
 
 bool Machine::reads_like(const Machine& other) const
@@ -731,34 +756,74 @@ bool Machine::read_json(std::string_view text, std::span<Cell> cells)
    return p == end && given(cells) && within_budgets();
 }
 
-bool Machine::cells_of(const Code& code, const std::vector<std::optional<Value>>& inputs, std::vector<Cell>& out)
+namespace {
+
+// How many cells a value's lists and records take beside its own.
+std::size_t inner_cells(const Value& v)
+{
+   if (v.kind != ValueKind::list && v.kind != ValueKind::record) return 0;
+   std::size_t n = v.items->size();
+   for (const auto& item : *v.items) n += inner_cells(item);
+   return n;
+}
+
+// A value as a cell, its lists' and records' cells put in `items` (which has room for them);
+// false for what the code does not hold.
+bool cell_of(const Value& v, int scale, std::vector<Cell>* items, Cell& cell)
+{
+   switch (v.kind) {
+      case ValueKind::none: cell = {0, none_mark}; return true;
+      case ValueKind::bool_: cell = {v.flag ? 1 : 0, 0}; return true;
+      case ValueKind::int_:
+      case ValueKind::date:
+      case ValueKind::enum_: cell = {v.integer, 0}; return true;
+      case ValueKind::text: cell = text_cell(*v.str); return true;
+      case ValueKind::decimal:
+      case ValueKind::money:
+      case ValueKind::duration: {
+         Ratio x;
+         if (!v.number.small_parts(x.num, x.den)) return false;
+         // over a power of ten when it can be, as read from text, so results stay so
+         int places = 0;
+         if (over_power_of_ten(x, places)) cell = number_cell(x, places, scale);
+         else x = ratio::reduced(x), cell = {x.num, x.den};
+         return true;
+      }
+      case ValueKind::list:
+      case ValueKind::record: {
+         if (!items || items->capacity() - items->size() < v.items->size()) return false;
+         const std::size_t at = items->size();
+         items->resize(at + v.items->size());
+         for (std::size_t k = 0; k < v.items->size(); ++k) {
+            const Value& item = (*v.items)[k];
+            // a list's numbers at their input scale; a record's fields as they are
+            Cell c;
+            if (!cell_of(item, v.kind == ValueKind::list ? scale : -1, items, c)) return false;
+            (*items)[at + k] = c;
+         }
+         cell = list_cell(items->data() + at, v.items->size());
+         return true;
+      }
+   }
+   return false;
+}
+
+}  // namespace
+
+bool Machine::cells_of(const Code& code, const std::vector<std::optional<Value>>& inputs, std::vector<Cell>& out, std::vector<Cell>* items)
 {
    if (inputs.size() != code.inputs.size()) return false;
    out.assign(inputs.size(), Cell{0, none_mark});
+   if (items) {
+      std::size_t room = 0;
+      for (const auto& v : inputs) room += v ? inner_cells(*v) : 0;
+      items->clear();
+      items->reserve(room);  // exactly: cells point into it, so it must never move
+   }
    for (std::size_t i = 0; i < inputs.size(); ++i) {
-      if (!inputs[i]) continue;
-      const Value& v = *inputs[i];
-      Cell& cell = out[i];
-      switch (v.kind) {
-         case ValueKind::none: break;
-         case ValueKind::bool_: cell = {v.flag ? 1 : 0, 0}; break;
-         case ValueKind::int_:
-         case ValueKind::date:
-         case ValueKind::enum_: cell = {v.integer, 0}; break;
-         case ValueKind::text: cell = text_cell(*v.str); break;
-         case ValueKind::decimal:
-         case ValueKind::money:
-         case ValueKind::duration: {
-            Ratio x;
-            if (!v.number.small_parts(x.num, x.den)) return false;
-            // over a power of ten when it can be, as read from text, so results stay so
-            int places = 0;
-            if (over_power_of_ten(x, places)) cell = number_cell(x, places, code.inputs[i].scale);
-            else x = ratio::reduced(x), cell = {x.num, x.den};
-            break;
-         }
-         default: return false;
-      }
+      const auto& type = code.inputs[i].type;
+      const int scale = type.kind == lang::TypeKind::list && type.element ? input_scale(*type.element) : code.inputs[i].scale;
+      if (inputs[i] && !cell_of(*inputs[i], scale, items, out[i])) return false;
    }
    for (std::size_t i = 0; i < inputs.size(); ++i) {
       if (is_none(out[i]) && std::find(code.required.begin(), code.required.end(), code.inputs[i].reg) != code.required.end()) return false;

@@ -603,3 +603,49 @@ TEST_CASE("records read once keep to the text budget of the evaluator that evalu
    CHECK(ok == std::vector<bool>{false, true});
    CHECK(codes.front() == "R0702");
 }
+
+TEST_CASE("typed records with lists and records run lowered, and keep to the list and step budgets")
+{
+   const char* text = R"(record Period { start: date, end: date?, note: text? }
+input periods: list of Period
+input pays: list of money = []
+output n = count(filter(periods, p => p.end == none))
+output first: date? = if count(periods) == 0 then none else min(map(periods, p => p.start))
+output paid = sum(pays)
+output pairs = count(periods, p => any(periods, q => q.start < p.start))
+output notes = count(periods, p => (p.note ?? "") != "")
+)";
+   const auto policy = pol::Policy::compile_string("periods.pol", text);
+   const std::vector<std::string> records = {
+      R"({"periods": []})",
+      R"({"periods": [{"start": "2020-01-01"}], "pays": [1.5, "2.25"]})",
+      R"({"periods": [{"start": "2021-01-01", "end": "2022-01-01", "note": "é"}, {"start": "2019-05-05", "end": null}], "pays": [100]})",
+      R"({"periods": [{"start": "2021-01-01", "end": "2022-01-01"}, {"start": "2020-01-01", "note": "x"}, {"start": "2018-01-01"}]})",
+   };
+   for (const auto& [list, steps, lowered] : std::vector<std::tuple<std::size_t, std::uint64_t, bool>>{{100000, 10000000, true}, {2, 10000000, false}, {100000, 60, false}}) {
+      pol::EvalOptions o;
+      o.as_of = "2024-06-30";
+      o.limits.list = list;
+      o.limits.steps = steps;
+      pol::Evaluator ev(policy, o), many(policy, o);
+      pol::Records batch;
+      for (const auto& r : records) batch.add(many.read(r));
+      const auto outcomes = many.evaluate(batch);
+      for (std::size_t k = 0; k < records.size(); ++k) {
+         INFO(records[k] << " list budget " << list << ", step budget " << steps);
+         const auto want = policy->evaluate_json(records[k], o);
+         const auto one = ev.evaluate(ev.read(records[k]));
+         REQUIRE(one.ok == want.ok());
+         REQUIRE(outcomes[k].ok == want.ok());
+         if (!want.ok()) {
+            CHECK(one.error->code == want.errors.front().code);
+            continue;
+         }
+         for (std::size_t i = 0; i < want.outputs.size(); ++i) {
+            CHECK(ev.output(i) == want.outputs[i].second);
+            CHECK(many.output(k, i) == want.outputs[i].second);
+         }
+      }
+      if (lowered) CHECK(ev.lowered_records() == records.size());
+   }
+}
