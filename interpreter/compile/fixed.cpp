@@ -109,7 +109,8 @@ private:
          case Op::nsub:
          case Op::nmin:
          case Op::nmax:
-         case Op::select: return std::max(scale_[i.a], scale_[i.b]);
+         case Op::select:
+         case Op::or_else: return std::max(scale_[i.a], scale_[i.b]);
          case Op::copy:
          case Op::nneg:
          case Op::nabs: return scale_[i.a];
@@ -204,7 +205,8 @@ private:
          case Op::ocmp:
             if (i.c == 1) both_at(s), i.c = 0;
             break;
-         case Op::select: both_at(scale_[i.d]); break;
+         case Op::select:
+         case Op::or_else: both_at(scale_[i.d]); break;
          case Op::copy:
             // a change of scale; text and other values keep their cells as they are
             if (scale_[i.d] != scale_[i.a]) i.op = Op::scale_up, i.x = static_cast<std::uint8_t>(scale_[i.d] - scale_[i.a]);
@@ -248,7 +250,7 @@ private:
       }
       emit(i);
       // a result below its register's scale is raised to it
-      if (is_data(i.op) && i.op != Op::scale_up && i.op != Op::select) {
+      if (is_data(i.op) && i.op != Op::scale_up && i.op != Op::select && i.op != Op::or_else) {
          if (had < scale_[i.d]) emit({Op::scale_up, static_cast<std::uint8_t>(scale_[i.d] - had), i.d, i.d});
       }
    }

@@ -628,6 +628,7 @@ private:
          case Op::ncmp:
          case Op::ocmp:
          case Op::select:
+         case Op::or_else:
          case Op::year:
          case Op::month:
          case Op::day:
@@ -801,8 +802,19 @@ private:
             return out;
          }
          case BinaryOp::coalesce: {
-            const auto out = temp();
             const auto l = lower(left);
+            if (small(right, 6)) {
+               // a fallback that is at hand, or a few steps that cannot fail: one instruction picks
+               const auto before = mark();
+               const auto saved_label = label_;
+               const auto r = lower(right);
+               const bool plain = code_.ins.size() - before.ins <= 6 &&
+                                  std::all_of(code_.ins.begin() + static_cast<std::ptrdiff_t>(before.ins), code_.ins.end(), [](const Ins& i) { return speculable(i.op); });
+               if (plain) return emit_to(Op::or_else, l, r);
+               rewind(before);
+               label_ = saved_label;
+            }
+            const auto out = temp();
             const auto missing = jump(Op::jump_if_none, l);
             copy(out, l);
             const auto end = jump(Op::jump);

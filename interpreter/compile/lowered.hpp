@@ -72,6 +72,7 @@ inline std::span<const Cell> items_of(const Cell& c) { return {reinterpret_cast<
    X(round)          /* d = a rounded to a multiple of the ratio b, mode x */                      \
    X(round_div)      /* d = a / b rounded to a multiple of the ratio in register c, mode x */      \
    X(select)         /* d = c ? a : b */                                                           \
+   X(or_else)        /* d = a, or b if a is none (a ?? b) */                                       \
    X(icmp)           /* d = a (x: CompareOp) b, over ints, dates, enums, bools */                  \
    X(ncmp)           /* the same over ratios */                                                    \
    X(ocmp)           /* the same where either may be none; c = 1 for ratios */                     \

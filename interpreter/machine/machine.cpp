@@ -101,6 +101,7 @@ template <Op op>
       d = {out.num, out.den};
    }
    else if constexpr (op == Op::select) d = pick(c.a != 0, a, b);
+   else if constexpr (op == Op::or_else) d = pick(is_none(a), b, a);
    else if constexpr (op == Op::icmp) d = word(holds(i.x, compare_words(a.a, b.a)) ? 1 : 0);
    else if constexpr (op == Op::ncmp) d = word(holds(i.x, ratio::compare(a.ratio(), b.ratio())) ? 1 : 0);
    else if constexpr (op == Op::ocmp) d = word(compare_optional(i.x, a, b, [&] { return i.c ? ratio::compare(a.ratio(), b.ratio()) : compare_words(a.a, b.a); }) ? 1 : 0);
