@@ -99,7 +99,8 @@ struct Evaluator::Impl {
    {
       general_options = to_interp(options);
       const auto& inner = policy->impl().policy;
-      if (inner.lowered() && !options.explain && interp::budgets_hold_for_lowered(options.limits, inner.program()) && inner.lowered()->longest_text <= options.limits.text) {
+      if (inner.lowered() && !options.explain && interp::budgets_hold_for_lowered(options.limits, inner.program()) && inner.lowered()->longest_text <= options.limits.text &&
+          inner.lowered()->longest_list <= options.limits.list) {
          machine.emplace(*inner.lowered(), inner.program(), general_options.as_of.value_or(interp::today()), interp::MachineLimits{options.limits.text, options.limits.list, options.limits.steps});
       }
       inputs = policy->inputs();

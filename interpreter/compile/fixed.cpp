@@ -75,6 +75,7 @@ public:
       fixed_.text_bytes = old_.text_bytes;  // the constants' cells point there
       fixed_.text_constants = old_.text_constants;
       fixed_.longest_text = old_.longest_text;
+      fixed_.longest_list = old_.longest_list;
       for (std::size_t r = 0; r < old_.registers.size(); ++r) {
          if (!is_text_constant(r)) fixed_.registers[r] = scaled_constant(old_.registers[r], scale_[r]);
       }

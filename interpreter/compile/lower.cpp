@@ -183,11 +183,11 @@ private:
    // How far the code has got, to go back to (code within a global's lowering, which sets no
    // global's register).
    struct Mark {
-      std::size_t ins, registers, texts, sites, text_constants, requirements, lists, longest_text;
+      std::size_t ins, registers, texts, sites, text_constants, requirements, lists, longest_text, longest_list;
    };
    Mark mark() const
    {
-      return {code_.ins.size(), code_.registers.size(), code_.texts.size(), code_.sites.size(), code_.text_constants.size(), code_.requirements.size(), code_.lists.size(), code_.longest_text};
+      return {code_.ins.size(), code_.registers.size(), code_.texts.size(), code_.sites.size(), code_.text_constants.size(), code_.requirements.size(), code_.lists.size(), code_.longest_text, code_.longest_list};
    }
    void rewind(const Mark& m)
    {
@@ -199,6 +199,7 @@ private:
       code_.text_constants.resize(m.text_constants);
       code_.requirements.resize(m.requirements);
       code_.longest_text = m.longest_text;
+      code_.longest_list = m.longest_list;
       std::erase_if(constants_, [&](const auto& entry) { return entry.second >= m.registers; });
       std::erase_if(texts_, [&](const auto& entry) { return entry.second >= m.registers; });
       fresh_ = unmapped;
@@ -590,7 +591,9 @@ private:
          }
          case Builtin::min:
          case Builtin::max: {
-            if (element.optional || !is_scalar(element)) throw Unsupported{};
+            // numbers and dates (text and the rest are compared otherwise)
+            const bool ordered = element.kind == TypeKind::int_ || element.kind == TypeKind::date || is_ratio(element.kind);
+            if (element.optional || !ordered) throw Unsupported{};
             const Op pick = is_ratio(element.kind) || is_ratio(e.type.kind) ? (id == Builtin::min ? Op::nmin : Op::nmax) : (id == Builtin::min ? Op::imin : Op::imax);
             const auto some = jump(Op::jump_if, emit_to(Op::icmp, emit_to(Op::length, list), constant({0, 0}), static_cast<std::uint8_t>(lang::CompareOp::gt)));
             bail();  // of an empty list: the general evaluator reports it
@@ -675,6 +678,7 @@ private:
       switch (e.kind) {
          case ExprKind::text_lit: return interpolation(e);
          case ExprKind::list: {
+            code_.longest_list = std::max(code_.longest_list, e.args.size());
             ListSite site;
             for (const auto& item : e.args) site.items.push_back(lower(*item));
             code_.lists.push_back(std::move(site));
@@ -824,6 +828,7 @@ private:
             return out;
          }
          case BinaryOp::in: {
+            if (right.kind == ExprKind::list) code_.longest_list = std::max(code_.longest_list, right.args.size());
             if (right.kind != ExprKind::list) {
                // the items of a list in a register, one by one
                const auto l = lower(left);

@@ -189,6 +189,7 @@ struct Code {
    std::shared_ptr<std::deque<std::string>> text_bytes = std::make_shared<std::deque<std::string>>();
    std::vector<std::uint16_t> text_constants;
    std::size_t longest_text = 0;
+   std::size_t longest_list = 0;     // the most items of a list written in the policy, which the list budget must allow
    std::uint16_t as_of = 0;          // the evaluation date
    bool straight = false;            // no jumps before halt: it can run over many records at once
    // The same code over fixed-point numbers, tried first when there is one (to_fixed), and per

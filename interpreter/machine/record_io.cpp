@@ -586,6 +586,7 @@ bool Machine::within_budgets(std::span<const Cell> cells) const
          default: return true;
       }
    };
+   if (code_.longest_list > limits_.list || code_.longest_text > limits_.text) return false;  // the policy's own lists and text
    for (std::size_t i = 0; i < cells.size() && i < code_.inputs.size(); ++i) {
       if (!fits(fits, cells[i], code_.inputs[i].type)) return false;
    }
@@ -700,6 +701,7 @@ bool Machine::read_structured(const char*& p, const char* end, std::size_t input
 bool Machine::within_budgets()
 {
    const std::size_t n = std::exchange(longest_list_, 0);
+   if (code_.longest_list > limits_.list || code_.longest_text > limits_.text) return false;  // the policy's own lists and text
    return n <= 1 || lang::Steps{code_.step_terms}.at(n) <= limits_.steps;
 }
 

@@ -649,3 +649,17 @@ output notes = count(periods, p => (p.note ?? "") != "")
       if (lowered) CHECK(ev.lowered_records() == records.size());
    }
 }
+
+TEST_CASE("lists written in a policy keep to the list budget, lowered or not")
+{
+   const auto policy = pol::Policy::compile_string("lit.pol", "input k: int\noutput a = sum([k, k + 1, 3])\n");
+   pol::EvalOptions o;
+   o.as_of = "2024-06-30";
+   o.limits.list = 2;
+   pol::Evaluator ev(policy, o);
+   const auto outcome = ev.evaluate_json(R"({"k": 1})");
+   const auto want = policy->evaluate_json(R"({"k": 1})", o);
+   REQUIRE_FALSE(want.ok());
+   REQUIRE_FALSE(outcome.ok);
+   CHECK(outcome.error->code == "R0703");
+}

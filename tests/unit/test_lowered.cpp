@@ -532,6 +532,25 @@ TEST_CASE("lists in lowered code keep to the list and step budgets")
    CHECK(run({.steps = 100000}, R"({"xs": [1, 2, 3]})") != "bailed");
    CHECK(run({.steps = 100000}, many) == "bailed");
    CHECK(run({}, many) != "bailed");
+   // lists written in the policy count too, though no record brings them
+   for (const char* text : {"input k: int\noutput a = sum([k, k + 1, 3])\n", "input k: int\nparam ps: list of int = [1, 2, 3]\noutput b = k in ps\n",
+                            "input k: int\noutput c = k in [1, 2, 3]\n"}) {
+      INFO(text);
+      const interp::Policy literal = test::checked(text);
+      REQUIRE(literal.lowered() != nullptr);
+      interp::Machine two(*literal.lowered(), literal.program(), as_of, {.list = 2}), three(*literal.lowered(), literal.program(), as_of, {.list = 3});
+      std::string out;
+      CHECK_FALSE((two.read_json(R"({"k": 1})") && two.run()));
+      CHECK((three.read_json(R"({"k": 1})") && three.run() && three.write_json(out)));
+   }
+}
+
+TEST_CASE("min and max of a list of text are left to the general evaluator")
+{
+   // lowered min and max compare numbers and dates; text is compared byte by byte elsewhere
+   const interp::Policy policy = test::checked("input ts: list of text\noutput lo = min(ts)\noutput hi = max(ts)\n");
+   CHECK(policy.lowered() == nullptr);
+   CHECK(general_json(policy, R"({"ts": ["b", "a"]})", *interp::Date::parse("2024-06-30")) == R"({"outputs":{"lo":"a","hi":"b"},"violations":[]})");
 }
 
 TEST_CASE("text in lowered code agrees with the general evaluator")

@@ -90,7 +90,7 @@ std::optional<std::string> read_header(std::string_view row, const Policy& polic
 class Worker {
 public:
    Worker(std::shared_ptr<const Policy> policy, const EvalOptions& options, Data in, Data out, const std::vector<std::string>& header, std::size_t max_record)
-      : policy_(policy), evaluator_(policy, options), outputs_(policy->outputs()), options_(options), in_(in), out_(out), names_(header.begin(), header.end()),
+      : policy_(policy), evaluator_(policy, options), outputs_(policy->outputs()), in_(in), out_(out), names_(header.begin(), header.end()),
         max_record_(max_record)
    {
    }
@@ -219,7 +219,6 @@ private:
    std::shared_ptr<const Policy> policy_;
    Evaluator evaluator_;
    std::vector<std::string> outputs_;
-   const EvalOptions& options_;
    Data in_, out_;
    std::vector<std::string_view> names_;    // the CSV header, as evaluate_fields takes it (the caller keeps it)
    std::vector<std::string> cells_;         // a CSV row's cells, their storage reused
