@@ -539,10 +539,10 @@ private:
       const Type& element = *list_expr.type.element;
       const Expr* l = e.args.size() > 1 ? e.args[1].get() : nullptr;
       const auto list = lower(list_expr);
+      if (id == Builtin::count && !l) return emit_to(Op::length, list);
       const auto out = temp();
       switch (id) {
          case Builtin::count:
-            if (!l) return emit_to(Op::length, list);
             copy(out, constant({0, 0}));
             each_item(list, [&](std::uint16_t item, std::vector<std::size_t>&) {
                const auto skip = jump(Op::jump_unless, apply_lambda(*l, item));

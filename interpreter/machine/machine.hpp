@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cost.hpp"
 #include "lowered.hpp"
 
 namespace pol::interp {
@@ -162,6 +163,8 @@ private:
    std::vector<CodeInput> items_;   // per input, how an item of a list input is read (type and scale)
    std::vector<Cell> list_items_;   // a list's items as they are read
    std::size_t longest_list_ = 0;   // the most items of a list in the record being read
+   lang::Steps steps_;              // the step bound for lists of n items
+   bool code_within_budgets_;       // the policy's own lists and text are within the budgets
    std::vector<Violated> violated_;  // the requires the last run() found violated
    Workspace workspace() { return {arena_, limits_.text, &violated_}; }
    bool read_list(const char*& p, const char* end, std::size_t input, Cell& cell);
@@ -169,6 +172,7 @@ private:
    bool read_structured(const char*& p, const char* end, std::size_t input, Cell& cell);  // a list or a record
    std::vector<std::vector<CodeInput>> fields_;  // per record type, how each field is read
    bool within_budgets();  // after a record is read: its lists are within the list and step budgets
+   bool steps_allow(std::size_t longest) const;  // lists of at most `longest` items take no more steps than allowed
 };
 
 }  // namespace pol::interp

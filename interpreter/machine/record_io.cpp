@@ -11,7 +11,6 @@
 
 #include "format.hpp"
 #include "machine.hpp"
-#include "cost.hpp"
 #include "source.hpp"
 
 namespace pol::interp {
@@ -200,7 +199,8 @@ void append_two(std::string& out, int v)
 }  // namespace
 
 Machine::Machine(const Code& code, const lang::Program& program, Date as_of, MachineLimits limits)
-   : code_(code), fixed_(code.fixed.get()), lane_code_(code.fixed ? *code.fixed : code), program_(program), registers_(code.registers), limits_(limits)
+   : code_(code), fixed_(code.fixed.get()), lane_code_(code.fixed ? *code.fixed : code), program_(program), registers_(code.registers), limits_(limits),
+     steps_{code.step_terms}, code_within_budgets_(code.longest_list <= limits.list && code.longest_text <= limits.text)
 {
    for (const auto& in : code.inputs) {
       const bool list = in.type.kind == lang::TypeKind::list && in.type.element;
@@ -586,11 +586,16 @@ bool Machine::within_budgets(std::span<const Cell> cells) const
          default: return true;
       }
    };
-   if (code_.longest_list > limits_.list || code_.longest_text > limits_.text) return false;  // the policy's own lists and text
    for (std::size_t i = 0; i < cells.size() && i < code_.inputs.size(); ++i) {
       if (!fits(fits, cells[i], code_.inputs[i].type)) return false;
    }
-   return longest <= 1 || lang::Steps{code_.step_terms}.at(longest) <= limits_.steps;
+   return steps_allow(longest);
+}
+
+bool Machine::steps_allow(std::size_t longest) const
+{
+   if (!code_within_budgets_) return false;
+   return longest <= 1 || steps_.at(longest) <= limits_.steps;
 }
 
 bool Machine::reads_like(const Machine& other) const
@@ -698,12 +703,7 @@ bool Machine::read_structured(const char*& p, const char* end, std::size_t input
    return type.kind == lang::TypeKind::record ? read_record(p, end, type, cell) : read_list(p, end, input, cell);
 }
 
-bool Machine::within_budgets()
-{
-   const std::size_t n = std::exchange(longest_list_, 0);
-   if (code_.longest_list > limits_.list || code_.longest_text > limits_.text) return false;  // the policy's own lists and text
-   return n <= 1 || lang::Steps{code_.step_terms}.at(n) <= limits_.steps;
-}
+bool Machine::within_budgets() { return steps_allow(std::exchange(longest_list_, 0)); }
 
 bool Machine::read_json(std::string_view text, std::span<Cell> cells)
 {
