@@ -641,31 +641,56 @@ private:
       }
    }
 
-   // `if cond then yes else no` (no default: bail). When both sides are a few instructions that
-   // cannot fail, both are computed and one selected: no jumps, so the machine runs the same
-   // instructions for every record, which the processor predicts well.
-   std::uint16_t choose(std::uint16_t cond, const Expr& yes, const Expr* no)
+   // Runs `lower_all` (which lowers a few expressions), and keeps what it emitted only when that
+   // is at most `budget` instructions that cannot fail: then the machine may run them for every
+   // record, whichever way a condition goes, and pick a result without a jump, which a
+   // processor predicts well where conditions vary from record to record. Else rewinds.
+   template <typename LowerAll>
+   bool speculate(std::size_t budget, LowerAll lower_all)
+   {
+      const auto before = mark();
+      const auto saved_label = label_;
+      const auto saved_fresh = fresh_;
+      lower_all();
+      const bool straight = code_.ins.size() - before.ins <= budget &&
+                            std::all_of(code_.ins.begin() + static_cast<std::ptrdiff_t>(before.ins), code_.ins.end(), [](const Ins& i) { return speculable(i.op); });
+      if (straight) return true;
+      rewind(before);
+      label_ = saved_label;
+      fresh_ = saved_fresh;  // the last instruction is again the one before
+      return false;
+   }
+
+   // `if cond then yes else no` (no default: bail), into `out` when given. When both sides are
+   // a few instructions that cannot fail, both are computed and one selected.
+   std::uint16_t choose(std::uint16_t cond, const Expr& yes, const Expr* no, std::uint16_t out = unmapped)
    {
       if (no && small(yes, 6) && small(*no, 6)) {
-         const auto before = mark();
-         const auto saved_label = label_;
-         const auto y = lower(yes);
-         const auto n = lower(*no);
-         const bool straight = code_.ins.size() - before.ins <= 6 &&
-                               std::all_of(code_.ins.begin() + static_cast<std::ptrdiff_t>(before.ins), code_.ins.end(), [](const Ins& i) { return speculable(i.op); });
-         if (straight) return emit_to(Op::select, y, n, 0, cond);
-         rewind(before);  // lower again, with jumps
-         label_ = saved_label;
+         std::uint16_t y = 0, n = 0;
+         if (speculate(6, [&] { y = lower(yes), n = lower(*no); })) {
+            const auto picked = emit_to(Op::select, y, n, 0, cond);
+            if (out == unmapped) return picked;
+            copy(out, picked);
+            return out;
+         }
       }
-      const auto out = temp();
+      if (out == unmapped) out = temp();
       const auto otherwise = jump(Op::jump_unless, cond);
-      copy(out, lower(yes));
+      lower_into(out, yes);
       const auto end = jump(Op::jump);
       land(otherwise);
-      if (no) copy(out, lower(*no));
+      if (no) lower_into(out, *no);
       else bail();
       land(end);
       return out;
+   }
+
+   // out = e: an `if` writes its sides straight into out, where a copy of its result would
+   // follow each nested `if` of a chain.
+   void lower_into(std::uint16_t out, const Expr& e)
+   {
+      if (e.kind == ExprKind::if_ && !is_literal(e)) choose(lower(*e.args[0]), *e.args[1], e.args[2].get(), out);
+      else copy(out, lower(e));
    }
 
    std::uint16_t lower_inner(const Expr& e)
@@ -798,8 +823,9 @@ private:
       switch (e.op) {
          case BinaryOp::and_:
          case BinaryOp::or_: {
+            const auto l = lower(left);
             const auto out = temp();
-            copy(out, lower(left));
+            copy(out, l);
             const auto decided = jump(e.op == BinaryOp::and_ ? Op::jump_unless : Op::jump_if, out);
             copy(out, lower(right));
             land(decided);
@@ -807,17 +833,9 @@ private:
          }
          case BinaryOp::coalesce: {
             const auto l = lower(left);
-            if (small(right, 6)) {
-               // a fallback that is at hand, or a few steps that cannot fail: one instruction picks
-               const auto before = mark();
-               const auto saved_label = label_;
-               const auto r = lower(right);
-               const bool plain = code_.ins.size() - before.ins <= 6 &&
-                                  std::all_of(code_.ins.begin() + static_cast<std::ptrdiff_t>(before.ins), code_.ins.end(), [](const Ins& i) { return speculable(i.op); });
-               if (plain) return emit_to(Op::or_else, l, r);
-               rewind(before);
-               label_ = saved_label;
-            }
+            // a fallback that is at hand, or a few steps that cannot fail: one instruction picks
+            std::uint16_t r = 0;
+            if (small(right, 6) && speculate(6, [&] { r = lower(right); })) return emit_to(Op::or_else, l, r);
             const auto out = temp();
             const auto missing = jump(Op::jump_if_none, l);
             copy(out, l);
@@ -843,8 +861,8 @@ private:
                });
                return out;
             }
-            const auto out = temp();
             const auto l = lower(left);
+            const auto out = temp();
             std::vector<std::size_t> yes;
             for (const auto& item : right.args) yes.push_back(jump(Op::jump_if, compare(lang::CompareOp::eq, l, left.type, lower(*item), item->type)));
             copy(out, false_);

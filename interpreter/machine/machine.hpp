@@ -160,6 +160,7 @@ private:
    bool any_check_ = false;   // whether any output's exact form must be checked
    TextArena arena_;          // text read and made, until forget_texts()
    MachineLimits limits_;
+   std::vector<std::size_t> budgeted_inputs_;  // inputs of text, lists or records: the only ones a budget limits
    std::vector<CodeInput> items_;   // per input, how an item of a list input is read (type and scale)
    std::vector<Cell> list_items_;   // a list's items as they are read
    std::size_t longest_list_ = 0;   // the most items of a list in the record being read

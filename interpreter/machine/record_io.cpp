@@ -202,8 +202,11 @@ Machine::Machine(const Code& code, const lang::Program& program, Date as_of, Mac
    : code_(code), fixed_(code.fixed.get()), lane_code_(code.fixed ? *code.fixed : code), program_(program), registers_(code.registers), limits_(limits),
      steps_{code.step_terms}, code_within_budgets_(code.longest_list <= limits.list && code.longest_text <= limits.text)
 {
-   for (const auto& in : code.inputs) {
-      const bool list = in.type.kind == lang::TypeKind::list && in.type.element;
+   for (std::size_t i = 0; i < code.inputs.size(); ++i) {
+      const auto& in = code.inputs[i];
+      const auto kind = in.type.kind;
+      if (kind == lang::TypeKind::text || kind == lang::TypeKind::list || kind == lang::TypeKind::record) budgeted_inputs_.push_back(i);
+      const bool list = kind == lang::TypeKind::list && in.type.element;
       items_.push_back(list ? CodeInput{in.name, *in.type.element, 0, input_scale(*in.type.element)} : CodeInput{});
    }
    for (const auto& r : program.records) {
@@ -586,8 +589,8 @@ bool Machine::within_budgets(std::span<const Cell> cells) const
          default: return true;
       }
    };
-   for (std::size_t i = 0; i < cells.size() && i < code_.inputs.size(); ++i) {
-      if (!fits(fits, cells[i], code_.inputs[i].type)) return false;
+   for (const std::size_t i : budgeted_inputs_) {
+      if (i < cells.size() && !fits(fits, cells[i], code_.inputs[i].type)) return false;
    }
    return steps_allow(longest);
 }
