@@ -44,7 +44,9 @@ public:
       for (const auto r : code.text_constants) text_constant_[r] = true;
       // a list's items are read and written as ratios: lists stay in the ratio code
       for (const auto& i : code.ins) {
-         if (i.op == Op::item || i.op == Op::make_list || i.op == Op::length || i.op == Op::new_list || i.op == Op::field) throw NotFixed{};
+         if (i.op == Op::item || i.op == Op::make_list || i.op == Op::length || i.op == Op::new_list || i.op == Op::field || i.op == Op::nth || i.op == Op::slice ||
+             i.op == Op::sort || i.op == Op::distinct)
+            throw NotFixed{};
       }
       for (std::size_t r = 0; r < code.registers.size(); ++r) {
          if (!is_text_constant(r)) scale_[r] = places_of(code.registers[r]);

@@ -62,6 +62,18 @@ void require_value(const Type& t, const lang::Program& p)
    require_scalar(t);
 }
 
+// Whether a value of type t is, or holds in its items or fields, a value of kind k.
+bool holds_kind(const Type& t, TypeKind k, const lang::Program& p)
+{
+   if (t.kind == k) return true;
+   if (t.kind == TypeKind::list) return t.element && holds_kind(*t.element, k, p);
+   if (t.kind == TypeKind::record && t.id >= 0 && static_cast<std::size_t>(t.id) < p.records.size()) {
+      const auto& fields = p.records[static_cast<std::size_t>(t.id)].field_types;
+      return std::any_of(fields.begin(), fields.end(), [&](const Type& f) { return holds_kind(f, k, p); });
+   }
+   return false;
+}
+
 Cell cell_of(const Value& v)
 {
    switch (v.kind) {
@@ -112,12 +124,12 @@ public:
       }
       for (auto slot : p_.outputs) {
          const auto& g = p_.globals[slot];
-         if (g.type.kind == TypeKind::duration) throw Unsupported{};  // written as text ("3 months")
-         require_scalar(g.type);  // lists are not written from registers
+         if (holds_kind(g.type, TypeKind::duration, p_)) throw Unsupported{};  // written as text ("3 months")
+         require_value(g.type, p_);
          const auto reg = ensure(slot);
          // money is checked for whole pence, and both for a written form that fits 64 bits:
          // even a finite decimal (1.0625^5) may need more places than that
-         const bool check = g.type.kind == TypeKind::money || g.type.kind == TypeKind::decimal;
+         const bool check = holds_kind(g.type, TypeKind::money, p_) || holds_kind(g.type, TypeKind::decimal, p_);
          code_.outputs.push_back({g.name, g.type, reg, check});
       }
       lower_requires();
@@ -606,6 +618,39 @@ private:
       }
    }
 
+   // first, last, at, take, drop, sort and distinct: views of the list's items, or a new list.
+   std::uint16_t pick_items(lang::Builtin id, const Expr& e)
+   {
+      using lang::Builtin;
+      const Expr& list_expr = *e.args[0];
+      require_value(list_expr.type, p_);
+      const Type& element = *list_expr.type.element;
+      const auto list = lower(list_expr);
+      switch (id) {
+         case Builtin::first: return emit_to(Op::nth, list, constant({0, 0}), nth_first);
+         case Builtin::last: return emit_to(Op::nth, list, constant({0, 0}), nth_last);
+         case Builtin::at: return emit_to(Op::nth, list, lower(*e.args[1]), nth_counted);
+         case Builtin::take:
+         case Builtin::drop: return emit_to(Op::slice, list, lower(*e.args[1]), id == Builtin::take ? slice_take : slice_drop);
+         case Builtin::sort:
+         case Builtin::distinct: {
+            // scalars only, compared as the general evaluator compares them
+            if (!is_scalar(element) || element.kind == TypeKind::none || element.kind == TypeKind::never || (id == Builtin::sort && element.optional)) throw Unsupported{};
+            const auto d = temp();
+            emit({id == Builtin::sort ? Op::sort : Op::distinct, static_cast<std::uint8_t>(order_of(element)), d, list});
+            return d;
+         }
+         default: throw Unsupported{};
+      }
+   }
+
+   // How the machine orders or matches items of a type (CellOrder).
+   static CellOrder order_of(const Type& t)
+   {
+      if (t.kind == TypeKind::text) return CellOrder::text;
+      return is_ratio(t.kind) ? CellOrder::ratio : CellOrder::word;
+   }
+
    // Instructions that cannot fail on ordinary values, so computing them when their value is
    // not needed costs only time (overflow still bails, which is always safe).
    static bool speculable(Op op)
@@ -917,6 +962,7 @@ private:
          require_value(args[0]->type, p_);
          return over_list(id, e);
       }
+      if (of_list) return pick_items(id, e);
       for (const auto& a : args) require_scalar(a->type);
       const auto arg = [&](std::size_t i) { return lower(*args[i]); };
       const auto k0 = args.empty() ? TypeKind::error : args[0]->type.kind;

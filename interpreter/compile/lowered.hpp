@@ -61,7 +61,9 @@ inline std::span<const Cell> items_of(const Cell& c) { return {reinterpret_cast<
    X(lookup)         /* d = the output of the row of table site c that matches; bails on no row without a default, or rows that disagree */ \
    X(interpolate)    /* d = the text of text site c, made in the arena; bails over the text budget */ \
    X(make_list)      /* d = the list of the registers of list site c, made in the arena */ \
-   X(new_list)       /* d = an empty list with room for as many items as the list a has */
+   X(new_list)       /* d = an empty list with room for as many items as the list a has */ \
+   X(sort)           /* d = the items of list a, smallest first, equal ones in their order (x: CellOrder) */ \
+   X(distinct)       /* d = the items of list a without repeats, each where it first stands (x: CellOrder) */
 
 #define POL_DATA_OPS(X)                                                                            \
    X(copy)           /* d = a */                                                                   \
@@ -82,6 +84,8 @@ inline std::span<const Cell> items_of(const Cell& c) { return {reinterpret_cast<
    X(item)           /* d = the item of list a at the int b (from 0) */                            \
    X(push)           /* d = the list a (made by new_list, with room) with b added at its end */    \
    X(field)          /* d = field x of the record a */                                             \
+   X(nth)            /* d = the item of list a that x and the int b name (nth_first, …), or none */ \
+   X(slice)          /* d = the first b items of list a (x = slice_take), or the rest (slice_drop); bails if b < 0 */ \
    X(move_date)      /* d = the date a moved by the whole duration b, in months if x = 1 else days */ \
    X(add_months)     /* d = the date a plus int b months (years are lowered to months) */          \
    X(add_days)                                                                                     \
@@ -98,6 +102,13 @@ enum class Op : std::uint8_t { POL_CONTROL_OPS(POL_OP_NAME) POL_DATA_OPS(POL_OP_
 #undef POL_OP_NAME
 
 inline bool is_data(Op op) { return op >= Op::copy; }  // the first data instruction
+
+// Which item Op::nth takes: the first, the last, or the one counted from 1 in register b.
+constexpr std::uint8_t nth_first = 0, nth_last = 1, nth_counted = 2;
+// What Op::slice keeps: the first b items, or those after them.
+constexpr std::uint8_t slice_take = 0, slice_drop = 1;
+// How Op::sort and Op::distinct compare items: as ints (dates, enums, bools too), ratios, text.
+enum class CellOrder : std::uint8_t { word, ratio, text };
 
 struct Ins {
    Op op;

@@ -121,6 +121,19 @@ template <Op op>
       const_cast<Cell*>(items_of(a).data())[a.b] = b;  // the room new_list made, in the arena
       d = {a.a, a.b + 1};
    }
+   else if constexpr (op == Op::nth) {
+      if (is_none(a)) return false;
+      const auto items = items_of(a);
+      // counted from 1 for at(); first and last need no count
+      const std::int64_t k = i.x == nth_first ? 0 : i.x == nth_last ? static_cast<std::int64_t>(items.size()) - 1 : b.a - 1;
+      d = k >= 0 && static_cast<std::uint64_t>(k) < items.size() ? items[static_cast<std::size_t>(k)] : Cell{0, none_mark};
+   }
+   else if constexpr (op == Op::slice) {
+      if (is_none(a) || b.a < 0) return false;  // a negative count: the general evaluator words the error
+      const auto items = items_of(a);
+      const std::size_t n = std::min(items.size(), static_cast<std::size_t>(b.a));
+      d = i.x == slice_take ? list_cell(items.data(), n) : list_cell(items.data() + n, items.size() - n);
+   }
    else if constexpr (op == Op::field) {
       if (is_none(a) || i.x >= a.b) return false;
       d = items_of(a)[i.x];
@@ -239,6 +252,44 @@ Cell make_list(const ListSite& site, const Cell* r, TextArena& arena)
    return list_cell(items, site.items.size());
 }
 
+// x against y, as the general evaluator compares values of the order's kind; none is only
+// equal to none (sort takes no none).
+int order_cells(CellOrder order, const Cell& x, const Cell& y)
+{
+   if (is_none(x) || is_none(y)) return is_none(x) && is_none(y) ? 0 : 1;
+   switch (order) {
+      case CellOrder::word: return compare_words(x.a, y.a);
+      case CellOrder::ratio: return ratio::compare(x.ratio(), y.ratio());
+      case CellOrder::text: {
+         const int c = text_of(x).compare(text_of(y));  // bytes as unsigned, as std::string compares them
+         return (c > 0) - (c < 0);
+      }
+   }
+   return 0;
+}
+
+// The items of a list, smallest first, equal ones in their order: a new list in the arena.
+Cell sorted(const Cell& list, CellOrder order, TextArena& arena)
+{
+   const auto items = items_of(list);
+   Cell* out = arena.cells(items.size());
+   std::copy(items.begin(), items.end(), out);
+   std::stable_sort(out, out + items.size(), [&](const Cell& x, const Cell& y) { return order_cells(order, x, y) < 0; });
+   return list_cell(out, items.size());
+}
+
+// The items of a list without repeats, each where it first stands: a new list in the arena.
+Cell without_repeats(const Cell& list, CellOrder order, TextArena& arena)
+{
+   const auto items = items_of(list);
+   Cell* out = arena.cells(items.size());
+   std::size_t kept = 0;
+   for (const Cell& item : items) {
+      if (std::none_of(out, out + kept, [&](const Cell& k) { return order_cells(order, k, item) == 0; })) out[kept++] = item;
+   }
+   return list_cell(out, kept);
+}
+
 }  // namespace
 
 std::string_view TextArena::copy(std::string_view s)
@@ -336,6 +387,14 @@ bool execute(const Code& code, Cell* r, Workspace space)
       NEXT;
    op_make_list:
       r[i->d] = make_list(code.lists[i->c], r, space.arena);
+      NEXT;
+   op_sort:
+      if (is_none(r[i->a])) return false;
+      r[i->d] = sorted(r[i->a], static_cast<CellOrder>(i->x), space.arena);
+      NEXT;
+   op_distinct:
+      if (is_none(r[i->a])) return false;
+      r[i->d] = without_repeats(r[i->a], static_cast<CellOrder>(i->x), space.arena);
       NEXT;
    op_new_list:
       if (is_none(r[i->a])) return false;

@@ -132,6 +132,8 @@ public:
    // Appends one output's JSON text, after run(); or of a value of that output.
    bool write_output(std::size_t i, std::string& out) const;
    bool write_value(std::size_t i, const Cell& value, std::string& out) const;
+   bool write_cell(const lang::Type& type, const Cell& value, std::string& out) const;  // as JSON, as the general evaluator writes it
+   bool writable(const lang::Type& type, const Cell& value) const;  // whether write_cell can write it exactly
    // An output's value after run(), or given a lane, after run_lanes().
    Cell output_value(std::size_t i, std::size_t lane = no_lane) const
    {

@@ -889,14 +889,40 @@ void Machine::load(std::span<const Cell> cells)
 
 bool Machine::write_output(std::size_t i, std::string& out) const { return write_value(i, output_value(i), out); }
 
-bool Machine::write_value(std::size_t i, const Cell& c, std::string& out) const
+bool Machine::write_value(std::size_t i, const Cell& c, std::string& out) const { return write_cell(code_.outputs[i].type, c, out); }
+
+bool Machine::write_cell(const lang::Type& type, const Cell& c, std::string& out) const
 {
-   const CodeOutput& o = code_.outputs[i];
    if (is_none(c)) {
       out += "null";
       return true;
    }
-   switch (o.type.kind) {
+   switch (type.kind) {
+      case lang::TypeKind::list: {
+         // as the JSON library writes an array: no spaces
+         out += '[';
+         bool first = true;
+         for (const Cell& item : items_of(c)) {
+            if (!first) out += ',';
+            first = false;
+            if (!write_cell(*type.element, item, out)) return false;
+         }
+         out += ']';
+         return true;
+      }
+      case lang::TypeKind::record: {
+         const auto& record = program_.records[static_cast<std::size_t>(type.id)];
+         const auto fields = items_of(c);
+         out += '{';
+         for (std::size_t f = 0; f < record.field_names.size() && f < fields.size(); ++f) {
+            if (f > 0) out += ',';
+            append_json_string(out, record.field_names[f]);
+            out += ':';
+            if (!write_cell(record.field_types[f], fields[f], out)) return false;
+         }
+         out += '}';
+         return true;
+      }
       case lang::TypeKind::bool_: out += c.a ? "true" : "false"; return true;
       case lang::TypeKind::int_: append_int(out, c.a); return true;
       case lang::TypeKind::decimal:
@@ -930,7 +956,7 @@ bool Machine::write_value(std::size_t i, const Cell& c, std::string& out) const
       }
       case lang::TypeKind::enum_:
          out += '"';
-         out += program_.enums[static_cast<std::size_t>(o.type.id)].variants[static_cast<std::size_t>(c.a)];
+         out += program_.enums[static_cast<std::size_t>(type.id)].variants[static_cast<std::size_t>(c.a)];
          out += '"';
          return true;
       case lang::TypeKind::text: append_json_string(out, text_of(c)); return true;
@@ -944,16 +970,35 @@ bool Machine::exact(std::size_t lane) const
    const Code& code = lane == no_lane ? *answered_ : lane_code_;
    for (std::size_t i = 0; i < code.outputs.size(); ++i) {
       const CodeOutput& o = code.outputs[i];
-      if (!o.check) continue;
-      const Cell c = output_value(i, lane);
-      if (is_none(c)) continue;
-      Ratio x = c.ratio();
-      int places = 0;
-      // what write_value needs: whole pence for money, and a decimal form that fits
-      if (o.type.kind == lang::TypeKind::money && !whole_pence(x)) return false;
-      if (!over_power_of_ten(x, places)) return false;
+      if (o.check && !writable(o.type, output_value(i, lane))) return false;
    }
    return true;
+}
+
+bool Machine::writable(const lang::Type& type, const Cell& c) const
+{
+   if (is_none(c)) return true;
+   switch (type.kind) {
+      case lang::TypeKind::list:
+         return std::all_of(items_of(c).begin(), items_of(c).end(), [&](const Cell& item) { return writable(*type.element, item); });
+      case lang::TypeKind::record: {
+         const auto& types = program_.records[static_cast<std::size_t>(type.id)].field_types;
+         const auto fields = items_of(c);
+         for (std::size_t f = 0; f < types.size() && f < fields.size(); ++f) {
+            if (!writable(types[f], fields[f])) return false;
+         }
+         return true;
+      }
+      case lang::TypeKind::money:
+      case lang::TypeKind::decimal: {
+         // what write_cell needs: whole pence for money, and a decimal form that fits
+         Ratio x = c.ratio();
+         int places = 0;
+         if (type.kind == lang::TypeKind::money && !whole_pence(x)) return false;
+         return over_power_of_ten(x, places);
+      }
+      default: return true;
+   }
 }
 
 bool Machine::write_json(std::string& out, std::size_t lane) const
