@@ -153,22 +153,45 @@ private:
       bool messages = attempt([&] {
          for (const auto* req : all) ensure_uses(*req->message);
       });
-      std::vector<std::size_t> checks;
-      for (const auto* req : all) checks.push_back(emit({Op::check, 0, 0, in_frame(p_.require_frame_size, [&] { return lower(*req->condition); })}));
+      // each require: the jumps taken when it is violated (a check, or the jumps of an `and` or
+      // an `or`), and where to go on from
+      struct Violation {
+         std::vector<std::size_t> exits;
+         std::size_t back;
+      };
+      std::vector<Violation> violations;
+      for (const auto* req : all) {
+         auto& v = violations.emplace_back();
+         in_frame(p_.require_frame_size, [&] {
+            if (junction(*req->condition)) branch(*req->condition, false, v.exits);
+            else v.exits.push_back(emit({Op::check, 0, 0, lower(*req->condition)}));
+            return std::uint16_t{0};
+         });
+         v.back = code_.ins.size();
+         label_ = v.back;  // the violation's block comes back here
+      }
       halt();
       messages = messages && attempt([&] {
          for (std::size_t k = 0; k < all.size(); ++k) {
-            code_.ins[checks[k]].c = static_cast<std::uint32_t>(code_.ins.size());
-            label_ = code_.ins.size();
+            land(violations[k].exits);
             const auto message = in_frame(p_.require_frame_size, [&] { return lower(*all[k]->message); });
             const Expr& condition = *all[k]->condition;
             code_.requirements.push_back({std::string(p_.sources.file(condition.span.file).slice(condition.span)), all[k]->source.text});
             emit({Op::violated, 0, 0, message, 0, static_cast<std::uint32_t>(code_.requirements.size() - 1)});
-            emit({Op::jump, 0, 0, 0, 0, static_cast<std::uint32_t>(checks[k] + 1)});
+            emit({Op::jump, 0, 0, 0, 0, static_cast<std::uint32_t>(violations[k].back)});
          }
       });
-      if (!messages) {
-         for (const auto at : checks) code_.ins[at].c = 0;  // a violation bails
+      for (const auto& v : violations) {
+         for (const auto at : v.exits) {
+            if (messages) continue;
+            // a violation bails: a check does so itself, a jump goes to the bail after the end
+            if (code_.ins[at].op == Op::check) code_.ins[at].c = 0;
+            else to_bail_.push_back(at);
+         }
+      }
+      if (!to_bail_.empty()) {
+         land(to_bail_);
+         bail();
       }
    }
 
@@ -320,7 +343,8 @@ private:
    void assert_true(const Expr& condition)
    {
       ensure_uses(condition);
-      emit({Op::check, 0, 0, lower(condition)});
+      if (junction(condition)) branch(condition, false, to_bail_);  // to one bail after the end
+      else emit({Op::check, 0, 0, lower(condition)});
    }
 
    // --- globals, in dependency order ---
@@ -379,6 +403,12 @@ private:
             if (decl.default_value && g.type.optional) throw Unsupported{};  // an explicit null differs from absent
             if (decl.default_value) {
                ensure_uses(*decl.default_value);
+               // a default at hand (a constant, another input): one instruction, no jump
+               std::uint16_t value = 0;
+               if (speculate(0, [&] { value = in_frame(g.frame_size, [&] { return lower(*decl.default_value); }); })) {
+                  emit({Op::or_else, 0, reg_[slot], reg_[slot], value});
+                  break;
+               }
                const auto present = jump(Op::jump_if_some, reg_[slot]);
                copy(reg_[slot], in_frame(g.frame_size, [&] { return lower(*decl.default_value); }));
                land(present);
@@ -451,7 +481,8 @@ private:
       bool maybe_found = false;  // whether an earlier exception may have applied
       for (const auto& x : rule.exceptions) {
          if (x.parent != parent) continue;
-         const auto skip = jump(Op::jump_unless, lower(*x.condition));
+         std::vector<std::size_t> skip;
+         branch(*x.condition, false, skip);
          const auto decided = temp();
          std::vector<std::size_t> have;
          if (!x.label.empty()) {
@@ -481,7 +512,7 @@ private:
       if (decl.exceptions.size() == 1 && decl.exceptions.front().parent.empty()) {
          // one exception, nothing refining it: if it applies, its value, else the default
          const auto& x = decl.exceptions.front();
-         return choose(lower(*x.condition), *x.value, decl.default_value.get());
+         return choose(*x.condition, *x.value, decl.default_value.get());
       }
       const auto found = temp(), value = temp();
       decide(decl, type, "", found, value);
@@ -708,19 +739,25 @@ private:
 
    // `if cond then yes else no` (no default: bail), into `out` when given. When both sides are
    // a few instructions that cannot fail, both are computed and one selected.
-   std::uint16_t choose(std::uint16_t cond, const Expr& yes, const Expr* no, std::uint16_t out = unmapped)
+   std::uint16_t choose(const Expr& cond, const Expr& yes, const Expr* no, std::uint16_t out = unmapped)
    {
-      if (no && small(yes, 6) && small(*no, 6)) {
-         std::uint16_t y = 0, n = 0;
-         if (speculate(6, [&] { y = lower(yes), n = lower(*no); })) {
-            const auto picked = emit_to(Op::select, y, n, 0, cond);
-            if (out == unmapped) return picked;
-            copy(out, picked);
-            return out;
+      std::vector<std::size_t> otherwise;
+      if (junction(cond)) {
+         branch(cond, false, otherwise);
+      } else {
+         const auto c = lower(cond);
+         if (no && small(yes, 6) && small(*no, 6)) {
+            std::uint16_t y = 0, n = 0;
+            if (speculate(6, [&] { y = lower(yes), n = lower(*no); })) {
+               const auto picked = emit_to(Op::select, y, n, 0, c);
+               if (out == unmapped) return picked;
+               copy(out, picked);
+               return out;
+            }
          }
+         otherwise.push_back(jump(Op::jump_unless, c));
       }
       if (out == unmapped) out = temp();
-      const auto otherwise = jump(Op::jump_unless, cond);
       lower_into(out, yes);
       const auto end = jump(Op::jump);
       land(otherwise);
@@ -730,11 +767,41 @@ private:
       return out;
    }
 
+   // Whether e is an `and`, an `or`, or `not` of one: a condition best lowered as jumps.
+   bool junction(const Expr& e) const
+   {
+      if (is_literal(e)) return false;
+      if (e.kind == ExprKind::not_) return junction(*e.args[0]);
+      return e.kind == ExprKind::binary && (e.op == lang::BinaryOp::and_ || e.op == lang::BinaryOp::or_);
+   }
+
+   // Code that jumps (each jump added to `exits`, to land later) where e is `when`, and goes on
+   // where it is not: `a and b` tests a, then b, and keeps neither in a register.
+   void branch(const Expr& e, bool when, std::vector<std::size_t>& exits)
+   {
+      if (is_literal(e) || !junction(e)) {
+         exits.push_back(jump(when ? Op::jump_if : Op::jump_unless, lower(e)));
+         return;
+      }
+      if (e.kind == ExprKind::not_) return branch(*e.args[0], !when, exits);
+      const bool all = e.op == lang::BinaryOp::and_;
+      if (when != all) {
+         // and: false as soon as one side is; or: true as soon as one side is
+         branch(*e.args[0], when, exits);
+         branch(*e.args[1], when, exits);
+         return;
+      }
+      std::vector<std::size_t> decided;  // the left side settles it the other way
+      branch(*e.args[0], !when, decided);
+      branch(*e.args[1], when, exits);
+      land(decided);
+   }
+
    // out = e: an `if` writes its sides straight into out, where a copy of its result would
    // follow each nested `if` of a chain.
    void lower_into(std::uint16_t out, const Expr& e)
    {
-      if (e.kind == ExprKind::if_ && !is_literal(e)) choose(lower(*e.args[0]), *e.args[1], e.args[2].get(), out);
+      if (e.kind == ExprKind::if_ && !is_literal(e)) choose(*e.args[0], *e.args[1], e.args[2].get(), out);
       else copy(out, lower(e));
    }
 
@@ -804,7 +871,7 @@ private:
             land(fail);
             return out;
          }
-         case ExprKind::if_: return choose(lower(*e.args[0]), *e.args[1], e.args[2].get());
+         case ExprKind::if_: return choose(*e.args[0], *e.args[1], e.args[2].get());
          case ExprKind::as_of: {
             const Expr& target = *e.args[0];
             if (target.ref.kind != lang::RefKind::global) throw Unsupported{};
@@ -1101,10 +1168,12 @@ private:
 
    // A big table's version answered through its index, when its outputs are constants: one
    // instruction instead of a test per row. False when the rows are to be tested inline.
-   bool lookup(const lang::TableVersion& version, lang::HitPolicy hit, const std::vector<std::uint16_t>& frame, std::size_t columns, std::uint16_t out)
+   // A table version as one instruction (Op::lookup) when its outputs are constants: through
+   // its index, or straight from the variants when its columns are all enums.
+   bool lookup(const lang::TableVersion& version, lang::HitPolicy hit, const std::vector<std::uint16_t>& frame, const std::vector<Type>& params, std::uint16_t out)
    {
-      const auto index = indexes_.find(&version);
-      if (index == indexes_.end() || columns > TableSite::max_columns) return false;
+      const std::size_t columns = params.size();
+      if (columns > TableSite::max_columns) return false;
       if (hit != lang::HitPolicy::unique && hit != lang::HitPolicy::first && hit != lang::HitPolicy::any) return false;
       const auto constant_of = [&](const Expr& e) -> std::optional<Cell> {
          if (e.ref.kind == lang::RefKind::enum_variant) return Cell{e.ref.sub, 0};
@@ -1119,7 +1188,7 @@ private:
          }
          return c;
       };
-      TableSite site{index->second.get(), hit, {}, std::vector<int>(columns, -1), {}, std::nullopt};
+      TableSite site{nullptr, hit, {}, std::vector<int>(columns, -1), {}, std::nullopt, {}, {}};
       for (const auto& row : version.rows) {
          const auto c = constant_of(*row.output);
          if (!c) return false;
@@ -1129,10 +1198,68 @@ private:
          site.default_value = constant_of(*version.default_value);
          if (!site.default_value) return false;
       }
+      if (!by_variants(version, params, site)) {
+         const auto index = indexes_.find(&version);
+         if (index == indexes_.end()) return false;
+         site.index = index->second.get();
+      }
       site.keys.assign(frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(columns));
       code_.sites.push_back(std::move(site));
       emit({Op::lookup, 0, out, 0, 0, static_cast<std::uint32_t>(code_.sites.size() - 1)});
       return true;
+   }
+
+   // For a table whose columns are all enums and whose cells name variants or are '-': the row
+   // that answers each combination of variants, as the hit policy picks it (two rows of a
+   // unique table, or of an any table with different outputs, are a conflict, which bails).
+   bool by_variants(const lang::TableVersion& version, const std::vector<Type>& params, TableSite& site)
+   {
+      constexpr std::size_t most = 4096;
+      std::size_t combinations = 1;
+      for (const auto& t : params) {
+         if (t.kind != TypeKind::enum_ || t.optional || t.id < 0) return false;
+         const std::size_t n = p_.enums[static_cast<std::size_t>(t.id)].variants.size();
+         if (n == 0 || (combinations *= n) > most) return false;
+         site.variant_counts.push_back(static_cast<std::uint32_t>(n));
+      }
+      // per row, per column, the variants its cell takes
+      std::vector<std::vector<std::vector<bool>>> takes;
+      for (const auto& row : version.rows) {
+         if (row.cells.size() != params.size()) return false;
+         auto& columns = takes.emplace_back();
+         for (std::size_t c = 0; c < row.cells.size(); ++c) {
+            const lang::Cell& cell = row.cells[c];
+            if (cell.negated || (cell.kind != lang::CellKind::any && cell.kind != lang::CellKind::values)) return false;
+            auto& variants = columns.emplace_back(site.variant_counts[c], cell.kind == lang::CellKind::any);
+            for (const auto& x : cell.values) {
+               if (x->ref.kind != lang::RefKind::enum_variant || x->type.optional || x->ref.sub < 0 || static_cast<std::size_t>(x->ref.sub) >= variants.size()) return false;
+               variants[static_cast<std::size_t>(x->ref.sub)] = true;
+            }
+         }
+      }
+      site.by_variants.assign(combinations, TableSite::no_row);
+      for (std::size_t at = 0; at < combinations; ++at) {
+         // the variants of this combination, the last column varying fastest
+         std::vector<std::size_t> variant(params.size());
+         for (std::size_t c = params.size(), rest = at; c-- > 0; rest /= site.variant_counts[c]) variant[c] = rest % site.variant_counts[c];
+         auto& answer = site.by_variants[at];
+         for (std::size_t r = 0; r < takes.size() && answer != TableSite::conflict; ++r) {
+            bool matches = true;
+            for (std::size_t c = 0; c < params.size() && matches; ++c) matches = takes[r][c][variant[c]];
+            if (!matches) continue;
+            if (answer == TableSite::no_row) answer = static_cast<std::int32_t>(r);
+            else if (site.hit == lang::HitPolicy::unique || (site.hit == lang::HitPolicy::any && !same_constant(site.outputs[static_cast<std::size_t>(answer)], site.outputs[r])))
+               answer = TableSite::conflict;
+            if (site.hit == lang::HitPolicy::first) break;
+         }
+      }
+      return true;
+   }
+
+   static bool same_constant(const Cell& x, const Cell& y)
+   {
+      if (is_none(x) || is_none(y)) return is_none(x) && is_none(y);
+      return ratio::compare(x.ratio(), y.ratio()) == 0;
    }
 
    // A table call, inlined: the version in force, then the rows in order. A second matching
@@ -1153,7 +1280,7 @@ private:
       const auto out = temp();
       // one undated version, looked up: one instruction, and no jump (code that stays straight
       // runs many records at once)
-      if (decl.versions.size() == 1 && !decl.versions.front().from && lookup(decl.versions.front(), decl.hit, frame, info.params.size(), out)) {
+      if (decl.versions.size() == 1 && !decl.versions.front().from && lookup(decl.versions.front(), decl.hit, frame, info.params, out)) {
          frames_.pop_back();
          return out;
       }
@@ -1174,7 +1301,7 @@ private:
          const auto& version = decl.versions[i];
          if (to_version[i] == none) continue;  // an undated version later takes precedence
          land(to_version[i]);
-         if (lookup(version, decl.hit, frame, info.params.size(), out)) {
+         if (lookup(version, decl.hit, frame, info.params, out)) {
             done.push_back(jump(Op::jump));
             continue;
          }
@@ -1213,6 +1340,7 @@ private:
    const TableIndexes& indexes_;
    Code code_;
    std::vector<std::uint16_t> reg_;   // each global's register
+   std::vector<std::size_t> to_bail_;  // jumps to the one bail after the end of the code
    std::vector<std::uint8_t> state_;  // 0 not lowered, 1 lowering, 2 lowered
    std::vector<std::vector<std::uint16_t>> frames_;  // local slot to register, innermost last
    std::uint16_t true_ = 0, false_ = 0;

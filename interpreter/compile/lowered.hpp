@@ -143,12 +143,17 @@ struct CodeOutput {
 // A call of a big table, answered through the table's index (Op::lookup): the registers of its
 // input columns, and each row's output, a constant.
 struct TableSite {
-   const TableIndex* index;
+   const TableIndex* index;          // null for a table of enum columns, which `by_variants` answers
    lang::HitPolicy hit;
    std::vector<std::uint16_t> keys;  // one register per input column
    std::vector<int> key_scales;      // in fixed-point code, each column's scale; -1 in ratio code
    std::vector<Cell> outputs;        // per row
    std::optional<Cell> default_value;
+   // A table whose columns are all enums: per combination of their variants (the first column's
+   // varying slowest), the row that answers, or no_row, or a conflict that bails.
+   static constexpr std::int32_t no_row = -1, conflict = -2;
+   std::vector<std::int32_t> by_variants;
+   std::vector<std::uint32_t> variant_counts;  // per column
    static constexpr std::size_t max_columns = 16;
 };
 

@@ -182,8 +182,24 @@ template <Op op>
 // general evaluator must answer: a column is none, no row matches and there is no default,
 // two rows match under `unique`, or matching rows disagree under `any`.
 // Registers are r[register * stride] (stride 1 for one record; lanes for one lane of many).
+// A table of enum columns: its row straight from the variants.
+bool lookup_variants(const TableSite& site, const Cell* r, Cell& d, std::size_t stride)
+{
+   std::size_t at = 0;
+   for (std::size_t k = 0; k < site.keys.size(); ++k) {
+      const Cell& v = r[site.keys[k] * stride];
+      if (is_none(v) || v.a < 0 || static_cast<std::uint64_t>(v.a) >= site.variant_counts[k]) return false;
+      at = at * site.variant_counts[k] + static_cast<std::size_t>(v.a);
+   }
+   const std::int32_t row = site.by_variants[at];
+   if (row == TableSite::conflict || (row == TableSite::no_row && !site.default_value)) return false;
+   d = row == TableSite::no_row ? *site.default_value : site.outputs[static_cast<std::size_t>(row)];
+   return true;
+}
+
 bool lookup(const TableSite& site, const Cell* r, Cell& d, std::size_t stride = 1)
 {
+   if (!site.index) return lookup_variants(site, r, d, stride);
    std::array<Ratio, TableSite::max_columns> keys;
    for (std::size_t k = 0; k < site.keys.size(); ++k) {
       const Cell& v = r[site.keys[k] * stride];
