@@ -90,7 +90,7 @@ public:
          translate(old_.ins[k]);
       }
       for (auto& i : fixed_.ins) {
-         if (jumps(i.op) || (i.op == Op::check && i.c != 0)) i.c = start[i.c];
+         if (jumps(i.op) || (is_check(i.op) && i.c != 0)) i.c = start[i.c];
       }
       return std::move(fixed_);
    }
@@ -202,6 +202,7 @@ private:
          case Op::nmax: both_at(s), i.op = Op::imax; break;
          case Op::ncmp: both_at(s), i.op = Op::icmp; break;
          case Op::ncmp_else: both_at(s), i.op = Op::icmp_else; break;
+         case Op::ncmp_check: both_at(s), i.op = Op::icmp_check; break;
          case Op::nmul: i.op = Op::imul; break;
          case Op::nneg: i.op = Op::ineg; break;
          case Op::nabs: i.op = Op::iabs; break;

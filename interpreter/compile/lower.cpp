@@ -164,7 +164,7 @@ private:
          auto& v = violations.emplace_back();
          in_frame(p_.require_frame_size, [&] {
             if (junction(*req->condition)) branch(*req->condition, false, v.exits);
-            else v.exits.push_back(emit({Op::check, 0, 0, lower(*req->condition)}));
+            else v.exits.push_back(check(lower(*req->condition)));
             return std::uint16_t{0};
          });
          v.back = code_.ins.size();
@@ -185,7 +185,7 @@ private:
          for (const auto at : v.exits) {
             if (messages) continue;
             // a violation bails: a check does so itself, a jump goes to the bail after the end
-            if (code_.ins[at].op == Op::check) code_.ins[at].c = 0;
+            if (is_check(code_.ins[at].op)) code_.ins[at].c = 0;
             else to_bail_.push_back(at);
          }
       }
@@ -258,7 +258,7 @@ private:
    void halt()
    {
       emit({Op::halt});
-      code_.straight = std::all_of(code_.ins.begin(), code_.ins.end() - 1, [](const Ins& i) { return is_data(i.op) || i.op == Op::check || i.op == Op::lookup || i.op == Op::interpolate; });
+      code_.straight = std::all_of(code_.ins.begin(), code_.ins.end() - 1, [](const Ins& i) { return is_data(i.op) || is_check(i.op) || i.op == Op::lookup || i.op == Op::interpolate; });
    }
 
    // --- registers and instructions ---
@@ -320,6 +320,19 @@ private:
       }
       return emit({op, 0, 0, a, 0, 0});
    }
+   // A check that cond holds: a comparison just made checks itself (icmp_check, ncmp_check).
+   std::size_t check(std::uint16_t cond)
+   {
+      if (cond == fresh_ && label_ != code_.ins.size() && !code_.ins.empty()) {
+         Ins& last = code_.ins.back();
+         if ((last.op == Op::icmp || last.op == Op::ncmp) && last.d == cond) {
+            last.op = last.op == Op::icmp ? Op::icmp_check : Op::ncmp_check;
+            fresh_ = unmapped;
+            return code_.ins.size() - 1;
+         }
+      }
+      return emit({Op::check, 0, 0, cond});
+   }
    void land(std::size_t at)
    {
       code_.ins[at].c = static_cast<std::uint32_t>(code_.ins.size());
@@ -344,7 +357,7 @@ private:
    {
       ensure_uses(condition);
       if (junction(condition)) branch(condition, false, to_bail_);  // to one bail after the end
-      else emit({Op::check, 0, 0, lower(condition)});
+      else check(lower(condition));
    }
 
    // --- globals, in dependency order ---
@@ -767,23 +780,57 @@ private:
       return out;
    }
 
-   // Whether e is an `and`, an `or`, or `not` of one: a condition best lowered as jumps.
+   // Whether e is an `and`, an `or`, a chain of comparisons (`0 <= x <= 9`), or `not` of one:
+   // a condition best lowered as jumps.
    bool junction(const Expr& e) const
    {
       if (is_literal(e)) return false;
       if (e.kind == ExprKind::not_) return junction(*e.args[0]);
+      if (e.kind == ExprKind::compare) return e.compare_ops.size() > 1;
       return e.kind == ExprKind::binary && (e.op == lang::BinaryOp::and_ || e.op == lang::BinaryOp::or_);
+   }
+
+   // x == none or x != none, with x the side that is not none; null for other comparisons.
+   const Expr* tested_for_none(const Expr& e) const
+   {
+      if (e.kind != ExprKind::compare || e.compare_ops.size() != 1 || (e.compare_ops[0] != lang::CompareOp::eq && e.compare_ops[0] != lang::CompareOp::ne)) return nullptr;
+      const auto is_none_literal = [&](const Expr& x) { return is_literal(x) && literals_[static_cast<std::size_t>(x.ref.index)].kind == ValueKind::none; };
+      const bool left = is_none_literal(*e.args[0]), right = is_none_literal(*e.args[1]);
+      if (left == right) return nullptr;
+      return left ? e.args[1].get() : e.args[0].get();
    }
 
    // Code that jumps (each jump added to `exits`, to land later) where e is `when`, and goes on
    // where it is not: `a and b` tests a, then b, and keeps neither in a register.
    void branch(const Expr& e, bool when, std::vector<std::size_t>& exits)
    {
+      if (const Expr* x = is_literal(e) ? nullptr : tested_for_none(e)) {
+         // whether x is none decides it: one jump, no comparison
+         const bool none_when = (e.compare_ops[0] == lang::CompareOp::eq) == when;
+         exits.push_back(jump(none_when ? Op::jump_if_none : Op::jump_if_some, lower(*x)));
+         return;
+      }
       if (is_literal(e) || !junction(e)) {
          exits.push_back(jump(when ? Op::jump_if : Op::jump_unless, lower(e)));
          return;
       }
       if (e.kind == ExprKind::not_) return branch(*e.args[0], !when, exits);
+      if (e.kind == ExprKind::compare) {
+         // a chain: each link with its neighbour, the middle operands computed once
+         std::vector<std::size_t> decided;  // a link that fails settles it, when `when` is true
+         auto left = lower(*e.args[0]);
+         for (std::size_t i = 0; i < e.compare_ops.size(); ++i) {
+            const auto right = lower(*e.args[i + 1]);
+            const auto holds = compare(e.compare_ops[i], left, e.args[i]->type, right, e.args[i + 1]->type);
+            (when ? decided : exits).push_back(jump(Op::jump_unless, holds));
+            left = right;
+         }
+         if (when) {
+            exits.push_back(jump(Op::jump));
+            land(decided);
+         }
+         return;
+      }
       const bool all = e.op == lang::BinaryOp::and_;
       if (when != all) {
          // and: false as soon as one side is; or: true as soon as one side is

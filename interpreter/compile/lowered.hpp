@@ -50,6 +50,8 @@ inline std::span<const Cell> items_of(const Cell& c) { return {reinterpret_cast<
    X(halt)           /* done: the outputs are in their registers (blocks for violations follow) */ \
    X(bail)           /* the general evaluator must answer */                                       \
    X(check)          /* if a is false: bail (c = 0), or to c, the block that notes a violated require */ \
+   X(icmp_check)     /* check that a (x: CompareOp) b holds, over ints, dates, enums, bools */    \
+   X(ncmp_check)     /* the same over ratios */                                                  \
    X(violated)       /* notes that require c is violated, with the message in register a */       \
    X(jump)           /* to c */                                                                    \
    X(jump_if)        /* to c if a is true */                                                       \
@@ -102,6 +104,7 @@ enum class Op : std::uint8_t { POL_CONTROL_OPS(POL_OP_NAME) POL_DATA_OPS(POL_OP_
 #undef POL_OP_NAME
 
 inline bool is_data(Op op) { return op >= Op::copy; }  // the first data instruction
+inline bool is_check(Op op) { return op == Op::check || op == Op::icmp_check || op == Op::ncmp_check; }
 
 // Which item Op::nth takes: the first, the last, or the one counted from 1 in register b.
 constexpr std::uint8_t nth_first = 0, nth_last = 1, nth_counted = 2;

@@ -369,6 +369,14 @@ bool execute(const Code& code, Cell* r, Workspace space)
       if (r[i->a].a != 0) NEXT;
       if (i->c == 0) return false;
       JUMP;
+   op_icmp_check:
+      if (holds(i->x, compare_words(r[i->a].a, r[i->b].a))) NEXT;
+      if (i->c == 0) return false;
+      JUMP;
+   op_ncmp_check:
+      if (holds(i->x, ratio::compare(r[i->a].ratio(), r[i->b].ratio()))) NEXT;
+      if (i->c == 0) return false;
+      JUMP;
    op_violated:
       if (!space.violated) return false;
       space.violated->push_back({i->c, r[i->a]});
@@ -447,6 +455,16 @@ std::uint64_t execute_lanes(const Code& code, Cell* r, std::size_t count, Worksp
             case Op::check:
                for (std::size_t l = 0; l < count; ++l) {
                   if ((failed >> l & 1) == 0 && a[l].a == 0) failed |= std::uint64_t{1} << l;
+               }
+               break;
+            case Op::icmp_check:
+               for (std::size_t l = 0; l < count; ++l) {
+                  if ((failed >> l & 1) == 0 && !holds(i.x, compare_words(a[l].a, b[l].a))) failed |= std::uint64_t{1} << l;
+               }
+               break;
+            case Op::ncmp_check:
+               for (std::size_t l = 0; l < count; ++l) {
+                  if ((failed >> l & 1) == 0 && !holds(i.x, ratio::compare(a[l].ratio(), b[l].ratio()))) failed |= std::uint64_t{1} << l;
                }
                break;
             case Op::lookup:
