@@ -939,7 +939,7 @@ bool Machine::write_cell(const lang::Type& type, const Cell& c, std::string& out
       }
       case lang::TypeKind::date: {
          const Date d = Date::from_days(static_cast<std::int32_t>(c.a));
-         const int y = d.year();
+         const auto [y, m, day] = d.parts();
          out += '"';
          if (y < 1000 || y > 9999) {
             out += d.to_string();  // the general form, padded or signed
@@ -948,9 +948,9 @@ bool Machine::write_cell(const lang::Type& type, const Cell& c, std::string& out
          }
          append_int(out, y);
          out += '-';
-         append_two(out, d.month());
+         append_two(out, m);
          out += '-';
-         append_two(out, d.day());
+         append_two(out, day);
          out += '"';
          return true;
       }

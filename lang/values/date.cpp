@@ -79,6 +79,11 @@ std::optional<Date> Date::parse(std::string_view s)
 int Date::year() const { return static_cast<int>(civil_from_days(days_).y); }
 int Date::month() const { return static_cast<int>(civil_from_days(days_).m); }
 int Date::day() const { return static_cast<int>(civil_from_days(days_).d); }
+Date::Parts Date::parts() const
+{
+   const auto c = civil_from_days(days_);
+   return {static_cast<int>(c.y), static_cast<int>(c.m), static_cast<int>(c.d)};
+}
 
 Date today()
 {

@@ -20,6 +20,10 @@ public:
    int year() const;
    int month() const;
    int day() const;
+   struct Parts {
+      int year, month, day;
+   };
+   Parts parts() const;  // the year, month and day, found at once
    std::string to_string() const;  // "YYYY-MM-DD"
 
    // The same day n months later; the month's last day when that day does not exist
