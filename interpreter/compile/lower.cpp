@@ -848,7 +848,9 @@ private:
    // follow each nested `if` of a chain.
    void lower_into(std::uint16_t out, const Expr& e)
    {
-      if (e.kind == ExprKind::if_ && !is_literal(e)) choose(*e.args[0], *e.args[1], e.args[2].get(), out);
+      if (is_literal(e)) copy(out, lower(e));
+      else if (e.kind == ExprKind::if_) choose(*e.args[0], *e.args[1], e.args[2].get(), out);
+      else if (e.kind == ExprKind::call && e.ref.kind == lang::RefKind::function) function(e, out);
       else copy(out, lower(e));
    }
 
@@ -1165,14 +1167,17 @@ private:
    }
 
    // A function call, inlined: its parameters are the argument registers.
-   std::uint16_t function(const Expr& e)
+   // A function call, inlined: its body over the arguments' registers; into `out` when given.
+   std::uint16_t function(const Expr& e, std::uint16_t out = unmapped)
    {
       const auto& fn = p_.functions[static_cast<std::size_t>(e.ref.index)];
       std::vector<std::uint16_t> frame(std::max<std::size_t>(fn.frame_size, e.args.size()), unmapped);
       for (std::size_t i = 0; i < e.args.size(); ++i) frame[i] = lower(*e.args[i]);
       if (frames_.size() > 64) throw Unsupported{};
       frames_.push_back(std::move(frame));
-      const auto r = lower(*fn.decl->body);
+      std::uint16_t r = out;
+      if (out == unmapped) r = lower(*fn.decl->body);
+      else lower_into(out, *fn.decl->body);
       frames_.pop_back();
       return r;
    }

@@ -584,6 +584,7 @@ table by_site(s: Site) -> Grade hit unique
   | s     | g |
   | north | A |
   | south | B |
+fn band_of(v: int, f: bool) -> int = if v > 50 and f then 3 else if v > 10 then 2 else 1
 rule level: int
   default = 0
   exception when flag and x > 10 = 1
@@ -597,6 +598,7 @@ output site_grade = by_site(site)
 output lvl = level
 output pick = if grade == A and (site == north or flag) then "first" else if not (x > 3 or flag) then "low" else "other"
 output both = if x > 100 or (flag and site != north) then x else 0
+output band = if grade == C then band_of(x, flag) else if flag then 0 else band_of(x + 1, not flag)
 require not (grade == D and site == south) else "no D grades in the south"
 require x < 100 or flag or grade == A else "{x} is too much without the flag"
 require not flag or (x >= 0 and other != D) else "flagged {x} for {other}"
