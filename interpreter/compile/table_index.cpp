@@ -1,8 +1,9 @@
 #include "table_index.hpp"
 
 #include <algorithm>
-#include <map>
 #include <numeric>
+#include <string_view>
+#include <unordered_map>
 
 #include "lowered.hpp"
 #include "literal.hpp"
@@ -120,11 +121,22 @@ bool matches(const Test& t, const Sample& s)
    return t.negated ? !m : m;
 }
 
+// A list of rows as a hash key: the subtables already built are found by the rows they hold.
+struct RowsHash {
+   std::size_t operator()(const std::vector<std::uint32_t>& rows) const noexcept
+   {
+      return std::hash<std::string_view>{}(std::string_view(reinterpret_cast<const char*>(rows.data()), rows.size() * sizeof(std::uint32_t)));
+   }
+};
+
+// Rows to the node or leaf built for them; ids are given in the order they are built.
+using BuiltFor = std::unordered_map<std::vector<std::uint32_t>, std::uint32_t, RowsHash>;
+
 }  // namespace
 
 class IndexBuilder {
 public:
-   IndexBuilder(TableIndex& index, std::vector<std::vector<Test>> cells) : index_(index), cells_(std::move(cells))
+   IndexBuilder(TableIndex& index, std::vector<std::vector<Test>> cells) : index_(index), cells_(std::move(cells)), nodes_(index.columns_)
    {
       // entries the index may hold before it is given up: a few per row and cell
       budget_ = 64 * cells_.size() * index.columns_ + 65536;
@@ -133,7 +145,7 @@ public:
    std::uint32_t build(std::size_t column, const std::vector<std::uint32_t>& rows)
    {
       if (column == index_.columns_) {
-         auto [it, added] = leaves_.emplace(rows, static_cast<std::uint32_t>(index_.leaf_start_.size() - 1));
+         auto [it, added] = leaves_.try_emplace(rows, static_cast<std::uint32_t>(index_.leaf_start_.size() - 1));
          if (added) {
             index_.leaf_rows_.insert(index_.leaf_rows_.end(), rows.begin(), rows.end());
             index_.leaf_start_.push_back(static_cast<std::uint32_t>(index_.leaf_rows_.size()));
@@ -265,8 +277,8 @@ private:
    TableIndex& index_;
    std::vector<std::vector<Test>> cells_;  // per row, per column
    std::size_t budget_;
-   std::map<std::vector<std::uint32_t>, std::uint32_t> leaves_;
-   std::map<std::size_t, std::map<std::vector<std::uint32_t>, std::uint32_t>> nodes_;  // per column: rows to node
+   BuiltFor leaves_;
+   std::vector<BuiltFor> nodes_;  // per column
 };
 
 std::unique_ptr<TableIndex> TableIndex::build(const lang::TableVersion& version, const std::vector<lang::Type>& columns, const std::vector<Value>& literals)
