@@ -89,6 +89,9 @@ struct Expr {
    ~Expr();  // takes long chains apart without recursing as deep as they are long
    Expr(const Expr&) = delete;
    Expr& operator=(const Expr&) = delete;
+   // From a pool of blocks their size (expr_pool.cpp): a big table makes tens of thousands.
+   static void* operator new(std::size_t size);
+   static void operator delete(void* p, std::size_t size) noexcept;
 };
 
 struct TypeExpr {
