@@ -137,12 +137,12 @@ void* Expr::operator new(std::size_t size)
    return ::operator new(size);
 }
 
-void Expr::operator delete(void* p, std::size_t size) noexcept
+void Expr::operator delete(void* p, [[maybe_unused]] std::size_t size) noexcept
 {
 #if POL_EXPR_POOL
    if (size == sizeof(Expr)) return pool().give(p);
 #endif
-   ::operator delete(p, size);
+   ::operator delete(p);
 }
 
 }  // namespace pol::lang
