@@ -56,9 +56,9 @@ std::uint32_t skip_blanks(std::string_view text, std::uint32_t at)
 
 bool starts_comment_or_line_end(char c) { return c == '\0' || c == '\n' || c == '\r' || c == '#'; }
 
-// A value at `at`: a literal or a name, or '-' and one (grammar::operand). Whatever follows it
-// is checked by the caller to be a delimiter that no longer expression could go on with
-// (',', '|', "..", ']' or ')'), so the grammar's expression ends where the value does.
+// A value at `at`: a literal or a name, or '-' and one (grammar::operand). The callers check
+// that what follows it is a delimiter (',', '|', "..", ']' or ')'), which no operator, call or
+// field access starts with, so that the grammar's expression ends where the value does.
 bool read_value(std::string_view text, std::uint32_t& at, Value& value)
 {
    value.start = at;
