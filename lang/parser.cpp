@@ -35,6 +35,8 @@ struct Node;
 struct BuiltRow {
    TableRow row;
    Diagnostics diagnostics;
+   // its cells' text when each is one bare word: it may be the header written again
+   std::vector<std::string_view> words;
 };
 
 // Builds each table row as soon as it is read, so that a table of many thousand rows is built a
@@ -46,8 +48,8 @@ public:
 
    // A row the grammar read: built now, unless it may be the table's header written again.
    void add(Node& row);
-   // The row whose '|' is at `at` of `text`, when it is one of plain cells that cannot be the
-   // header written again: built, and where it ends returned.
+   // The row whose '|' is at `at` of `text`, when it is one of plain cells: built, and where it
+   // ends returned.
    std::optional<std::uint32_t> scan(std::string_view text, std::uint32_t at);
 
    std::vector<BuiltRow> built;
@@ -362,17 +364,22 @@ bool read_plain_row(ParseInput& in, ParseState& s, Tree& tree)
 
 // Whether a table's row is its header written again: every cell a column's name, in order, and no
 // source. Authors repeat the header under each `from`, as a spreadsheet shows it.
+bool repeats_header(const std::vector<std::string_view>& cells, const std::vector<std::string>& columns)
+{
+   return std::equal(cells.begin(), cells.end(), columns.begin(), columns.end());
+}
+
 bool repeats_header(const Node& row, const std::vector<std::string>& columns)
 {
-   std::size_t i = 0;
+   std::vector<std::string_view> cells;
    for (const auto& cell : row.children) {
-      if (cell->is_type<g::source_clause>() || i >= columns.size()) return false;
+      if (cell->is_type<g::source_clause>()) return false;
       std::string_view t = cell->string_view();
       while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
       while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
-      if (t != columns[i++]) return false;
+      cells.push_back(t);
    }
-   return i == columns.size();
+   return repeats_header(cells, columns);
 }
 
 // Whether a cell's text is one bare word, as a column's name is.
@@ -1020,6 +1027,7 @@ void Builder::declaration(const Node& n, Module& m)
                } else if (part->is_type<g::table_row>()) {
                   if (part->built_row >= 0) {
                      BuiltRow& built = (*built_rows)[static_cast<std::size_t>(part->built_row)];
+                     if (v.rows.empty() && !built.words.empty() && repeats_header(built.words, d.columns)) continue;
                      for (const auto& diag : built.diagnostics.items()) diagnostics_.add(diag);
                      v.rows.push_back(std::move(built.row));
                      continue;
@@ -1163,9 +1171,10 @@ std::optional<std::uint32_t> RowBuilder::scan(std::string_view text, std::uint32
 {
    if (!scan_plain_rows_ || !row_scan::read_row(text, at, scanned_)) return std::nullopt;
    const auto cell_text = [&](const row_scan::Cell& c) { return text.substr(c.begin, c.end - c.begin); };
-   // a row of bare words is left to the grammar and built with the table (may_repeat_header)
-   if (std::all_of(scanned_.cells.begin(), scanned_.cells.end(), [&](const row_scan::Cell& c) { return bare_word(cell_text(c)); })) return std::nullopt;
    BuiltRow b;
+   if (std::all_of(scanned_.cells.begin(), scanned_.cells.end(), [&](const row_scan::Cell& c) { return bare_word(cell_text(c)); })) {
+      for (const auto& c : scanned_.cells) b.words.push_back(cell_text(c));
+   }
    Builder rows(file_id_, b.diagnostics);
    b.row = rows.row(scanned_, text);
    built.push_back(std::move(b));

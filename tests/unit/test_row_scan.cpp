@@ -113,7 +113,8 @@ const std::vector<std::string> cells = {
 // What may follow a table's rows.
 const std::vector<std::string> endings = {
    "\noutput o = t(grade, pay)\n", "\n  default = £1\n", "  from 2025-01-01\n  | G0 | - | £2 |\n", "  source \"rule 2\"\n", "  c | d |\n", "  # a comment\n\n", "", "\n\n  not(x) |\n",
-   "\n  true |\n", "  - |\n",
+   "\n  true |\n", "  - |\n", "  from 2025-01-01\n  | grade | pay | out |\n  | G0 | - | £2 |\n", "  from 2025-01-01\n  | grade | pay |\n  | G0 | - | £2 |\n",
+   "  from 2025-01-01\n  | grade | pay | out | source \"x\"\n  | G0 | - | £2 |\n", "  | grade | pay | out |\n",
 };
 
 }  // namespace
@@ -124,6 +125,7 @@ TEST_CASE("the row scan reads the rows of big tables, and leaves other rows to t
    CHECK(scanned("| G49 | >= £319000 | £332.22 |\n\noutput pay_band = band(grade, pay)\n"));
    CHECK(scanned("| -5, 2024-06-30 | < 5, 1.5% | \"a\" | none |"));
    CHECK(scanned("| a | b | 1.5 |  # a comment\r\n  | c |"));
+   CHECK(scanned("| a | b |\n"));  // built, and dropped with the table if it is the header again
    CHECK_FALSE(scanned("| a | 1.5 | source \"rule 2\""));
    CHECK_FALSE(scanned("| a | 1.5 |\n  source \"rule 2\""));
    CHECK_FALSE(scanned("| a | 1.5 |\n  c |"));  // the grammar reads on: the row has three cells
