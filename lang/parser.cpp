@@ -1141,7 +1141,7 @@ ExprPtr Builder::value(const row_scan::Value& v, std::string_view text)
       case Token::percent: e = percent(s, written); break;
       case Token::decimal: e = number(ExprKind::decimal_lit, s, written); break;
       case Token::integer: e = number(ExprKind::int_lit, s, written); break;
-      case Token::text:
+      case Token::text:  // without escapes or interpolations: what is inside the quotes, if anything
          e = make(ExprKind::text_lit, s);
          if (written.size() > 2) add_text(*e, std::string(written.substr(1, written.size() - 2)));
          break;
