@@ -67,28 +67,31 @@ struct TextPart {
    int expr_index = -1;   // index into Expr::args
 };
 
+// The members every pass reads come first, and the small ones together: a big table has tens of
+// thousands of expressions, and each pass over them touches fewer cache lines so.
 struct Expr {
    ExprKind kind;
+   BinaryOp op = BinaryOp::add;
+   DurationUnit unit = DurationUnit::days;
    Span span;
+   Ref ref;  // resolved by the checker
+   CivilDate date;
+   std::vector<ExprPtr> args;
+   Type type;  // resolved by the checker
    std::string text;
    std::string qualifier;                 // module of a qualified call: dates.tax_year(…)
-   std::vector<ExprPtr> args;
    std::vector<std::string> field_names;  // record literal
    std::vector<Span> field_spans;
    std::vector<CompareOp> compare_ops;
    std::vector<TextPart> parts;           // text literal
-   BinaryOp op = BinaryOp::add;
-   CivilDate date;
-   DurationUnit unit = DurationUnit::days;
-
-   // resolved by the checker
-   Type type;
-   Ref ref;
 
    Expr(ExprKind k, Span s) : kind(k), span(s) {}
    ~Expr();  // takes long chains apart without recursing as deep as they are long
    Expr(const Expr&) = delete;
    Expr& operator=(const Expr&) = delete;
+   // From a pool of blocks their size (expr_pool.cpp): a big table makes tens of thousands.
+   static void* operator new(std::size_t size);
+   static void operator delete(void* p, std::size_t size) noexcept;
 };
 
 struct TypeExpr {

@@ -620,7 +620,8 @@ void Checker::check_table_row(const TableInfo& t, TableRow& row, Context& c, boo
 void Checker::check_cell(const TableInfo& t, std::size_t column, Cell& cell, Context& c)
 {
    const Type col = t.params[column].required();
-   const std::string what = fmt::format("column {}", quote(t.decl->params[column].name));
+   // named only in a message: a table of many thousand cells has few
+   const auto what = [&] { return fmt::format("column {}", quote(t.decl->params[column].name)); };
    auto comparable = [&](Expr& e, bool ordered, bool may_be_list) {
       Type v = check(e, c, &col);
       if (v.is_error() || col.is_error()) return;
@@ -631,10 +632,10 @@ void Checker::check_cell(const TableInfo& t, std::size_t column, Cell& cell, Con
       };
       const bool ok = fits(v) || (may_be_list && is_list(v) && fits(*v.element));
       if (!ok) {
-         d_.error("E0318", e.span, fmt::format("this cell holds {}, but {} is {}", v.to_string(), what, t.params[column].to_string())).help =
+         d_.error("E0318", e.span, fmt::format("this cell holds {}, but {} is {}", v.to_string(), what(), t.params[column].to_string())).help =
             fmt::format("write a {} value here", col.to_string());
       } else if (ordered && !orderable(col)) {
-         d_.error("E0318", cell.span, fmt::format("{} is {}, which has no order: ranges and < > need numbers, money, dates, durations or text", what, col.to_string())).help =
+         d_.error("E0318", cell.span, fmt::format("{} is {}, which has no order: ranges and < > need numbers, money, dates, durations or text", what(), col.to_string())).help =
             "list the values instead: A, B";
       }
    };

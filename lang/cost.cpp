@@ -48,6 +48,20 @@ Steps operator*(const Steps& a, const Steps& b)
    return r;
 }
 
+// a + b, in a: no new storage once a has room for b's terms.
+void add_to(Steps& a, const Steps& b)
+{
+   if (a.terms.size() < b.terms.size()) a.terms.resize(b.terms.size(), 0);
+   for (std::size_t i = 0; i < b.terms.size(); ++i) a.terms[i] = add(a.terms[i], b.terms[i]);
+}
+
+// most(a, b), in a.
+void raise_to(Steps& a, const Steps& b)
+{
+   if (a.terms.size() < b.terms.size()) a.terms.resize(b.terms.size(), 0);
+   for (std::size_t i = 0; i < b.terms.size(); ++i) a.terms[i] = std::max(a.terms[i], b.terms[i]);
+}
+
 // An upper bound of both, term by term.
 Steps most(const Steps& a, const Steps& b)
 {
@@ -177,7 +191,8 @@ private:
    // The nodes an expression uses directly.
    void uses(const Expr& root, std::vector<int>& out) const
    {
-      std::vector<const Expr*> pending{&root};
+      auto& pending = pending_;  // kept from root to root for its storage
+      pending.assign(1, &root);
       while (!pending.empty()) {
          const Expr* e = pending.back();
          pending.pop_back();
@@ -233,10 +248,12 @@ private:
       // an input's list is as long as the caller makes it
       Steps size = n < functions_ && p_.globals[n].kind == GlobalKind::input ? per_item : Steps{};
       std::size_t depth = 0;
+      const Steps once = constant(1);
       for (const Expr* e : roots(node, one_of)) {
-         Measure m = expr(*e, constant(1), node);
-         steps = one_of ? most(steps, m.steps) : steps + m.steps;
-         size = most(size, m.size);
+         Measure m = expr(*e, once, node);
+         if (one_of) raise_to(steps, m.steps);
+         else add_to(steps, m.steps);
+         raise_to(size, m.size);
          if (m.depth > depth) {
             depth = m.depth;
             deepest_[n] = m.deepest;
@@ -275,7 +292,7 @@ private:
       out.depth = 1;
       std::size_t deepest_arg = 0;
       const auto take = [&](const Measure& m) {
-         out.steps = out.steps + m.steps;
+         add_to(out.steps, m.steps);
          if (m.depth > deepest_arg) {
             deepest_arg = m.depth;
             out.deepest = m.deepest;
@@ -391,6 +408,7 @@ private:
    std::vector<int> deepest_;            // the node each node reaches deepest through
    std::vector<std::pair<int, std::uint64_t>> heaviest_;  // the callee each node spends most on, and its calls
    std::map<int, std::pair<Steps, std::uint64_t>> calls_;  // per callee of the node being measured: steps spent, calls
+   mutable std::vector<const Expr*> pending_;              // uses(): the expressions still to look into
 };
 
 }  // namespace

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <functional>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -10,6 +9,7 @@
 
 #include "grammar.hpp"
 #include "parse_errors.hpp"
+#include "row_scan.hpp"
 #include "walk.hpp"
 
 namespace pol::lang {
@@ -31,11 +31,38 @@ struct SyntaxError {
 
 struct Node;
 
+// A table row built as it was read, with what building it reported.
+struct BuiltRow {
+   TableRow row;
+   Diagnostics diagnostics;
+   // its cells' text when each is one bare word: it may be the header written again
+   std::vector<std::string_view> words;
+};
+
+// Builds each table row as soon as it is read, so that a table of many thousand rows is built a
+// row at a time rather than held whole as a parse tree. A row of plain cells is read by a
+// direct scan (row_scan.hpp) before the grammar is tried on it.
+class RowBuilder {
+public:
+   RowBuilder(std::uint32_t file_id, RowReading reading) : file_id_(file_id), scan_plain_rows_(reading == RowReading::scan_plain_rows) {}
+
+   // A row the grammar read: built now, unless it may be the table's header written again.
+   void add(Node& row);
+   // The row whose '|' is at `at` of `text`, when it is one of plain cells: built, and where it
+   // ends returned.
+   std::optional<std::uint32_t> scan(std::string_view text, std::uint32_t at);
+
+   std::vector<BuiltRow> built;
+
+private:
+   std::uint32_t file_id_;
+   bool scan_plain_rows_;
+   row_scan::Row scanned_;  // kept from row to row for its storage
+};
+
 struct ParseState {
    const SourceFile* file = nullptr;
-   // Called with each table row as soon as it is read, so that a table of many thousand rows
-   // is built a row at a time rather than held whole as a parse tree.
-   std::function<void(Node&)> on_row;
+   RowBuilder* rows = nullptr;
    struct Open {
       std::uint32_t offset;
       const char* what;
@@ -147,8 +174,22 @@ std::string where(const ParseState& s, std::uint32_t offset)
    return fmt::format("{}:{}", lc.line, lc.column);
 }
 
+template <typename ParseInput, typename Tree>
+bool read_plain_row(ParseInput& in, ParseState& s, Tree& tree);
+
 template <typename Rule>
 struct control : pegtl::normal<Rule> {
+   // A table row of plain cells is read without the grammar, when read_plain_row can.
+   template <pegtl::apply_mode A, pegtl::rewind_mode M, template <typename...> class Action, template <typename...> class Control, typename ParseInput,
+             typename... States>
+   [[nodiscard]] static bool match(ParseInput& in, States&&... st)
+   {
+      if constexpr (std::is_same_v<Rule, g::table_row>) {
+         if (read_plain_row(in, st...)) return true;
+      }
+      return pegtl::normal<Rule>::template match<A, M, Action, Control>(in, st...);
+   }
+
    template <typename ParseInput>
    static void start(const ParseInput& in, ParseState& s)
    {
@@ -209,12 +250,12 @@ struct fold_single : pegtl::parse_tree::apply<fold_single> {
    }
 };
 
-// A table row is handed to ParseState::on_row as soon as it is read.
+// A table row is handed to the RowBuilder as soon as it is read.
 struct build_row : pegtl::parse_tree::apply<build_row> {
    template <typename N>
    static void transform(std::unique_ptr<N>& n, ParseState& s)
    {
-      if (s.on_row) s.on_row(*n);
+      if (s.rows) s.rows->add(*n);
    }
 };
 
@@ -247,7 +288,7 @@ using selector = pegtl::parse_tree::selector<
 // Every rule tried makes a parse-tree node, kept or not: millions on a big table. They come
 // from a free list of fixed-size blocks rather than the general heap.
 struct Node : pegtl::parse_tree::basic_node<Node> {
-   std::int32_t built_row = -1;  // a table row built as it was read (ParseState::on_row): its index
+   std::int32_t built_row = -1;  // a table row built as it was read: its index in RowBuilder::built
    Node() noexcept {}  // each member has its initial value: make_unique<Node>() need not zero it first
    static void* operator new(std::size_t size);
    static void operator delete(void* p, std::size_t size) noexcept;
@@ -300,44 +341,61 @@ void Node::operator delete(void* p, std::size_t size) noexcept
    else ::operator delete(p);
 }
 
+// A table row of plain cells, read by RowBuilder::scan rather than by the grammar: the rule
+// succeeds with the node its success would have added, standing for the row built.
+template <typename ParseInput, typename Tree>
+bool read_plain_row(ParseInput& in, ParseState& s, Tree& tree)
+{
+   if (!s.rows) return false;
+   const char* const text = in.current() - in.byte();
+   const auto at = static_cast<std::uint32_t>(in.byte());
+   const auto end = s.rows->scan(std::string_view(text, static_cast<std::size_t>(in.end() - text)), at);
+   if (!end) return false;
+   auto row = std::make_unique<Node>();
+   row->template start<g::table_row>(in);
+   in.bump(*end - at);
+   row->template success<g::table_row>(in);
+   row->built_row = static_cast<std::int32_t>(s.rows->built.size() - 1);
+   tree.back()->children.push_back(std::move(row));
+   return true;
+}
+
 // --- From parse tree to syntax tree -----------------------------------------------------
 
 // Whether a table's row is its header written again: every cell a column's name, in order, and no
 // source. Authors repeat the header under each `from`, as a spreadsheet shows it.
-bool repeats_header(const Node& row, const std::vector<std::string>& columns)
+bool repeats_header(const std::vector<std::string_view>& cells, const std::vector<std::string>& columns)
 {
-   std::size_t i = 0;
-   for (const auto& cell : row.children) {
-      if (cell->is_type<g::source_clause>() || i >= columns.size()) return false;
-      std::string_view t = cell->string_view();
-      while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
-      while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
-      if (t != columns[i++]) return false;
-   }
-   return i == columns.size();
+   return std::equal(cells.begin(), cells.end(), columns.begin(), columns.end());
 }
 
-// A table row built as it was read, with what building it reported.
-struct BuiltRow {
-   TableRow row;
-   Diagnostics diagnostics;
-};
-
-// Whether a row's cells are all bare words: it may be the header written again, which only the
-// table's columns tell, so it is built with the table.
-bool may_repeat_header(const Node& row)
+bool repeats_header(const Node& row, const std::vector<std::string>& columns)
 {
+   std::vector<std::string_view> cells;
    for (const auto& cell : row.children) {
       if (cell->is_type<g::source_clause>()) return false;
       std::string_view t = cell->string_view();
       while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
       while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
-      if (t.empty()) return false;
-      for (char c : t) {
-         if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || (static_cast<unsigned char>(c) & 0x80))) return false;
-      }
+      cells.push_back(t);
    }
-   return true;
+   return repeats_header(cells, columns);
+}
+
+// Whether a cell's text is one bare word, as a column's name is.
+bool bare_word(std::string_view cell)
+{
+   while (!cell.empty() && (cell.front() == ' ' || cell.front() == '\t')) cell.remove_prefix(1);
+   while (!cell.empty() && (cell.back() == ' ' || cell.back() == '\t')) cell.remove_suffix(1);
+   if (cell.empty()) return false;
+   return std::all_of(cell.begin(), cell.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || (static_cast<unsigned char>(c) & 0x80); });
+}
+
+// Whether a row's cells are all bare words: it may be the header written again, which only the
+// table's columns tell, so it is built with the table.
+bool may_repeat_header(const Node& row)
+{
+   return std::all_of(row.children.begin(), row.children.end(), [](const auto& cell) { return !cell->template is_type<g::source_clause>() && bare_word(cell->string_view()); });
 }
 
 class Builder {
@@ -346,10 +404,13 @@ public:
 
    void declaration(const Node& n, Module& m);
    TableRow row(const Node& n);
+   // A row read by the row scan from `text`: the same row the grammar's parse tree gives.
+   TableRow row(const row_scan::Row& r, std::string_view text);
    std::vector<BuiltRow>* built_rows = nullptr;  // rows built as they were read (Node::built_row)
 
 private:
    Span span(const Node& n) const { return {file_id_, static_cast<std::uint32_t>(n.m_begin.byte), static_cast<std::uint32_t>(n.m_end.byte)}; }
+   Span span(std::uint32_t begin, std::uint32_t end) const { return {file_id_, begin, end}; }
    static std::string text(const Node& n) { return std::string(n.string_view()); }
    static const Node* child(const Node& n, auto rule_tag)
    {
@@ -367,8 +428,22 @@ private:
    ExprPtr compare(const Node& n);
    ExprPtr postfix(const Node& n);
    ExprPtr literal_text(const Node& n);
-   ExprPtr make(ExprKind k, const Node& n) { return std::make_unique<Expr>(k, span(n)); }
+   ExprPtr make(ExprKind k, const Node& n) { return make(k, span(n)); }
+   static ExprPtr make(ExprKind k, Span s) { return std::make_unique<Expr>(k, s); }
+   // Names and literals from the text the grammar matched, for the parse tree and the row scan alike.
+   static ExprPtr name(Span s, std::string_view written);
+   static ExprPtr money(Span s, std::string_view written);
+   ExprPtr date_literal(Span s, std::string_view written);
+   static ExprPtr number(ExprKind k, Span s, std::string_view written);
+   static ExprPtr percent(Span s, std::string_view written);
+   static ExprPtr boolean(Span s, std::string_view written);
+   static void add_text(Expr& text_lit, std::string piece);
+   static CompareOp compare_op(std::string_view written);
    CivilDate date(const Node& n);
+   CivilDate date(std::string_view written, Span s);
+   ExprPtr value(const row_scan::Value& v, std::string_view text);
+   Cell test(const row_scan::Test& t, std::string_view text);
+   Cell cell(const row_scan::Row& r, const row_scan::Cell& c, std::string_view text);
    TypeExpr type(const Node& n);
    SourceRef source(const Node& n);
    std::string string_value(const Node& text_lit);
@@ -454,11 +529,7 @@ ExprPtr Builder::expr(const Node& n)
       return e;
    }
    if (n.is_type<g::postfix_expr>()) return postfix(n);
-   if (n.is_type<g::name_ref>()) {
-      auto e = make(ExprKind::name, n);
-      e->text = text(n);
-      return e;
-   }
+   if (n.is_type<g::name_ref>()) return name(span(n), n.string_view());
    if (n.is_type<g::list_lit>()) {
       auto e = make(ExprKind::list, n);
       for (const auto& c : n.children) e->args.push_back(expr(*c));
@@ -473,18 +544,8 @@ ExprPtr Builder::expr(const Node& n)
       }
       return e;
    }
-   if (n.is_type<g::money_lit>()) {
-      auto e = make(ExprKind::money_lit, n);
-      for (char c : n.string_view()) {
-         if (std::isdigit(static_cast<unsigned char>(c)) || c == '.') e->text += c;
-      }
-      return e;
-   }
-   if (n.is_type<g::date_lit>()) {
-      auto e = make(ExprKind::date_lit, n);
-      e->date = date(n);
-      return e;
-   }
+   if (n.is_type<g::money_lit>()) return money(span(n), n.string_view());
+   if (n.is_type<g::date_lit>()) return date_literal(span(n), n.string_view());
    if (n.is_type<g::duration_lit>()) {
       auto e = make(ExprKind::duration_lit, n);
       e->text = text(*n.children.at(0));
@@ -493,24 +554,74 @@ ExprPtr Builder::expr(const Node& n)
       e->unit = (u == 'y' || u == 'm') ? DurationUnit::months : (u == 'h' ? DurationUnit::hours : DurationUnit::days);
       return e;
    }
-   if (n.is_type<g::percent_lit>()) {
-      auto e = make(ExprKind::percent_lit, n);
-      e->text = std::string(n.string_view().substr(0, n.string_view().size() - 1));
-      return e;
-   }
-   if (n.is_type<g::decimal_lit>() || n.is_type<g::int_lit>()) {
-      auto e = make(n.is_type<g::decimal_lit>() ? ExprKind::decimal_lit : ExprKind::int_lit, n);
-      e->text = text(n);
-      return e;
-   }
+   if (n.is_type<g::percent_lit>()) return percent(span(n), n.string_view());
+   if (n.is_type<g::decimal_lit>()) return number(ExprKind::decimal_lit, span(n), n.string_view());
+   if (n.is_type<g::int_lit>()) return number(ExprKind::int_lit, span(n), n.string_view());
    if (n.is_type<g::text_lit>()) return literal_text(n);
-   if (n.is_type<g::true_lit>() || n.is_type<g::false_lit>()) {
-      auto e = make(ExprKind::bool_lit, n);
-      e->text = text(n);
-      return e;
-   }
+   if (n.is_type<g::true_lit>() || n.is_type<g::false_lit>()) return boolean(span(n), n.string_view());
    if (n.is_type<g::none_lit>()) return make(ExprKind::none_lit, n);
    throw SyntaxError{static_cast<std::uint32_t>(n.m_begin.byte), fmt::format("unexpected {}", n.type), ""};
+}
+
+ExprPtr Builder::name(Span s, std::string_view written)
+{
+   auto e = make(ExprKind::name, s);
+   e->text = written;
+   return e;
+}
+
+// £1,000.50 is the text 1000.50
+ExprPtr Builder::money(Span s, std::string_view written)
+{
+   auto e = make(ExprKind::money_lit, s);
+   for (char c : written) {
+      if (std::isdigit(static_cast<unsigned char>(c)) || c == '.') e->text += c;
+   }
+   return e;
+}
+
+ExprPtr Builder::date_literal(Span s, std::string_view written)
+{
+   auto e = make(ExprKind::date_lit, s);
+   e->date = date(written, s);
+   return e;
+}
+
+ExprPtr Builder::number(ExprKind k, Span s, std::string_view written)
+{
+   auto e = make(k, s);
+   e->text = written;
+   return e;
+}
+
+// 1.5% is the text 1.5
+ExprPtr Builder::percent(Span s, std::string_view written)
+{
+   auto e = make(ExprKind::percent_lit, s);
+   e->text = written.substr(0, written.size() - 1);
+   return e;
+}
+
+ExprPtr Builder::boolean(Span s, std::string_view written)
+{
+   auto e = make(ExprKind::bool_lit, s);
+   e->text = written;
+   return e;
+}
+
+// A piece of literal text joins the chunk before it, if there is one.
+void Builder::add_text(Expr& text_lit, std::string piece)
+{
+   if (!text_lit.parts.empty() && text_lit.parts.back().expr_index < 0) {
+      text_lit.parts.back().chunk += piece;
+   } else {
+      text_lit.parts.push_back({std::move(piece), -1});
+   }
+}
+
+CompareOp Builder::compare_op(std::string_view op)
+{
+   return op == "==" ? CompareOp::eq : op == "!=" ? CompareOp::ne : op == "<=" ? CompareOp::le : op == ">=" ? CompareOp::ge : op == "<" ? CompareOp::lt : CompareOp::gt;
 }
 
 // a op b op c, folded to the left
@@ -554,8 +665,7 @@ ExprPtr Builder::compare(const Node& n)
    auto e = make(ExprKind::compare, n);
    e->args.push_back(expr(*n.children[0]));
    for (std::size_t i = 1; i + 1 < n.children.size(); i += 2) {
-      const auto op = n.children[i]->string_view();
-      e->compare_ops.push_back(op == "==" ? CompareOp::eq : op == "!=" ? CompareOp::ne : op == "<=" ? CompareOp::le : op == ">=" ? CompareOp::ge : op == "<" ? CompareOp::lt : CompareOp::gt);
+      e->compare_ops.push_back(compare_op(n.children[i]->string_view()));
       e->args.push_back(expr(*n.children[i + 1]));
    }
    return e;
@@ -607,12 +717,7 @@ ExprPtr Builder::literal_text(const Node& n)
          e->args.push_back(expr(*c->children.at(0)));
          continue;
       }
-      const std::string piece = c->is_type<g::text_escape>() ? unescape(c->string_view()) : text(*c);
-      if (!e->parts.empty() && e->parts.back().expr_index < 0) {
-         e->parts.back().chunk += piece;
-      } else {
-         e->parts.push_back({piece, -1});
-      }
+      add_text(*e, c->is_type<g::text_escape>() ? unescape(c->string_view()) : text(*c));
    }
    return e;
 }
@@ -642,7 +747,12 @@ bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 CivilDate Builder::date(const Node& n)
 {
    const Node& d = n.is_type<g::date_lit>() ? n : *n.children.at(0);
-   const auto s = d.string_view();
+   return date(d.string_view(), span(d));
+}
+
+// A date as written, 2024-06-30; a day that is not in the calendar is reported at `written_at`.
+CivilDate Builder::date(std::string_view s, Span written_at)
+{
    CivilDate c;
    c.year = std::stoi(std::string(s.substr(0, 4)));
    c.month = std::stoi(std::string(s.substr(5, 2)));
@@ -650,12 +760,12 @@ CivilDate Builder::date(const Node& n)
    static constexpr int days_in[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
    static constexpr const char* month_names[] = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"};
    if (c.month < 1 || c.month > 12) {
-      diagnostics_.error("E0102", span(d), fmt::format("{} is not a date: there is no month {}", s, c.month)).help = "dates are written YYYY-MM-DD";
+      diagnostics_.error("E0102", written_at, fmt::format("{} is not a date: there is no month {}", s, c.month)).help = "dates are written YYYY-MM-DD";
       return {1970, 1, 1};
    }
    const int limit = days_in[c.month - 1] + ((c.month == 2 && leap(c.year)) ? 1 : 0);
    if (c.day < 1 || c.day > limit) {
-      diagnostics_.error("E0102", span(d), fmt::format("{} is not a date: {} {} has {} days", s, month_names[c.month - 1], c.year, limit)).help =
+      diagnostics_.error("E0102", written_at, fmt::format("{} is not a date: {} {} has {} days", s, month_names[c.month - 1], c.year, limit)).help =
          "dates are written YYYY-MM-DD";
       return {1970, 1, 1};
    }
@@ -719,8 +829,7 @@ Cell Builder::cell(const Node& n)
       c.high_closed = n.children.at(3)->string_view() == "]";
    } else if (n.is_type<g::compare_cell>()) {
       c.kind = CellKind::compare;
-      const auto op = n.children.at(0)->string_view();
-      c.op = op == "==" ? CompareOp::eq : op == "!=" ? CompareOp::ne : op == "<=" ? CompareOp::le : op == ">=" ? CompareOp::ge : op == "<" ? CompareOp::lt : CompareOp::gt;
+      c.op = compare_op(n.children.at(0)->string_view());
       c.values.push_back(expr(*n.children.at(1)));
    } else {
       c.kind = CellKind::values;  // one value, inside an 'either'
@@ -918,6 +1027,7 @@ void Builder::declaration(const Node& n, Module& m)
                } else if (part->is_type<g::table_row>()) {
                   if (part->built_row >= 0) {
                      BuiltRow& built = (*built_rows)[static_cast<std::size_t>(part->built_row)];
+                     if (v.rows.empty() && !built.words.empty() && repeats_header(built.words, d.columns)) continue;
                      for (const auto& diag : built.diagnostics.items()) diagnostics_.add(diag);
                      v.rows.push_back(std::move(built.row));
                      continue;
@@ -960,6 +1070,115 @@ TableRow Builder::row(const Node& n)
    }
    row.source = source(n);
    return row;
+}
+
+// The rows the row scan reads are built as Builder::row(const Node&) builds the parse tree of
+// the same row: the same cells, kinds, values and spans.
+TableRow Builder::row(const row_scan::Row& r, std::string_view text)
+{
+   TableRow row;
+   row.span = span(r.begin, r.end);
+   row.cells.reserve(r.cells.size());
+   for (const auto& c : r.cells) row.cells.push_back(cell(r, c, text));
+   return row;
+}
+
+// As Builder::cell does a test_list: values alone are one 'values' cell, a single test stands
+// alone, and a mix is 'either'.
+Cell Builder::cell(const row_scan::Row& r, const row_scan::Cell& c, std::string_view text)
+{
+   Cell cell;
+   cell.span = span(c.begin, c.end);
+   if (c.any) return cell;
+   const auto first = r.tests.begin() + c.first_test;
+   const auto last = first + c.test_count;
+   if (std::all_of(first, last, [](const row_scan::Test& t) { return t.kind == row_scan::TestKind::value; })) {
+      cell.kind = CellKind::values;
+      for (auto t = first; t != last; ++t) cell.values.push_back(value(t->value, text));
+   } else if (c.test_count == 1) {
+      cell = test(*first, text);
+   } else {
+      cell.kind = CellKind::either;
+      for (auto t = first; t != last; ++t) cell.tests.push_back(test(*t, text));
+   }
+   return cell;
+}
+
+Cell Builder::test(const row_scan::Test& t, std::string_view text)
+{
+   Cell c;
+   c.span = span(t.begin, t.end);
+   switch (t.kind) {
+      case row_scan::TestKind::value:
+         c.kind = CellKind::values;
+         c.values.push_back(value(t.value, text));
+         break;
+      case row_scan::TestKind::compare:
+         c.kind = CellKind::compare;
+         c.op = compare_op(text.substr(t.begin, t.op_end - t.begin));
+         c.values.push_back(value(t.value, text));
+         break;
+      case row_scan::TestKind::range:
+         c.kind = CellKind::range;
+         c.low_closed = text[t.begin] == '[';
+         c.low = value(t.value, text);
+         c.high = value(t.high, text);
+         c.high_closed = text[t.end - 1] == ']';
+         break;
+   }
+   return c;
+}
+
+ExprPtr Builder::value(const row_scan::Value& v, std::string_view text)
+{
+   using row_scan::Token;
+   const Span s = span(v.begin, v.end);
+   const std::string_view written = text.substr(v.begin, v.end - v.begin);
+   ExprPtr e;
+   switch (v.token) {
+      case Token::money: e = money(s, written); break;
+      case Token::date: e = date_literal(s, written); break;
+      case Token::percent: e = percent(s, written); break;
+      case Token::decimal: e = number(ExprKind::decimal_lit, s, written); break;
+      case Token::integer: e = number(ExprKind::int_lit, s, written); break;
+      case Token::text:  // without escapes or interpolations: what is inside the quotes, if anything
+         e = make(ExprKind::text_lit, s);
+         if (written.size() > 2) add_text(*e, std::string(written.substr(1, written.size() - 2)));
+         break;
+      case Token::true_:
+      case Token::false_: e = boolean(s, written); break;
+      case Token::none: e = make(ExprKind::none_lit, s); break;
+      case Token::name: e = name(s, written); break;
+   }
+   if (!v.negated()) return e;
+   auto negate = make(ExprKind::negate, span(v.start, v.end));
+   negate->args.push_back(std::move(e));
+   return negate;
+}
+
+void RowBuilder::add(Node& row)
+{
+   if (may_repeat_header(row)) return;
+   BuiltRow b;
+   Builder rows(file_id_, b.diagnostics);
+   b.row = rows.row(row);
+   row.children.clear();  // its parse tree is no longer needed
+   row.built_row = static_cast<std::int32_t>(built.size());
+   built.push_back(std::move(b));
+}
+
+std::optional<std::uint32_t> RowBuilder::scan(std::string_view text, std::uint32_t at)
+{
+   if (!scan_plain_rows_ || !row_scan::read_row(text, at, scanned_)) return std::nullopt;
+   const auto cell_text = [&](const row_scan::Cell& c) { return text.substr(c.begin, c.end - c.begin); };
+   BuiltRow b;
+   if (std::all_of(scanned_.cells.begin(), scanned_.cells.end(), [&](const row_scan::Cell& c) { return bare_word(cell_text(c)); })) {
+      for (const auto& c : scanned_.cells) b.words.push_back(cell_text(c));
+   }
+   Builder rows(file_id_, b.diagnostics);
+   b.row = rows.row(scanned_, text);
+   built.push_back(std::move(b));
+   return scanned_.end;
 }
 
 // Comments, found by a scan that skips text literals.
@@ -1188,7 +1407,7 @@ void limit_depth(Module& module, Diagnostics& diagnostics)
 
 }  // namespace
 
-Module parse_module(const SourceSet& sources, std::uint32_t file_id, Diagnostics& diagnostics)
+Module parse_module(const SourceSet& sources, std::uint32_t file_id, Diagnostics& diagnostics, RowReading reading)
 {
    const SourceFile& file = sources.file(file_id);
    const std::string& text = file.text();
@@ -1203,17 +1422,9 @@ Module parse_module(const SourceSet& sources, std::uint32_t file_id, Diagnostics
    const auto parse_declaration = [&](const std::string& source, std::uint32_t offset) -> std::uint32_t {
       ParseState state;
       state.file = &file;
-      std::vector<BuiltRow> built;
-      state.on_row = [&](Node& row) {
-         if (may_repeat_header(row)) return;
-         BuiltRow b;
-         Builder rows(file_id, b.diagnostics);
-         b.row = rows.row(row);
-         row.children.clear();  // its parse tree is no longer needed
-         row.built_row = static_cast<std::int32_t>(built.size());
-         built.push_back(std::move(b));
-      };
-      builder.built_rows = &built;
+      RowBuilder rows(file_id, reading);
+      state.rows = &rows;
+      builder.built_rows = &rows.built;
       pegtl::memory_input<> in(pegtl::internal::iterator(source.data() + offset, offset, 1, 1), source.data() + source.size(), file.path());
       auto root = pegtl::parse_tree::parse<g::next_declaration, Node, selector, pegtl::nothing, control>(in, state);
       if (!root || root->children.empty()) return 0;

@@ -6,9 +6,14 @@
 
 namespace pol::lang {
 
+// How table rows are read: a row of plain cells (names, literals, ranges and comparisons of
+// them, '-') by a direct scan and any other by the grammar, or every row by the grammar. Both
+// build the same rows; the second is there to test that they do.
+enum class RowReading { scan_plain_rows, grammar_only };
+
 // Parses the file with id `file` in `sources`. Syntax errors go to `diagnostics`; the
 // parser then skips to the next declaration, so one mistake does not hide the others.
-Module parse_module(const SourceSet& sources, std::uint32_t file, Diagnostics& diagnostics);
+Module parse_module(const SourceSet& sources, std::uint32_t file, Diagnostics& diagnostics, RowReading rows = RowReading::scan_plain_rows);
 
 // The deepest nesting of brackets and operators the parser accepts.
 inline constexpr int max_nesting = 100;

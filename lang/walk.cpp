@@ -21,6 +21,7 @@ Expr::~Expr()
 
 std::size_t expr_depth(const Expr& root)
 {
+   if (root.args.empty()) return 1;  // most are names and literals: no stack to allocate
    std::size_t deepest = 0;
    std::vector<std::pair<const Expr*, std::size_t>> pending{{&root, 1}};
    while (!pending.empty()) {
@@ -39,6 +40,20 @@ void walk_expr(Expr& e, const std::function<void(Expr&)>& visit)
    visit(e);
    for (auto& a : e.args) walk_expr(*a, visit);
 }
+
+namespace {
+
+void for_each_cell_root(Cell& c, const std::function<void(ExprPtr&)>& visit)
+{
+   for (auto& value : c.values) {
+      if (value) visit(value);
+   }
+   if (c.low) visit(c.low);
+   if (c.high) visit(c.high);
+   for (auto& test : c.tests) for_each_cell_root(test, visit);
+}
+
+}  // namespace
 
 void for_each_root(Module& m, const std::function<void(ExprPtr&)>& visit)
 {
@@ -67,19 +82,13 @@ void for_each_root(Module& m, const std::function<void(ExprPtr&)>& visit)
          go(x.value);
       }
    }
-   std::function<void(Cell&)> cell = [&](Cell& c) {
-      for (auto& val : c.values) go(val);
-      go(c.low);
-      go(c.high);
-      for (auto& t : c.tests) cell(t);
-   };
    for (auto& d : m.tables) {
       for (auto& o : d.priority) {
          for (auto& val : o.values) go(val);
       }
       for (auto& v : d.versions) {
          for (auto& row : v.rows) {
-            for (auto& c : row.cells) cell(c);
+            for (auto& c : row.cells) for_each_cell_root(c, visit);
             go(row.output);
          }
          go(v.default_value);

@@ -1,8 +1,9 @@
 #include "table_index.hpp"
 
 #include <algorithm>
-#include <map>
 #include <numeric>
+#include <string_view>
+#include <unordered_map>
 
 #include "lowered.hpp"
 #include "literal.hpp"
@@ -120,11 +121,23 @@ bool matches(const Test& t, const Sample& s)
    return t.negated ? !m : m;
 }
 
+// A list of rows as a hash key: the subtables already built are found by the rows they hold.
+struct RowsHash {
+   std::size_t operator()(const std::vector<std::uint32_t>& rows) const noexcept
+   {
+      return std::hash<std::string_view>{}(std::string_view(reinterpret_cast<const char*>(rows.data()), rows.size() * sizeof(std::uint32_t)));
+   }
+};
+
+// Rows to the node or leaf built for them; ids are given in the order they are built.
+using BuiltFor = std::unordered_map<std::vector<std::uint32_t>, std::uint32_t, RowsHash>;
+
 }  // namespace
 
 class IndexBuilder {
 public:
-   IndexBuilder(TableIndex& index, std::vector<std::vector<Test>> cells) : index_(index), cells_(std::move(cells))
+   IndexBuilder(TableIndex& index, std::vector<std::vector<Test>> cells)
+      : index_(index), cells_(std::move(cells)), one_row_leaves_(cells_.size(), no_leaf), nodes_(index.columns_), regions_rows_(index.columns_)
    {
       // entries the index may hold before it is given up: a few per row and cell
       budget_ = 64 * cells_.size() * index.columns_ + 65536;
@@ -132,14 +145,7 @@ public:
 
    std::uint32_t build(std::size_t column, const std::vector<std::uint32_t>& rows)
    {
-      if (column == index_.columns_) {
-         auto [it, added] = leaves_.emplace(rows, static_cast<std::uint32_t>(index_.leaf_start_.size() - 1));
-         if (added) {
-            index_.leaf_rows_.insert(index_.leaf_rows_.end(), rows.begin(), rows.end());
-            index_.leaf_start_.push_back(static_cast<std::uint32_t>(index_.leaf_rows_.size()));
-         }
-         return it->second;
-      }
+      if (column == index_.columns_) return leaf(rows);
       auto& seen = nodes_[column];
       if (auto it = seen.find(rows); it != seen.end()) return it->second;
       const auto id = static_cast<std::uint32_t>(index_.nodes_.size());
@@ -157,7 +163,9 @@ public:
          return region == 0 ? Sample{bounds.front(), -1} : Sample{bounds[region / 2 - 1], 1};
       };
       // the rows of each region, in row order
-      std::vector<std::vector<std::uint32_t>> matching(regions);
+      auto& matching = regions_rows_[column];
+      if (matching.size() < regions) matching.resize(regions);
+      for (std::size_t g = 0; g < regions; ++g) matching[g].clear();
       const auto add = [&](std::size_t from, std::size_t to, std::uint32_t r) {  // regions from..to
          spend(to + 1 - from);
          for (std::size_t g = from; g <= to; ++g) {
@@ -214,6 +222,21 @@ public:
 
 private:
    using Node = TableIndex::Node;
+   static constexpr std::uint32_t no_leaf = UINT32_MAX;
+
+   // The leaf of these rows, made when no subtable has led to them before. Most leaves of a
+   // big table hold one row, and are found by it.
+   std::uint32_t leaf(const std::vector<std::uint32_t>& rows)
+   {
+      const auto next_id = static_cast<std::uint32_t>(index_.leaf_start_.size() - 1);
+      std::uint32_t& id = rows.size() == 1 ? one_row_leaves_[rows.front()] : leaves_.try_emplace(rows, no_leaf).first->second;
+      if (id == no_leaf) {
+         id = next_id;
+         index_.leaf_rows_.insert(index_.leaf_rows_.end(), rows.begin(), rows.end());
+         index_.leaf_start_.push_back(static_cast<std::uint32_t>(index_.leaf_rows_.size()));
+      }
+      return id;
+   }
 
    // The fast forms of a node's search: its bounds over their common denominator, and a table
    // of regions when they are whole numbers close together.
@@ -265,8 +288,12 @@ private:
    TableIndex& index_;
    std::vector<std::vector<Test>> cells_;  // per row, per column
    std::size_t budget_;
-   std::map<std::vector<std::uint32_t>, std::uint32_t> leaves_;
-   std::map<std::size_t, std::map<std::vector<std::uint32_t>, std::uint32_t>> nodes_;  // per column: rows to node
+   BuiltFor leaves_;                           // of any rows but one
+   std::vector<std::uint32_t> one_row_leaves_;  // per row, the leaf of it alone
+   std::vector<BuiltFor> nodes_;               // per column
+   // per column, the rows of each region of the node being built there: kept from node to
+   // node (of which a big table has thousands) for their storage
+   std::vector<std::vector<std::vector<std::uint32_t>>> regions_rows_;
 };
 
 std::unique_ptr<TableIndex> TableIndex::build(const lang::TableVersion& version, const std::vector<lang::Type>& columns, const std::vector<Value>& literals)
