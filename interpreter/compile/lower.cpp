@@ -181,12 +181,13 @@ private:
             emit({Op::jump, 0, 0, 0, 0, static_cast<std::uint32_t>(violations[k].back)});
          }
       });
-      for (const auto& v : violations) {
-         for (const auto at : v.exits) {
-            if (messages) continue;
-            // a violation bails: a check does so itself, a jump goes to the bail after the end
-            if (is_check(code_.ins[at].op)) code_.ins[at].c = 0;
-            else to_bail_.push_back(at);
+      if (!messages) {
+         // a violation bails: a check does so itself, a jump goes to the bail after the end
+         for (const auto& v : violations) {
+            for (const auto at : v.exits) {
+               if (is_check(code_.ins[at].op)) code_.ins[at].c = 0;
+               else to_bail_.push_back(at);
+            }
          }
       }
       if (!to_bail_.empty()) {
@@ -793,7 +794,7 @@ private:
    // x == none or x != none, with x the side that is not none; null for other comparisons.
    const Expr* tested_for_none(const Expr& e) const
    {
-      if (e.kind != ExprKind::compare || e.compare_ops.size() != 1 || (e.compare_ops[0] != lang::CompareOp::eq && e.compare_ops[0] != lang::CompareOp::ne)) return nullptr;
+      if (is_literal(e) || e.kind != ExprKind::compare || e.compare_ops.size() != 1 || (e.compare_ops[0] != lang::CompareOp::eq && e.compare_ops[0] != lang::CompareOp::ne)) return nullptr;
       const auto is_none_literal = [&](const Expr& x) { return is_literal(x) && literals_[static_cast<std::size_t>(x.ref.index)].kind == ValueKind::none; };
       const bool left = is_none_literal(*e.args[0]), right = is_none_literal(*e.args[1]);
       if (left == right) return nullptr;
@@ -804,13 +805,13 @@ private:
    // where it is not: `a and b` tests a, then b, and keeps neither in a register.
    void branch(const Expr& e, bool when, std::vector<std::size_t>& exits)
    {
-      if (const Expr* x = is_literal(e) ? nullptr : tested_for_none(e)) {
+      if (const Expr* x = tested_for_none(e)) {
          // whether x is none decides it: one jump, no comparison
          const bool none_when = (e.compare_ops[0] == lang::CompareOp::eq) == when;
          exits.push_back(jump(none_when ? Op::jump_if_none : Op::jump_if_some, lower(*x)));
          return;
       }
-      if (is_literal(e) || !junction(e)) {
+      if (!junction(e)) {
          exits.push_back(jump(when ? Op::jump_if : Op::jump_unless, lower(e)));
          return;
       }
@@ -1166,7 +1167,6 @@ private:
       }
    }
 
-   // A function call, inlined: its parameters are the argument registers.
    // A function call, inlined: its body over the arguments' registers; into `out` when given.
    std::uint16_t function(const Expr& e, std::uint16_t out = unmapped)
    {
@@ -1218,10 +1218,9 @@ private:
       }
    }
 
-   // A big table's version answered through its index, when its outputs are constants: one
-   // instruction instead of a test per row. False when the rows are to be tested inline.
    // A table version as one instruction (Op::lookup) when its outputs are constants: through
-   // its index, or straight from the variants when its columns are all enums.
+   // its index, or straight from the variants when its columns are all enums. False when the
+   // rows are to be tested inline.
    bool lookup(const lang::TableVersion& version, lang::HitPolicy hit, const std::vector<std::uint16_t>& frame, const std::vector<Type>& params, std::uint16_t out)
    {
       const std::size_t columns = params.size();
@@ -1268,11 +1267,12 @@ private:
    {
       constexpr std::size_t most = 4096;
       std::size_t combinations = 1;
+      std::vector<std::uint32_t> counts;  // per column, its variants
       for (const auto& t : params) {
          if (t.kind != TypeKind::enum_ || t.optional || t.id < 0) return false;
          const std::size_t n = p_.enums[static_cast<std::size_t>(t.id)].variants.size();
          if (n == 0 || (combinations *= n) > most) return false;
-         site.variant_counts.push_back(static_cast<std::uint32_t>(n));
+         counts.push_back(static_cast<std::uint32_t>(n));
       }
       // per row, per column, the variants its cell takes
       std::vector<std::vector<std::vector<bool>>> takes;
@@ -1282,13 +1282,14 @@ private:
          for (std::size_t c = 0; c < row.cells.size(); ++c) {
             const lang::Cell& cell = row.cells[c];
             if (cell.negated || (cell.kind != lang::CellKind::any && cell.kind != lang::CellKind::values)) return false;
-            auto& variants = columns.emplace_back(site.variant_counts[c], cell.kind == lang::CellKind::any);
+            auto& variants = columns.emplace_back(counts[c], cell.kind == lang::CellKind::any);
             for (const auto& x : cell.values) {
                if (x->ref.kind != lang::RefKind::enum_variant || x->type.optional || x->ref.sub < 0 || static_cast<std::size_t>(x->ref.sub) >= variants.size()) return false;
                variants[static_cast<std::size_t>(x->ref.sub)] = true;
             }
          }
       }
+      site.variant_counts = std::move(counts);
       site.by_variants.assign(combinations, TableSite::no_row);
       for (std::size_t at = 0; at < combinations; ++at) {
          // the variants of this combination, the last column varying fastest

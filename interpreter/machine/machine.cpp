@@ -178,10 +178,6 @@ template <Op op>
    return true;
 }
 
-// d = the output of the table row that matches the site's column registers; false when the
-// general evaluator must answer: a column is none, no row matches and there is no default,
-// two rows match under `unique`, or matching rows disagree under `any`.
-// Registers are r[register * stride] (stride 1 for one record; lanes for one lane of many).
 // A table of enum columns: its row straight from the variants.
 bool lookup_variants(const TableSite& site, const Cell* r, Cell& d, std::size_t stride)
 {
@@ -197,6 +193,10 @@ bool lookup_variants(const TableSite& site, const Cell* r, Cell& d, std::size_t 
    return true;
 }
 
+// d = the output of the table row that matches the site's column registers; false when the
+// general evaluator must answer: a column is none, no row matches and there is no default,
+// two rows match under `unique`, or matching rows disagree under `any`.
+// Registers are r[register * stride] (stride 1 for one record; lanes for one lane of many).
 bool lookup(const TableSite& site, const Cell* r, Cell& d, std::size_t stride = 1)
 {
    if (!site.index) return lookup_variants(site, r, d, stride);

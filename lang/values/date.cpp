@@ -76,9 +76,9 @@ std::optional<Date> Date::parse(std::string_view s)
    return from_civil(parts[0], parts[1], parts[2]);
 }
 
-int Date::year() const { return static_cast<int>(civil_from_days(days_).y); }
-int Date::month() const { return static_cast<int>(civil_from_days(days_).m); }
-int Date::day() const { return static_cast<int>(civil_from_days(days_).d); }
+int Date::year() const { return parts().year; }
+int Date::month() const { return parts().month; }
+int Date::day() const { return parts().day; }
 Date::Parts Date::parts() const
 {
    const auto c = civil_from_days(days_);
