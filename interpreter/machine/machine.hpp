@@ -65,6 +65,12 @@ std::uint64_t execute_lanes(const Code& code, Cell* registers, std::size_t count
 // One thread's evaluator over lowered code: it reads a record into its registers, runs the
 // code and writes the outputs, allocating nothing once warm. Each step returns false when the
 // general evaluator must take the record instead (an unusual record, an error, a violation).
+// An enum's variant or label as a record may give it, with the closing quote after it.
+struct PlainWord {
+   std::string quoted;
+   std::int64_t variant;
+};
+
 class Machine {
 public:
    Machine(const Code& code, const lang::Program& program, Date as_of, MachineLimits limits = {});
@@ -156,6 +162,9 @@ private:
    std::vector<Cell> lane_registers_;  // column-major, for straight code
    std::vector<std::string> quoted_names_;  // each input's name and closing quote, as in JSON
    std::vector<std::string> output_keys_;   // what write_json puts before each output's value: ,"name":
+   std::vector<std::vector<std::string>> quoted_variants_;  // each enum's variants in quotes, as written
+   std::vector<std::vector<PlainWord>> enum_words_;          // each enum's words read_plain looks for
+   std::vector<const std::vector<PlainWord>*> plain_words_;  // those of each input, if it is an enum
    std::vector<std::pair<std::string, std::string>> violation_json_;  // per requirement, what goes before and after its message
    std::vector<std::size_t> required_inputs_;  // inputs that must be given (no default)
    std::vector<Cell> cells_;  // a record read by read_json(text)

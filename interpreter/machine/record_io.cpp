@@ -158,7 +158,8 @@ bool whole_pence(Ratio x)
    return (static_cast<Int128>(x.num) * 100) % x.den == 0;
 }
 
-// The exact decimal text of x with at least `min_places` places, if it has one that fits.
+// The exact decimal text of x with at least `min_places` places, in quotes, if it has one that
+// fits: built in place, then appended at once.
 bool append_decimal(std::string& out, Ratio x, int min_places)
 {
    int places = 0;
@@ -172,9 +173,9 @@ bool append_decimal(std::string& out, Ratio x, int min_places)
       frac /= 10;
       --places;
    }
-   // the text is built in place, then appended at once
    char text[48];
    char* t = text;
+   *t++ = '"';
    if (negative) *t++ = '-';
    t = std::to_chars(t, text + sizeof text, whole).ptr;
    if (places > 0 || min_places > 0) {
@@ -186,14 +187,9 @@ bool append_decimal(std::string& out, Ratio x, int min_places)
       t += places;
       for (int k = places; k < min_places; ++k) *t++ = '0';
    }
+   *t++ = '"';
    out.append(text, t);
    return true;
-}
-
-void append_two(std::string& out, int v)
-{
-   out += static_cast<char>('0' + v / 10);
-   out += static_cast<char>('0' + v % 10);
 }
 
 }  // namespace
@@ -221,6 +217,20 @@ Machine::Machine(const Code& code, const lang::Program& program, Date as_of, Mac
    answer_ = registers_.data();
    cells_.resize(code.inputs.size());
    any_check_ = std::any_of(code.outputs.begin(), code.outputs.end(), [](const CodeOutput& o) { return o.check; });
+   for (const auto& e : program.enums) {
+      quoted_variants_.emplace_back();
+      enum_words_.emplace_back();
+      for (std::size_t v = 0; v < e.variants.size(); ++v) {
+         quoted_variants_.back().push_back('"' + e.variants[v] + '"');
+         // read_plain takes the words a token could equal: printable ASCII without quotes or
+         // backslashes; no other word can equal a token read from plain ASCII
+         for (const auto& word : {e.variants[v], e.labels[v]}) {
+            const bool plain = std::all_of(word.begin(), word.end(), [](char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; });
+            if (plain) enum_words_.back().push_back({word + '"', static_cast<std::int64_t>(v)});
+         }
+      }
+   }
+   for (const auto& in : code.inputs) plain_words_.push_back(in.type.kind == lang::TypeKind::enum_ ? &enum_words_[static_cast<std::size_t>(in.type.id)] : nullptr);
    for (const auto& o : code.outputs) output_keys_.push_back(fmt::format("{}\"{}\":", output_keys_.empty() ? "" : ",", o.name));
    for (const auto& r : code.requirements) {
       // as the general result writes it: {"rule":…,"message":…,"source":… or null}
@@ -513,6 +523,33 @@ bool read_scalar(const lang::Program& program, const CodeInput& in, const Token&
    }
 }
 
+// The two common forms of a scalar, read without a token: a date "YYYY-MM-DD", and an enum's
+// variant or label (`words`: an enum's plain words in the order read_scalar tries them, each with
+// its closing quote). False, with p unmoved, for anything else, which read_token and read_scalar
+// take: what this reads, they would read alike.
+bool read_plain(const CodeInput& in, const std::vector<PlainWord>* words, const char*& p, const char* end, Cell& cell)
+{
+   if (p == end || *p != '"') return false;
+   const auto room = static_cast<std::size_t>(end - p - 1);
+   if (in.type.kind == lang::TypeKind::date) {
+      if (room < 11 || p[11] != '"') return false;
+      const auto d = Date::parse({p + 1, 10});
+      if (!d) return false;
+      cell = {d->days(), 0};
+      p += 12;
+      return true;
+   }
+   if (!words) return false;
+   for (const auto& w : *words) {
+      if (room >= w.quoted.size() && same_bytes(p + 1, w.quoted.data(), w.quoted.size())) {
+         cell = {w.variant, 0};
+         p += 1 + w.quoted.size();
+         return true;
+      }
+   }
+   return false;
+}
+
 }  // namespace
 
 bool Machine::read_fields(std::span<const std::string_view> names, std::span<const std::string_view> fields)
@@ -747,7 +784,7 @@ bool Machine::read_json(std::string_view text, std::span<Cell> cells)
          skip_space(p, end);
          if (inputs[found].type.kind == lang::TypeKind::list || inputs[found].type.kind == lang::TypeKind::record) {
             if (!read_structured(p, end, found, cells[found])) return false;
-         } else {
+         } else if (!read_plain(inputs[found], plain_words_[found], p, end, cells[found])) {
             Token token;
             if (!read_token(p, end, token) || !read_scalar(program_, inputs[found], token, cells[found], workspace())) return false;
          }
@@ -925,40 +962,22 @@ bool Machine::write_cell(const lang::Type& type, const Cell& c, std::string& out
       }
       case lang::TypeKind::bool_: out += c.a ? "true" : "false"; return true;
       case lang::TypeKind::int_: append_int(out, c.a); return true;
-      case lang::TypeKind::decimal:
-         out += '"';
-         if (!append_decimal(out, c.ratio(), 0)) return false;
-         out += '"';
-         return true;
-      case lang::TypeKind::money: {
-         if (!whole_pence(c.ratio())) return false;
-         out += '"';
-         if (!append_decimal(out, c.ratio(), 2)) return false;
-         out += '"';
-         return true;
-      }
+      case lang::TypeKind::decimal: return append_decimal(out, c.ratio(), 0);
+      case lang::TypeKind::money: return whole_pence(c.ratio()) && append_decimal(out, c.ratio(), 2);
       case lang::TypeKind::date: {
          const Date d = Date::from_days(static_cast<std::int32_t>(c.a));
          const auto [y, m, day] = d.parts();
-         out += '"';
          if (y < 1000 || y > 9999) {
-            out += d.to_string();  // the general form, padded or signed
-            out += '"';
+            out += '"' + d.to_string() + '"';  // the general form, padded or signed
             return true;
          }
-         append_int(out, y);
-         out += '-';
-         append_two(out, m);
-         out += '-';
-         append_two(out, day);
-         out += '"';
+         // "YYYY-MM-DD", appended at once
+         const auto digit = [](int v) { return static_cast<char>('0' + v); };
+         const char text[12] = {'"', digit(y / 1000), digit(y / 100 % 10), digit(y / 10 % 10), digit(y % 10), '-', digit(m / 10), digit(m % 10), '-', digit(day / 10), digit(day % 10), '"'};
+         out.append(text, sizeof text);
          return true;
       }
-      case lang::TypeKind::enum_:
-         out += '"';
-         out += program_.enums[static_cast<std::size_t>(type.id)].variants[static_cast<std::size_t>(c.a)];
-         out += '"';
-         return true;
+      case lang::TypeKind::enum_: out += quoted_variants_[static_cast<std::size_t>(type.id)][static_cast<std::size_t>(c.a)]; return true;
       case lang::TypeKind::text: append_json_string(out, text_of(c)); return true;
       default: return false;
    }

@@ -801,3 +801,33 @@ TEST_CASE("the lowered readers leave records with a key given twice to the gener
    const std::vector<std::string_view> names = {"a", "a"}, fields = {"1", "2"};
    CHECK_FALSE(m.read_fields(names, fields));
 }
+
+TEST_CASE("the lowered reader takes dates and enum words only as the general reader does")
+{
+   const auto as_of = *interp::Date::parse("2024-06-30");
+   // a label that is another variant's name, labels with quotes, backslashes, tabs and
+   // non-ASCII letters, and an empty one
+   const interp::Policy policy = test::checked(
+      "enum E { a \"b\", b, c \"C \\\"q\\\"\", d \"D\\\\e\", f \"£ pound\", g \"Tab\\tx\", h \"\" }\n"
+      "input e: E\ninput d: date\noutput x = e\noutput y = d\n");
+   REQUIRE(policy.lowered() != nullptr);
+   const std::vector<std::string> words = {R"("a")", R"("b")", R"("c")", R"("C \"q\"")", R"("d")", R"("D\\e")", R"("f")", "\"£ pound\"", R"("\u00a3 pound")",
+                                           R"("g")", R"("Tab\tx")", R"("h")", R"("")", R"("A")", R"("a ")", R"("ab")", R"("\u0061")", "1", "null"};
+   const std::vector<std::string> dates = {R"("2024-02-29")", R"("2023-02-29")", R"("2024-2-03")", R"("2024-02-03 ")", R"("2024-02-0\u0033")", R"("0000-01-01")",
+                                           R"("9999-12-31")", R"("2024/02/03")", R"("2024-13-01")", R"("20240203")", "20240203", R"("2024-02-03"x)"};
+   for (const auto& e : words) {
+      for (const auto& d : dates) {
+         const std::string record = fmt::format(R"({{"e": {}, "d": {}}})", e, d);
+         INFO(record);
+         const auto want = general_json(policy, record, as_of);
+         if (const auto got = lowered_json(policy, record, as_of)) CHECK(got == want);
+      }
+   }
+   // the common forms are read by the lowered reader itself
+   CHECK(lowered_json(policy, R"({"e": "b", "d": "2024-02-29"})", as_of) == R"({"outputs":{"x":"a","y":"2024-02-29"},"violations":[]})");
+   CHECK(lowered_json(policy, R"({"e": "h", "d": "0001-01-01"})", as_of) == R"({"outputs":{"x":"h","y":"0001-01-01"},"violations":[]})");
+   // an empty label is no label: "" is no word of the enum
+   CHECK_FALSE(general_json(policy, R"({"e": "", "d": "0001-01-01"})", as_of).has_value());
+   CHECK_FALSE(lowered_json(policy, R"({"e": "", "d": "0001-01-01"})", as_of).has_value());
+   CHECK(lowered_json(policy, "{\"e\": \"£ pound\", \"d\": \"2024-01-31\"}", as_of) == R"({"outputs":{"x":"f","y":"2024-01-31"},"violations":[]})");
+}
