@@ -541,7 +541,7 @@ bool read_plain(const CodeInput& in, const std::vector<PlainWord>* words, const 
    }
    if (!words) return false;
    for (const auto& w : *words) {
-      if (room >= w.quoted.size() && same_bytes(p + 1, w.quoted.data(), w.quoted.size())) {
+      if (room >= w.quoted.size() && p[1] == w.quoted[0] && same_bytes(p + 1, w.quoted.data(), w.quoted.size())) {
          cell = {w.variant, 0};
          p += 1 + w.quoted.size();
          return true;
