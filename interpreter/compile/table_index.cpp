@@ -348,7 +348,10 @@ std::size_t TableIndex::Node::region(Ratio key) const
    // when the product fits
    Int128 q;
    bool exact;
-   if (std::int64_t top64; !__builtin_mul_overflow(key.num, den, &top64)) {
+   if (key.den == den) {  // a key over the bounds' own denominator: no division
+      q = key.num;
+      exact = true;
+   } else if (std::int64_t top64; !__builtin_mul_overflow(key.num, den, &top64)) {
       std::int64_t q64 = top64 / key.den;
       exact = q64 * key.den == top64;
       if (!exact && top64 < 0) --q64;
@@ -363,10 +366,13 @@ std::size_t TableIndex::Node::region(Ratio key) const
       // q (or a little above it, when not exact) against first + i * step
       if (q < first) return 0;
       const Int128 offset = q - first;
-      const Int128 slot = offset / step;
+      // divided in 64 bits when it fits, as it nearly always does: 128-bit division is slow
+      const bool fits = offset <= INT64_MAX;
+      const Int128 slot = fits ? static_cast<std::int64_t>(offset) / step : offset / step;
+      const Int128 rest = fits ? static_cast<std::int64_t>(offset) % step : offset % step;
       if (slot >= static_cast<Int128>(dense.size())) return 2 * scaled.size();
       const auto r = dense[static_cast<std::size_t>(slot)];
-      if (exact && offset % step == 0) return r;
+      if (exact && rest == 0) return r;
       return r % 2 == 1 ? r + 1 : r;  // just above a bound, or inside the span between two
    }
    // the first bound not below the key
