@@ -140,6 +140,10 @@ public:
    bool write_value(std::size_t i, const Cell& value, std::string& out) const;
    bool write_cell(const lang::Type& type, const Cell& value, std::string& out) const;  // as JSON, as the general evaluator writes it
    bool writable(const lang::Type& type, const Cell& value) const;  // whether write_cell can write it exactly
+   // A scalar's JSON written at t, which has room for put_room bytes: its end, or null when it is
+   // not a scalar, cannot be written exactly, or takes a longer form (write_cell writes those).
+   static constexpr std::size_t put_room = 64, max_key = 64;
+   char* put_scalar(const lang::Type& type, const Cell& value, char* t) const;
    // An output's value after run(), or given a lane, after run_lanes().
    Cell output_value(std::size_t i, std::size_t lane = no_lane) const
    {

@@ -112,13 +112,6 @@ bool plain_string(const char*& p, const char* end, std::string_view& out)
    return true;
 }
 
-void append_int(std::string& out, std::int64_t v)
-{
-   char buffer[24];
-   const auto end = std::to_chars(buffer, buffer + sizeof buffer, v).ptr;
-   out.append(buffer, end);
-}
-
 // x over a power of ten, 10^places, if it has a finite decimal form that fits.
 bool over_power_of_ten(Ratio& x, int& places)
 {
@@ -158,12 +151,12 @@ bool whole_pence(Ratio x)
    return (static_cast<Int128>(x.num) * 100) % x.den == 0;
 }
 
-// The exact decimal text of x with at least `min_places` places, in quotes, if it has one that
-// fits: built in place, then appended at once.
-bool append_decimal(std::string& out, Ratio x, int min_places)
+// The exact decimal text of x with at least `min_places` places, in quotes, written at t (which
+// has room for 48 bytes); the end of it, or null if x has no decimal form that fits.
+char* put_decimal(char* t, Ratio x, int min_places)
 {
    int places = 0;
-   if (!over_power_of_ten(x, places)) return false;
+   if (!over_power_of_ten(x, places)) return nullptr;
    const bool negative = x.num < 0;
    const std::uint64_t magnitude = negative ? 0 - static_cast<std::uint64_t>(x.num) : static_cast<std::uint64_t>(x.num);
    const auto unit = static_cast<std::uint64_t>(powers_of_ten[places]);
@@ -173,11 +166,9 @@ bool append_decimal(std::string& out, Ratio x, int min_places)
       frac /= 10;
       --places;
    }
-   char text[48];
-   char* t = text;
    *t++ = '"';
    if (negative) *t++ = '-';
-   t = std::to_chars(t, text + sizeof text, whole).ptr;
+   t = std::to_chars(t, t + 20, whole).ptr;
    if (places > 0 || min_places > 0) {
       *t++ = '.';
       for (int k = places - 1; k >= 0; --k) {
@@ -188,8 +179,7 @@ bool append_decimal(std::string& out, Ratio x, int min_places)
       for (int k = places; k < min_places; ++k) *t++ = '0';
    }
    *t++ = '"';
-   out.append(text, t);
-   return true;
+   return t;
 }
 
 }  // namespace
@@ -960,24 +950,19 @@ bool Machine::write_cell(const lang::Type& type, const Cell& c, std::string& out
          out += '}';
          return true;
       }
-      case lang::TypeKind::bool_: out += c.a ? "true" : "false"; return true;
-      case lang::TypeKind::int_: append_int(out, c.a); return true;
-      case lang::TypeKind::decimal: return append_decimal(out, c.ratio(), 0);
-      case lang::TypeKind::money: return whole_pence(c.ratio()) && append_decimal(out, c.ratio(), 2);
-      case lang::TypeKind::date: {
-         const Date d = Date::from_days(static_cast<std::int32_t>(c.a));
-         const auto [y, m, day] = d.parts();
-         if (y < 1000 || y > 9999) {
-            out += '"' + d.to_string() + '"';  // the general form, padded or signed
-            return true;
-         }
-         // "YYYY-MM-DD", appended at once
-         const auto digit = [](int v) { return static_cast<char>('0' + v); };
-         const char text[12] = {'"', digit(y / 1000), digit(y / 100 % 10), digit(y / 10 % 10), digit(y % 10), '-', digit(m / 10), digit(m % 10), '-', digit(day / 10), digit(day % 10), '"'};
-         out.append(text, sizeof text);
-         return true;
+      case lang::TypeKind::bool_:
+      case lang::TypeKind::int_:
+      case lang::TypeKind::decimal:
+      case lang::TypeKind::money:
+      case lang::TypeKind::date:
+      case lang::TypeKind::enum_: {
+         char text[put_room];
+         char* const end = put_scalar(type, c, text);
+         if (end) out.append(text, end);
+         else if (type.kind == lang::TypeKind::date) out += '"' + Date::from_days(static_cast<std::int32_t>(c.a)).to_string() + '"';  // the general form, padded or signed
+         else if (type.kind == lang::TypeKind::enum_) out += quoted_variants_[static_cast<std::size_t>(type.id)][static_cast<std::size_t>(c.a)];
+         return end || type.kind == lang::TypeKind::date || type.kind == lang::TypeKind::enum_;
       }
-      case lang::TypeKind::enum_: out += quoted_variants_[static_cast<std::size_t>(type.id)][static_cast<std::size_t>(c.a)]; return true;
       case lang::TypeKind::text: append_json_string(out, text_of(c)); return true;
       default: return false;
    }
@@ -1020,26 +1005,61 @@ bool Machine::writable(const lang::Type& type, const Cell& c) const
    }
 }
 
+char* Machine::put_scalar(const lang::Type& type, const Cell& c, char* t) const
+{
+   if (is_none(c)) return std::copy_n("null", 4, t);
+   switch (type.kind) {
+      case lang::TypeKind::bool_: return c.a ? std::copy_n("true", 4, t) : std::copy_n("false", 5, t);
+      case lang::TypeKind::int_: return std::to_chars(t, t + 20, c.a).ptr;
+      case lang::TypeKind::decimal: return put_decimal(t, c.ratio(), 0);
+      case lang::TypeKind::money: return whole_pence(c.ratio()) ? put_decimal(t, c.ratio(), 2) : nullptr;
+      case lang::TypeKind::date: {
+         const auto [y, m, day] = Date::from_days(static_cast<std::int32_t>(c.a)).parts();
+         if (y < 1000 || y > 9999) return nullptr;  // written in the general form
+         const auto digit = [](int v) { return static_cast<char>('0' + v); };
+         const char text[12] = {'"', digit(y / 1000), digit(y / 100 % 10), digit(y / 10 % 10), digit(y % 10), '-', digit(m / 10), digit(m % 10), '-', digit(day / 10), digit(day % 10), '"'};
+         return std::copy_n(text, sizeof text, t);
+      }
+      case lang::TypeKind::enum_: {
+         const std::string& word = quoted_variants_[static_cast<std::size_t>(type.id)][static_cast<std::size_t>(c.a)];
+         return word.size() <= put_room ? std::copy_n(word.data(), word.size(), t) : nullptr;
+      }
+      default: return nullptr;
+   }
+}
+
 bool Machine::write_json(std::string& out, std::size_t lane) const
 {
    const std::size_t start = out.size();
    out += "{\"outputs\":{";
    for (std::size_t i = 0; i < code_.outputs.size(); ++i) {
-      out += output_keys_[i];
-      if (!write_value(i, output_value(i, lane), out)) {
+      // a scalar is appended with its key at once, built in place
+      const std::string& key = output_keys_[i];
+      const lang::Type& type = code_.outputs[i].type;
+      const Cell c = output_value(i, lane);
+      char text[max_key + put_room];
+      char* const end = key.size() <= max_key ? put_scalar(type, c, std::copy_n(key.data(), key.size(), text)) : nullptr;
+      if (end) {
+         out.append(text, end);
+         continue;
+      }
+      out += key;
+      if (!write_cell(type, c, out)) {
          out.resize(start);
          return false;
       }
    }
+   if (lane != no_lane || violated_.empty()) {
+      out += "},\"violations\":[]}";
+      return true;
+   }
    out += "},\"violations\":[";
-   if (lane == no_lane) {
-      for (std::size_t k = 0; k < violated_.size(); ++k) {
-         if (k > 0) out += ',';
-         const auto& [before, after] = violation_json_[violated_[k].requirement];
-         out += before;
-         append_json_string(out, text_of(violated_[k].message));
-         out += after;
-      }
+   for (std::size_t k = 0; k < violated_.size(); ++k) {
+      if (k > 0) out += ',';
+      const auto& [before, after] = violation_json_[violated_[k].requirement];
+      out += before;
+      append_json_string(out, text_of(violated_[k].message));
+      out += after;
    }
    out += "]}";
    return true;
