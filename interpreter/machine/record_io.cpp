@@ -758,15 +758,14 @@ bool Machine::read_json(std::string_view text, std::span<Cell> cells)
             found = expected;
             p += name.size();
          } else {
-            std::string_view key;
-            if (!plain_string(p, end, key)) return false;
-            for (std::size_t i = 0; i < inputs.size(); ++i) {
-               if (inputs[i].name == key) {
-                  found = i;
-                  break;
-               }
+            // another input, found by its name and closing quote as the expected one is; a key
+            // that is no input's name (or has escapes) is the general reader's to word
+            for (std::size_t i = 0; i < inputs.size() && found == inputs.size(); ++i) {
+               const std::string& quoted = quoted_names_[i];
+               if (static_cast<std::size_t>(end - p) >= quoted.size() && *p == quoted[0] && same_bytes(p, quoted.data(), quoted.size())) found = i;
             }
             if (found == inputs.size()) return false;
+            p += quoted_names_[found].size();
          }
          if (!seen.first_time(found)) return false;
          skip_space(p, end);

@@ -273,6 +273,10 @@ TEST_CASE("lowered code bails where the general evaluator must answer")
       CHECK(bails(p, R"({"b": 2})"));
       CHECK(bails(p, R"({"a": 1.25} x)"));
       CHECK(bails(p, R"({"a\u0062": 1.25})"));
+      // keys out of order are found by name; a name that only begins with an input's is not it
+      CHECK_FALSE(bails(p, R"({"b": 2, "a": 1.25})"));
+      CHECK(bails(p, R"({"b": 2, "ab": 1.25})"));
+      CHECK(bails(p, R"({"b": 2, "a\u0020": 1.25})"));
    }
 }
 
