@@ -83,6 +83,24 @@ inline bool same_bytes(const char* a, const char* b, std::size_t n)
 
 inline bool same_text(std::string_view a, std::string_view b) { return a.size() == b.size() && same_bytes(a.data(), b.data(), a.size()); }
 
+// Copies n bytes to t and returns their end; short runs without calling memcpy, with two
+// overlapping moves of a fixed size.
+inline char* put_bytes(char* t, const char* s, std::size_t n)
+{
+   if (n >= 16 && n <= 32) {
+      std::memcpy(t, s, 16);
+      std::memcpy(t + n - 16, s + n - 16, 16);
+   } else if (n >= 8 && n < 16) {
+      std::memcpy(t, s, 8);
+      std::memcpy(t + n - 8, s + n - 8, 8);
+   } else if (n < 8) {
+      for (std::size_t k = 0; k < n; ++k) t[k] = s[k];
+   } else {
+      std::memcpy(t, s, n);
+   }
+   return t + n;
+}
+
 // A number over 10^places as its input's cell: over 10^scale when it has no more places and
 // still fits, as the fixed-point code reads it; else as it is.
 Cell number_cell(Ratio r, int places, int scale)
@@ -1021,7 +1039,7 @@ char* Machine::put_scalar(const lang::Type& type, const Cell& c, char* t) const
       }
       case lang::TypeKind::enum_: {
          const std::string& word = quoted_variants_[static_cast<std::size_t>(type.id)][static_cast<std::size_t>(c.a)];
-         return word.size() <= put_room ? std::copy_n(word.data(), word.size(), t) : nullptr;
+         return word.size() <= put_room ? put_bytes(t, word.data(), word.size()) : nullptr;
       }
       default: return nullptr;
    }
@@ -1029,19 +1047,23 @@ char* Machine::put_scalar(const lang::Type& type, const Cell& c, char* t) const
 
 bool Machine::write_json(std::string& out, std::size_t lane) const
 {
+   // The scalars and their keys are built in a buffer, which goes into `out` at once (or before
+   // anything longer): a string's append per piece costs more than the piece.
    const std::size_t start = out.size();
-   out += "{\"outputs\":{";
+   char buffer[1024];
+   char* w = put_bytes(buffer, "{\"outputs\":{", 12);
    for (std::size_t i = 0; i < code_.outputs.size(); ++i) {
-      // a scalar is appended with its key at once, built in place
       const std::string& key = output_keys_[i];
       const lang::Type& type = code_.outputs[i].type;
       const Cell c = output_value(i, lane);
-      char text[max_key + put_room];
-      char* const end = key.size() <= max_key ? put_scalar(type, c, std::copy_n(key.data(), key.size(), text)) : nullptr;
-      if (end) {
-         out.append(text, end);
-         continue;
+      if (key.size() <= max_key && buffer + sizeof buffer - w >= static_cast<std::ptrdiff_t>(max_key + put_room)) {
+         if (char* const end = put_scalar(type, c, put_bytes(w, key.data(), key.size()))) {
+            w = end;
+            continue;
+         }
       }
+      out.append(buffer, w);
+      w = buffer;
       out += key;
       if (!write_cell(type, c, out)) {
          out.resize(start);
@@ -1049,9 +1071,15 @@ bool Machine::write_json(std::string& out, std::size_t lane) const
       }
    }
    if (lane != no_lane || violated_.empty()) {
-      out += "},\"violations\":[]}";
+      if (buffer + sizeof buffer - w < 18) {
+         out.append(buffer, w);
+         w = buffer;
+      }
+      w = put_bytes(w, "},\"violations\":[]}", 18);
+      out.append(buffer, w);
       return true;
    }
+   out.append(buffer, w);
    out += "},\"violations\":[";
    for (std::size_t k = 0; k < violated_.size(); ++k) {
       if (k > 0) out += ',';

@@ -835,3 +835,24 @@ TEST_CASE("the lowered reader takes dates and enum words only as the general rea
    CHECK_FALSE(lowered_json(policy, R"({"e": "", "d": "0001-01-01"})", as_of).has_value());
    CHECK(lowered_json(policy, "{\"e\": \"£ pound\", \"d\": \"2024-01-31\"}", as_of) == R"({"outputs":{"x":"f","y":"2024-01-31"},"violations":[]})");
 }
+
+TEST_CASE("lowered results with many and long output names are written as the general evaluator writes them")
+{
+   const auto as_of = *interp::Date::parse("2024-06-30");
+   // names of 20 to 90 characters: the writer's buffer fills and is flushed, and the longest
+   // keys take the string route
+   std::string source = "enum E { a \"A\", b }\ninput m: money\ninput d: date\ninput e: E\ninput t: text\n";
+   for (int k = 0; k < 40; ++k) {
+      const std::string name = "output_" + std::string(static_cast<std::size_t>(13 + k * 2), static_cast<char>('a' + k % 26)) + std::to_string(k);
+      const char* values[] = {"m * 1000000", "d", "e", "t", "m / 3 > £1", "round(m / 7, £0.01, half_up)"};
+      source += fmt::format("output {} = {}\n", name, values[k % 6]);
+   }
+   const interp::Policy policy = test::checked(source);
+   REQUIRE(policy.lowered() != nullptr);
+   for (const char* record : {R"({"m": 123456789.25, "d": "2024-02-29", "e": "A", "t": "x\"y"})", R"({"m": -0.01, "d": "0001-01-01", "e": "b", "t": ""})"}) {
+      INFO(record);
+      const auto want = general_json(policy, record, as_of);
+      REQUIRE(want.has_value());
+      CHECK(lowered_json(policy, record, as_of) == want);
+   }
+}
