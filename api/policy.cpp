@@ -302,7 +302,7 @@ Result ResultAccess::make(const Policy& policy, interp::Outcome o, const EvalOpt
    Result r;
    for (const auto& e : o.errors) {
       Error err{e.code, e.message, e.field, e.help, e.has_span() ? p.sources.describe(e.span) : std::string(), e.trace, api::render_error(p.sources, e),
-                interp::dump_json(api::error_json(p.sources, e))};
+                api::error_json(p.sources, e)};
       r.errors.push_back(std::move(err));
    }
    r.outputs.reserve(o.outputs.size());

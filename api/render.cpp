@@ -27,20 +27,36 @@ lang::Diagnostic to_diagnostic(const interp::RuntimeError& e)
 
 std::string render_error(const lang::SourceSet& sources, const interp::RuntimeError& e) { return lang::render_human(sources, to_diagnostic(e)); }
 
-nlohmann::ordered_json error_json(const lang::SourceSet& sources, const interp::RuntimeError& e)
+std::string error_json(const lang::SourceSet& sources, const interp::RuntimeError& e)
 {
-   nlohmann::ordered_json j;
-   j["code"] = e.code;
-   j["message"] = e.message;
-   if (!e.field.empty()) j["field"] = e.field;
+   // written straight, as the JSON library would write {"code", "message", "field", "location",
+   // "help", "trace"}: records with errors are about 1 in 100 of a batch, and building the
+   // document took a quarter of their time
+   std::string out = "{\"code\":";
+   const auto member = [&](const char* key, const std::string& text) {
+      out += key;
+      interp::append_json_string(out, text);
+   };
+   interp::append_json_string(out, e.code);
+   member(",\"message\":", e.message);
+   if (!e.field.empty()) member(",\"field\":", e.field);
    if (e.has_span()) {
       const auto& f = sources.file(e.span.file);
       const auto lc = f.line_col(e.span.begin);
-      j["location"] = {{"file", f.path()}, {"line", lc.line}, {"column", lc.column}};
+      member(",\"location\":{\"file\":", f.path());
+      out += fmt::format(",\"line\":{},\"column\":{}}}", lc.line, lc.column);
    }
-   if (!e.help.empty()) j["help"] = e.help;
-   if (!e.trace.empty()) j["trace"] = e.trace;
-   return j;
+   if (!e.help.empty()) member(",\"help\":", e.help);
+   if (!e.trace.empty()) {
+      out += ",\"trace\":[";
+      for (std::size_t k = 0; k < e.trace.size(); ++k) {
+         if (k > 0) out += ',';
+         interp::append_json_string(out, e.trace[k]);
+      }
+      out += ']';
+   }
+   out += '}';
+   return out;
 }
 
 namespace {

@@ -14,7 +14,7 @@ namespace pol::api {
 
 lang::Diagnostic to_diagnostic(const interp::RuntimeError& e);
 std::string render_error(const lang::SourceSet& sources, const interp::RuntimeError& e);
-nlohmann::ordered_json error_json(const lang::SourceSet& sources, const interp::RuntimeError& e);
+std::string error_json(const lang::SourceSet& sources, const interp::RuntimeError& e);  // as JSON text, on one line
 // Every value the evaluation computed, how it was decided and what it used (docs/explain-format.md).
 nlohmann::ordered_json explanation_json(const interp::Outcome& o, const lang::Program& p);
 // The tree of values behind the outputs (or only the given output slots).

@@ -663,3 +663,16 @@ TEST_CASE("lists written in a policy keep to the list budget, lowered or not")
    REQUIRE_FALSE(outcome.ok);
    CHECK(outcome.error->code == "R0703");
 }
+
+TEST_CASE("an error's JSON has its location, help and trace, its text escaped as JSON writes it")
+{
+   const auto policy = pol::Policy::compile_string("t.pol", "enum E { a, b }\ninput e: E\ninput x: int\nfn f(n: int) -> decimal = 10 / n\noutput y = f(x)\n");
+   const auto division = policy->evaluate_json(R"({"e": "a", "x": 0})");
+   REQUIRE(division.errors.size() == 1);
+   CHECK(division.errors[0].json ==
+         R"j({"code":"R0201","message":"division by zero: 10 / 0","location":{"file":"t.pol","line":4,"column":27},"help":"guard the division: if n == 0 then … else …","trace":["in function f called at t.pol:5:12","while computing output y (t.pol:5:8)"]})j");
+   // quotes, a tab, a letter beyond ASCII and a control character in the value the message quotes
+   const auto value = policy->evaluate_json(R"({"e": "q\"\u00e9\t\u0001", "x": 1})");
+   REQUIRE(value.errors.size() == 1);
+   CHECK(value.errors[0].json == "{\"code\":\"R0103\",\"message\":\"input \\\"e\\\" should be one of a, b, but it is \\\"q\\\"\xC3\xA9\\t\\u0001\\\"\",\"field\":\"e\",\"help\":\"correct the value in the input\"}");
+}
