@@ -40,9 +40,15 @@ Civil civil_from_days(std::int64_t z)
 
 constexpr std::int64_t min_year = 1, max_year = 9999;
 
-Date make(std::int64_t y, unsigned m, unsigned d)
+// Out of line and cold: the message is made only when a date leaves the years.
+[[noreturn, gnu::cold, gnu::noinline]] void outside_the_years(std::int64_t y)
 {
-   if (y < min_year || y > max_year) throw DateRangeError{fmt::format("the date falls in the year {}, outside 0001 to 9999", y)};
+   throw DateRangeError{fmt::format("the date falls in the year {}, outside 0001 to 9999", y)};
+}
+
+inline Date make(std::int64_t y, unsigned m, unsigned d)
+{
+   if (y < min_year || y > max_year) [[unlikely]] outside_the_years(y);
    return Date::from_days(static_cast<std::int32_t>(days_from_civil(y, m, d)));
 }
 
@@ -65,15 +71,16 @@ std::optional<Date> Date::from_civil(int year, int month, int day)
 std::optional<Date> Date::parse(std::string_view s)
 {
    if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
-   int parts[3] = {0, 0, 0};
-   const std::size_t starts[3] = {0, 5, 8}, lengths[3] = {4, 2, 2};
-   for (int p = 0; p < 3; ++p) {
-      for (std::size_t i = starts[p]; i < starts[p] + lengths[p]; ++i) {
-         if (s[i] < '0' || s[i] > '9') return std::nullopt;
-         parts[p] = parts[p] * 10 + (s[i] - '0');
-      }
+   // each place's digit; above 9 when it is not one
+   const auto digit = [&](std::size_t i) { return static_cast<unsigned>(static_cast<unsigned char>(s[i]) - '0'); };
+   const unsigned digits[8] = {digit(0), digit(1), digit(2), digit(3), digit(5), digit(6), digit(8), digit(9)};
+   for (const unsigned d : digits) {
+      if (d > 9) return std::nullopt;
    }
-   return from_civil(parts[0], parts[1], parts[2]);
+   const int year = static_cast<int>(digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3]);
+   const int month = static_cast<int>(digits[4] * 10 + digits[5]), day = static_cast<int>(digits[6] * 10 + digits[7]);
+   if (year < min_year || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)) return std::nullopt;
+   return Date::from_days(static_cast<std::int32_t>(days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day))));
 }
 
 int Date::year() const { return parts().year; }
@@ -105,7 +112,7 @@ Date Date::add_months(std::int64_t months) const
    const std::int64_t total = c.y * 12 + (c.m - 1) + months;
    const std::int64_t y = total >= 0 ? total / 12 : (total - 11) / 12;
    const unsigned m = static_cast<unsigned>(total - y * 12 + 1);
-   if (y < min_year || y > max_year) throw DateRangeError{fmt::format("the date falls in the year {}, outside 0001 to 9999", y)};
+   if (y < min_year || y > max_year) [[unlikely]] outside_the_years(y);
    const unsigned d = std::min<unsigned>(c.d, static_cast<unsigned>(days_in_month(y, static_cast<int>(m))));
    return make(y, m, d);
 }

@@ -16,6 +16,28 @@ TEST_CASE("dates read and print as YYYY-MM-DD, and reject days that do not exist
    CHECK_FALSE(Date::parse("2024-13-01"));
    CHECK_FALSE(Date::parse("2024-6-30"));
    CHECK(day("1970-01-01").days() == 0);
+   for (const char* bad : {"0000-01-01", "2024-00-10", "2024-01-00", "2024-04-31", "2100-02-29", "+024-01-01", "2024/01/01", "2024-0a-01", "2024-01-1 ",
+                           " 2024-01-1", "2024-01-011", "2024-\xC3\xA9-01", "2024-01-0:"}) {
+      INFO(bad);
+      CHECK_FALSE(Date::parse(bad));
+   }
+   CHECK(day("0001-01-01").to_string() == "0001-01-01");
+   CHECK(day("9999-12-31").to_string() == "9999-12-31");
+   CHECK(day("2000-02-29").to_string() == "2000-02-29");
+}
+
+TEST_CASE("every day from the year 1 to 9999 prints as it reads")
+{
+   // every day from 1899 to 2101, and every 13th day of the rest
+   const auto first = day("0001-01-01").days(), last = day("9999-12-31").days();
+   const auto busy_from = day("1899-01-01").days(), busy_to = day("2101-12-31").days();
+   for (auto d = first; d <= last; d += d >= busy_from && d <= busy_to ? 1 : 13) {
+      const auto text = Date::from_days(d).to_string();
+      const auto back = Date::parse(text);
+      if (!back || back->days() != d) FAIL(text);
+   }
+   CHECK(Date::from_days(last).to_string() == "9999-12-31");
+   CHECK(last - first == 3652058);
 }
 
 TEST_CASE("add_years: 29 February becomes 28 February in a non-leap year")
