@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "source.hpp"
+
 namespace pol::interp {
 
 namespace {
@@ -122,14 +124,37 @@ nlohmann::ordered_json to_json(const Value& v, const lang::Program& p)
 
 void append_json_string(std::string& out, std::string_view text)
 {
-   // plain text needs no escapes; anything else goes through the JSON library
-   const bool plain = std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c != '"' && c != '\\'; });
-   if (!plain) {
+   // As the JSON library writes a string: UTF-8 kept as it is, quotes, backslashes and control
+   // characters escaped. Bytes that are not UTF-8 go through the library, which replaces them.
+   bool ascii = true, plain = true;
+   for (const char c : text) {
+      const auto u = static_cast<unsigned char>(c);
+      ascii &= u < 0x80;
+      plain &= u >= 0x20 && c != '"' && c != '\\';
+   }
+   if (!ascii && lang::invalid_utf8(text)) {
       out += dump_json(nlohmann::json(std::string(text)));
       return;
    }
    out += '"';
-   out += text;
+   if (plain) {
+      out += text;
+   } else {
+      for (const char c : text) {
+         switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+               if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+               else out += c;
+         }
+      }
+   }
    out += '"';
 }
 

@@ -1,5 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "format.hpp"
 #include "helpers.hpp"
 
 using namespace pol;
@@ -129,4 +134,28 @@ output x = rate(A, years)
 )";
    CHECK(test::output(policy, R"({"years": 4})") == "\"1.5\"");
    CHECK(test::output(policy, R"({"years": 5})") == "\"2\"");
+}
+
+TEST_CASE("text is written in JSON as the JSON library writes it, bytes that are not UTF-8 replaced")
+{
+   // every byte alone, and strings of pieces: ASCII, escapes, controls, UTF-8 of 2 to 4 bytes,
+   // overlong forms, surrogates, stray continuation bytes and cut sequences
+   std::vector<std::string> texts;
+   for (int b = 0; b < 256; ++b) texts.emplace_back(1, static_cast<char>(b));
+   const std::vector<std::string> pieces = {"a", "Z ", "\"", "\\", "/", "\b", "\f", "\n", "\r", "\t", "\x01", "\x1f", "\x7f", "\xC3\xA9", "\xE2\x82\xAC",
+                                            "\xF0\x9F\x92\xB7", "\xC0\xAF", "\xED\xA0\x80", "\x80", "\xE2\x82", "\xF4\x90\x80\x80", "\xC2", "\xEF\xBB\xBF"};
+   std::mt19937 random(7);
+   for (int k = 0; k < 4000; ++k) {
+      std::string t;
+      const int n = static_cast<int>(random() % 6);
+      for (int i = 0; i < n; ++i) t += pieces[random() % pieces.size()];
+      texts.push_back(t);
+   }
+   for (const auto& t : texts) {
+      std::string got;
+      pol::interp::append_json_string(got, t);
+      const std::string want = nlohmann::json(t).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      if (got != want) FAIL(want << " was written " << got);
+   }
+   CHECK(texts.size() == 256 + 4000);
 }
