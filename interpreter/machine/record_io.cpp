@@ -531,13 +531,26 @@ bool read_scalar(const lang::Program& program, const CodeInput& in, const Token&
    }
 }
 
-// The two common forms of a scalar, read without a token: a date "YYYY-MM-DD", and an enum's
+// The common forms of a scalar, read without a token: a number, a date "YYYY-MM-DD", and an enum's
 // variant or label (`words`: an enum's plain words in the order read_scalar tries them, each with
 // its closing quote). False, with p unmoved, for anything else, which read_token and read_scalar
 // take: what this reads, they would read alike.
 bool read_plain(const CodeInput& in, const std::vector<PlainWord>* words, const char*& p, const char* end, Cell& cell)
 {
-   if (p == end || *p != '"') return false;
+   if (p == end) return false;
+   if (*p != '"') {
+      // a JSON number for a number input
+      const auto kind = in.type.kind;
+      const bool number = kind == lang::TypeKind::int_ || kind == lang::TypeKind::decimal || kind == lang::TypeKind::money || kind == lang::TypeKind::duration;
+      if (!number || (*p != '-' && (*p < '0' || *p > '9'))) return false;
+      const char* q = p;
+      Ratio r;
+      int places = 0;
+      if (!scan_number(q, end, r, places) || (kind == lang::TypeKind::int_ && places != 0)) return false;
+      cell = kind == lang::TypeKind::int_ ? Cell{r.num, 0} : number_cell(r, places, in.scale);
+      p = q;
+      return true;
+   }
    const auto room = static_cast<std::size_t>(end - p - 1);
    if (in.type.kind == lang::TypeKind::date) {
       if (room < 11 || p[11] != '"') return false;
