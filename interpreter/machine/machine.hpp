@@ -65,10 +65,19 @@ std::uint64_t execute_lanes(const Code& code, Cell* registers, std::size_t count
 // One thread's evaluator over lowered code: it reads a record into its registers, runs the
 // code and writes the outputs, allocating nothing once warm. Each step returns false when the
 // general evaluator must take the record instead (an unusual record, an error, a violation).
-// An enum's variant or label as a record may give it, with the closing quote after it.
-struct PlainWord {
-   std::string quoted;
-   std::int64_t variant;
+// The words of an enum a record may give for it, each variant and label that the general reader
+// could match from plain ASCII, found by hash: an enum of pay grades has dozens of words, most
+// alike in their first bytes. Of equal words the first added is kept, as the general reader
+// takes the first variant whose name or label matches.
+class EnumWords {
+public:
+   void add(std::string word, std::int64_t variant);
+   std::int64_t find(std::string_view word) const;  // its variant, or -1
+
+private:
+   static std::uint64_t hash(std::string_view word);
+   std::vector<std::pair<std::string, std::int64_t>> words_;
+   std::vector<std::uint32_t> slots_;  // 1 + an index into words_, or 0; a power of two, under half full
 };
 
 class Machine {
@@ -167,8 +176,8 @@ private:
    std::vector<std::string> quoted_names_;  // each input's name and closing quote, as in JSON
    std::vector<std::string> output_keys_;   // what write_json puts before each output's value: ,"name":
    std::vector<std::vector<std::string>> quoted_variants_;  // each enum's variants in quotes, as written
-   std::vector<std::vector<PlainWord>> enum_words_;          // each enum's words read_plain looks for
-   std::vector<const std::vector<PlainWord>*> plain_words_;  // those of each input, if it is an enum
+   std::vector<EnumWords> enum_words_;           // each enum's words read_plain looks for
+   std::vector<const EnumWords*> plain_words_;   // those of each input, if it is an enum
    std::vector<std::pair<std::string, std::string>> violation_json_;  // per requirement, what goes before and after its message
    std::vector<std::size_t> required_inputs_;  // inputs that must be given (no default)
    std::vector<Cell> cells_;  // a record read by read_json(text)

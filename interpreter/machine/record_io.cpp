@@ -4,6 +4,7 @@
 // every error its message, takes the record.
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cstring>
 
@@ -202,6 +203,38 @@ char* put_decimal(char* t, Ratio x, int min_places)
 
 }  // namespace
 
+std::uint64_t EnumWords::hash(std::string_view word)
+{
+   std::uint64_t h = 14695981039346656037ull;  // FNV-1a
+   for (const char c : word) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+   return h;
+}
+
+void EnumWords::add(std::string word, std::int64_t variant)
+{
+   if (find(word) >= 0) return;  // the first of equal words stands
+   words_.emplace_back(std::move(word), variant);
+   const auto place = [&](std::size_t k) {
+      std::size_t at = hash(words_[k].first) & (slots_.size() - 1);
+      while (slots_[at] != 0) at = (at + 1) & (slots_.size() - 1);
+      slots_[at] = static_cast<std::uint32_t>(k + 1);
+   };
+   if (2 * words_.size() <= slots_.size()) return place(words_.size() - 1);
+   // under half full: twice the room, every word placed again
+   slots_.assign(std::bit_ceil(4 * words_.size()), 0);
+   for (std::size_t k = 0; k < words_.size(); ++k) place(k);
+}
+
+std::int64_t EnumWords::find(std::string_view word) const
+{
+   if (slots_.empty()) return -1;
+   for (std::size_t at = hash(word) & (slots_.size() - 1); slots_[at] != 0; at = (at + 1) & (slots_.size() - 1)) {
+      const auto& [text, variant] = words_[slots_[at] - 1];
+      if (same_text(text, word)) return variant;
+   }
+   return -1;
+}
+
 Machine::Machine(const Code& code, const lang::Program& program, Date as_of, MachineLimits limits)
    : code_(code), fixed_(code.fixed.get()), lane_code_(code.fixed ? *code.fixed : code), program_(program), registers_(code.registers), limits_(limits),
      steps_{code.step_terms}, code_within_budgets_(code.longest_list <= limits.list && code.longest_text <= limits.text)
@@ -234,7 +267,7 @@ Machine::Machine(const Code& code, const lang::Program& program, Date as_of, Mac
          // backslashes; no other word can equal a token read from plain ASCII
          for (const auto& word : {e.variants[v], e.labels[v]}) {
             const bool plain = std::all_of(word.begin(), word.end(), [](char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; });
-            if (plain) enum_words_.back().push_back({word + '"', static_cast<std::int64_t>(v)});
+            if (plain) enum_words_.back().add(word, static_cast<std::int64_t>(v));
          }
       }
    }
@@ -531,28 +564,32 @@ bool read_scalar(const lang::Program& program, const CodeInput& in, const Token&
    }
 }
 
-// The common forms of a scalar, read without a token: a number, a date "YYYY-MM-DD", and an enum's
-// variant or label (`words`: an enum's plain words in the order read_scalar tries them, each with
-// its closing quote). False, with p unmoved, for anything else, which read_token and read_scalar
-// take: what this reads, they would read alike.
-bool read_plain(const CodeInput& in, const std::vector<PlainWord>* words, const char*& p, const char* end, Cell& cell)
+// The common forms of a scalar, read without a token: a number, bare or in quotes, a date
+// "YYYY-MM-DD", and an enum's variant or label (`words`, for an enum input). False, with p
+// unmoved, for anything else, which read_token and read_scalar take: what this reads, they would
+// read alike.
+bool read_plain(const CodeInput& in, const EnumWords* words, const char*& p, const char* end, Cell& cell)
 {
    if (p == end) return false;
+   const auto kind = in.type.kind;
+   const bool number = kind == lang::TypeKind::int_ || kind == lang::TypeKind::decimal || kind == lang::TypeKind::money || kind == lang::TypeKind::duration;
+   const auto number_cell_of = [&](Ratio r, int places) {
+      if (kind == lang::TypeKind::int_ && places != 0) return false;
+      cell = kind == lang::TypeKind::int_ ? Cell{r.num, 0} : number_cell(r, places, in.scale);
+      return true;
+   };
    if (*p != '"') {
       // a JSON number for a number input
-      const auto kind = in.type.kind;
-      const bool number = kind == lang::TypeKind::int_ || kind == lang::TypeKind::decimal || kind == lang::TypeKind::money || kind == lang::TypeKind::duration;
       if (!number || (*p != '-' && (*p < '0' || *p > '9'))) return false;
       const char* q = p;
       Ratio r;
       int places = 0;
-      if (!scan_number(q, end, r, places) || (kind == lang::TypeKind::int_ && places != 0)) return false;
-      cell = kind == lang::TypeKind::int_ ? Cell{r.num, 0} : number_cell(r, places, in.scale);
+      if (!scan_number(q, end, r, places) || !number_cell_of(r, places)) return false;
       p = q;
       return true;
    }
    const auto room = static_cast<std::size_t>(end - p - 1);
-   if (in.type.kind == lang::TypeKind::date) {
+   if (kind == lang::TypeKind::date) {
       if (room < 11 || p[11] != '"') return false;
       const auto d = Date::parse({p + 1, 10});
       if (!d) return false;
@@ -560,15 +597,23 @@ bool read_plain(const CodeInput& in, const std::vector<PlainWord>* words, const 
       p += 12;
       return true;
    }
-   if (!words) return false;
-   for (const auto& w : *words) {
-      if (room >= w.quoted.size() && p[1] == w.quoted[0] && same_bytes(p + 1, w.quoted.data(), w.quoted.size())) {
-         cell = {w.variant, 0};
-         p += 1 + w.quoted.size();
-         return true;
-      }
+   if (!number && !words) return false;
+   // the string up to its closing quote, as read_token takes it (escapes, if any, left in: no
+   // number and no word has a backslash)
+   const auto* close = static_cast<const char*>(std::memchr(p + 1, '"', room));
+   if (!close) return false;
+   const std::string_view text(p + 1, static_cast<std::size_t>(close - p - 1));
+   if (number) {
+      Ratio r;
+      int places = 0;
+      if (!parse_ratio(text, r, places) || !number_cell_of(r, places)) return false;
+   } else {
+      const std::int64_t variant = words->find(text);
+      if (variant < 0) return false;
+      cell = {variant, 0};
    }
-   return false;
+   p = close + 1;
+   return true;
 }
 
 }  // namespace
