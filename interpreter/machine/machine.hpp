@@ -65,18 +65,22 @@ std::uint64_t execute_lanes(const Code& code, Cell* registers, std::size_t count
 // One thread's evaluator over lowered code: it reads a record into its registers, runs the
 // code and writes the outputs, allocating nothing once warm. Each step returns false when the
 // general evaluator must take the record instead (an unusual record, an error, a violation).
-// The words of an enum a record may give for it, each variant and label that the general reader
-// could match from plain ASCII, found by hash: an enum of pay grades has dozens of words, most
-// alike in their first bytes. Of equal words the first added is kept, as the general reader
-// takes the first variant whose name or label matches.
+// The words of an enum a record may give for it: each variant and label that the general reader
+// could match from plain ASCII. Of equal words the first added is kept, as the general reader
+// takes the first variant whose name or label matches. A few are compared in turn; more (an enum
+// of pay grades has dozens, most alike in their first bytes) are found by hash.
 class EnumWords {
 public:
-   void add(std::string word, std::int64_t variant);
-   std::int64_t find(std::string_view word) const;  // its variant, or -1
+   void add(const std::string& word, std::int64_t variant);
+   // The word at p, just after its opening quote (`room` bytes to the end), and its closing
+   // quote: its variant and the bytes they take; or -1.
+   std::pair<std::int64_t, std::size_t> match(const char* p, std::size_t room) const;
 
 private:
+   static constexpr std::size_t few = 8;
    static std::uint64_t hash(std::string_view word);
-   std::vector<std::pair<std::string, std::int64_t>> words_;
+   std::int64_t find(std::string_view word) const;  // its variant, or -1
+   std::vector<std::pair<std::string, std::int64_t>> words_;  // each word with its closing quote
    std::vector<std::uint32_t> slots_;  // 1 + an index into words_, or 0; a power of two, under half full
 };
 

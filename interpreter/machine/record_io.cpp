@@ -210,12 +210,13 @@ std::uint64_t EnumWords::hash(std::string_view word)
    return h;
 }
 
-void EnumWords::add(std::string word, std::int64_t variant)
+void EnumWords::add(const std::string& word, std::int64_t variant)
 {
    if (find(word) >= 0) return;  // the first of equal words stands
-   words_.emplace_back(std::move(word), variant);
+   words_.emplace_back(word + '"', variant);
    const auto place = [&](std::size_t k) {
-      std::size_t at = hash(words_[k].first) & (slots_.size() - 1);
+      const std::string_view text(words_[k].first.data(), words_[k].first.size() - 1);
+      std::size_t at = hash(text) & (slots_.size() - 1);
       while (slots_[at] != 0) at = (at + 1) & (slots_.size() - 1);
       slots_[at] = static_cast<std::uint32_t>(k + 1);
    };
@@ -229,10 +230,24 @@ std::int64_t EnumWords::find(std::string_view word) const
 {
    if (slots_.empty()) return -1;
    for (std::size_t at = hash(word) & (slots_.size() - 1); slots_[at] != 0; at = (at + 1) & (slots_.size() - 1)) {
-      const auto& [text, variant] = words_[slots_[at] - 1];
-      if (same_text(text, word)) return variant;
+      const auto& [quoted, variant] = words_[slots_[at] - 1];
+      if (quoted.size() == word.size() + 1 && same_bytes(quoted.data(), word.data(), word.size())) return variant;
    }
    return -1;
+}
+
+std::pair<std::int64_t, std::size_t> EnumWords::match(const char* p, std::size_t room) const
+{
+   if (words_.size() <= few) {
+      for (const auto& [quoted, variant] : words_) {
+         if (room >= quoted.size() && p[0] == quoted[0] && same_bytes(p, quoted.data(), quoted.size())) return {variant, quoted.size()};
+      }
+      return {-1, 0};
+   }
+   const auto* close = static_cast<const char*>(std::memchr(p, '"', room));
+   if (!close) return {-1, 0};
+   const auto length = static_cast<std::size_t>(close - p);
+   return {find({p, length}), length + 1};
 }
 
 Machine::Machine(const Code& code, const lang::Program& program, Date as_of, MachineLimits limits)
@@ -597,21 +612,20 @@ bool read_plain(const CodeInput& in, const EnumWords* words, const char*& p, con
       p += 12;
       return true;
    }
-   if (!number && !words) return false;
-   // the string up to its closing quote, as read_token takes it (escapes, if any, left in: no
-   // number and no word has a backslash)
-   const auto* close = static_cast<const char*>(std::memchr(p + 1, '"', room));
-   if (!close) return false;
-   const std::string_view text(p + 1, static_cast<std::size_t>(close - p - 1));
-   if (number) {
-      Ratio r;
-      int places = 0;
-      if (!parse_ratio(text, r, places) || !number_cell_of(r, places)) return false;
-   } else {
-      const std::int64_t variant = words->find(text);
+   if (words) {
+      const auto [variant, taken] = words->match(p + 1, room);
       if (variant < 0) return false;
       cell = {variant, 0};
+      p += 1 + taken;
+      return true;
    }
+   if (!number) return false;
+   // a number in quotes, up to the closing quote as read_token takes it (escapes, if any, left
+   // in: no number has a backslash)
+   const auto* close = static_cast<const char*>(std::memchr(p + 1, '"', room));
+   Ratio r;
+   int places = 0;
+   if (!close || !parse_ratio({p + 1, static_cast<std::size_t>(close - p - 1)}, r, places) || !number_cell_of(r, places)) return false;
    p = close + 1;
    return true;
 }
