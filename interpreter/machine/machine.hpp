@@ -62,9 +62,6 @@ bool execute(const Code& code, Cell* registers, Workspace space);
 // Lanes in `skip` (as bits) are not run. Returns the records (as bits) that bailed or were skipped.
 std::uint64_t execute_lanes(const Code& code, Cell* registers, std::size_t count, Workspace space, std::uint64_t skip = 0);
 
-// One thread's evaluator over lowered code: it reads a record into its registers, runs the
-// code and writes the outputs, allocating nothing once warm. Each step returns false when the
-// general evaluator must take the record instead (an unusual record, an error, a violation).
 // The words of an enum a record may give for it: each variant and label that the general reader
 // could match from plain ASCII. Of equal words the first added is kept, as the general reader
 // takes the first variant whose name or label matches. A few are compared in turn; more (an enum
@@ -84,6 +81,9 @@ private:
    std::vector<std::uint32_t> slots_;  // 1 + an index into words_, or 0; a power of two, under half full
 };
 
+// One thread's evaluator over lowered code: it reads a record into its registers, runs the
+// code and writes the outputs, allocating nothing once warm. Each step returns false when the
+// general evaluator must take the record instead (an unusual record, an error, a violation).
 class Machine {
 public:
    Machine(const Code& code, const lang::Program& program, Date as_of, MachineLimits limits = {});

@@ -111,6 +111,20 @@ Cell number_cell(Ratio r, int places, int scale)
    return {r.num, r.den};
 }
 
+bool is_number(lang::TypeKind kind)
+{
+   return kind == lang::TypeKind::int_ || kind == lang::TypeKind::decimal || kind == lang::TypeKind::money || kind == lang::TypeKind::duration;
+}
+
+// A number read from a record as the cell of a number input: an int must have no places.
+bool number_input_cell(const CodeInput& in, Ratio r, int places, Cell& cell)
+{
+   if (in.type.kind != lang::TypeKind::int_) cell = number_cell(r, places, in.scale);
+   else if (places == 0) cell = {r.num, 0};
+   else return false;
+   return true;
+}
+
 void skip_space(const char*& p, const char* end)
 {
    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) ++p;
@@ -552,10 +566,7 @@ bool read_scalar(const lang::Program& program, const CodeInput& in, const Token&
          Ratio r = token.number;
          int places = token.places;
          if (token.kind == '1' ? !token.number_ok : token.kind != 's' || !parse_ratio(token.text, r, places)) return false;
-         if (in.type.kind != lang::TypeKind::int_) cell = number_cell(r, places, in.scale);
-         else if (places == 0) cell = {r.num, 0};
-         else return false;
-         return true;
+         return number_input_cell(in, r, places, cell);
       }
       case lang::TypeKind::date: {
          if (token.kind != 's') return false;
@@ -587,19 +598,14 @@ bool read_plain(const CodeInput& in, const EnumWords* words, const char*& p, con
 {
    if (p == end) return false;
    const auto kind = in.type.kind;
-   const bool number = kind == lang::TypeKind::int_ || kind == lang::TypeKind::decimal || kind == lang::TypeKind::money || kind == lang::TypeKind::duration;
-   const auto number_cell_of = [&](Ratio r, int places) {
-      if (kind == lang::TypeKind::int_ && places != 0) return false;
-      cell = kind == lang::TypeKind::int_ ? Cell{r.num, 0} : number_cell(r, places, in.scale);
-      return true;
-   };
+   const bool number = is_number(kind);
    if (*p != '"') {
       // a JSON number for a number input
       if (!number || (*p != '-' && (*p < '0' || *p > '9'))) return false;
       const char* q = p;
       Ratio r;
       int places = 0;
-      if (!scan_number(q, end, r, places) || !number_cell_of(r, places)) return false;
+      if (!scan_number(q, end, r, places) || !number_input_cell(in, r, places, cell)) return false;
       p = q;
       return true;
    }
@@ -625,7 +631,7 @@ bool read_plain(const CodeInput& in, const EnumWords* words, const char*& p, con
    const auto* close = static_cast<const char*>(std::memchr(p + 1, '"', room));
    Ratio r;
    int places = 0;
-   if (!close || !parse_ratio({p + 1, static_cast<std::size_t>(close - p - 1)}, r, places) || !number_cell_of(r, places)) return false;
+   if (!close || !parse_ratio({p + 1, static_cast<std::size_t>(close - p - 1)}, r, places) || !number_input_cell(in, r, places, cell)) return false;
    p = close + 1;
    return true;
 }
@@ -1046,11 +1052,16 @@ bool Machine::write_cell(const lang::Type& type, const Cell& c, std::string& out
       case lang::TypeKind::date:
       case lang::TypeKind::enum_: {
          char text[put_room];
-         char* const end = put_scalar(type, c, text);
-         if (end) out.append(text, end);
-         else if (type.kind == lang::TypeKind::date) out += '"' + Date::from_days(static_cast<std::int32_t>(c.a)).to_string() + '"';  // the general form, padded or signed
+         if (char* const end = put_scalar(type, c, text)) {
+            out.append(text, end);
+            return true;
+         }
+         // what put_scalar leaves: a date outside the years 1000 to 9999 (in the general form,
+         // padded or signed), an enum variant too long for its room, a number with no exact form
+         if (type.kind == lang::TypeKind::date) out += '"' + Date::from_days(static_cast<std::int32_t>(c.a)).to_string() + '"';
          else if (type.kind == lang::TypeKind::enum_) out += quoted_variants_[static_cast<std::size_t>(type.id)][static_cast<std::size_t>(c.a)];
-         return end || type.kind == lang::TypeKind::date || type.kind == lang::TypeKind::enum_;
+         else return false;
+         return true;
       }
       case lang::TypeKind::text: append_json_string(out, text_of(c)); return true;
       default: return false;

@@ -77,10 +77,8 @@ std::optional<Date> Date::parse(std::string_view s)
    for (const unsigned d : digits) {
       if (d > 9) return std::nullopt;
    }
-   const int year = static_cast<int>(digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3]);
-   const int month = static_cast<int>(digits[4] * 10 + digits[5]), day = static_cast<int>(digits[6] * 10 + digits[7]);
-   if (year < min_year || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)) return std::nullopt;
-   return Date::from_days(static_cast<std::int32_t>(days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day))));
+   return from_civil(static_cast<int>(digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3]), static_cast<int>(digits[4] * 10 + digits[5]),
+                     static_cast<int>(digits[6] * 10 + digits[7]));
 }
 
 int Date::year() const { return parts().year; }

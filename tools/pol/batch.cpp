@@ -99,7 +99,7 @@ public:
    void run(Block& b)
    {
       // a JSON line with a CR is refused; one search of the block spares one a record
-      cr_in_block_ = b.text().find('\r') != std::string_view::npos;
+      jsonl_cr_ = in_ == Data::jsonl && b.text().find('\r') != std::string_view::npos;
       if (in_ != Data::jsonl || out_ != Data::jsonl) {
          b.lines = for_each_record(b.text(), in_, max_record_, [&](std::string_view record, std::size_t line) {
             ++b.totals.records;
@@ -143,7 +143,7 @@ private:
    }
 
    // The error for a record that cannot be evaluated as it stands, if any.
-   std::optional<std::string> unreadable(std::string_view text) const { return unreadable_record(text, in_ == Data::jsonl && cr_in_block_, max_record_); }
+   std::optional<std::string> unreadable(std::string_view text) const { return unreadable_record(text, jsonl_cr_, max_record_); }
 
    void evaluate_pending(Block& b)
    {
@@ -228,7 +228,7 @@ private:
    std::vector<std::string_view> records_;  // JSON records waiting to be evaluated together
    std::vector<std::size_t> lines_;         // and their lines in the block
    std::size_t max_record_;
-   bool cr_in_block_ = true;  // whether the block being run has a CR anywhere
+   bool jsonl_cr_ = true;  // whether the block being run is JSON lines with a CR somewhere
 };
 
 // Whether path names the file open as fd (so writing it would truncate it).
