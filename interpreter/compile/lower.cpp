@@ -279,6 +279,14 @@ private:
       constants_.emplace(key, r);
       return r;
    }
+   // The value of register r if it is a constant (not a text); else nothing.
+   std::optional<Cell> constant_in(std::uint16_t r) const
+   {
+      for (const auto& [value, reg] : constants_) {
+         if (reg == r) return code_.registers[r];
+      }
+      return std::nullopt;
+   }
    // Text kept with the code, which cells may point into.
    std::string_view keep(std::string_view text)
    {
@@ -303,6 +311,13 @@ private:
    }
    std::uint16_t emit_to(Op op, std::uint16_t a, std::uint16_t b = 0, std::uint8_t x = 0, std::uint32_t c = 0)
    {
+      // whole numbers of two constants (a years' count in months): a constant, when it fits
+      if (op == Op::iadd || op == Op::isub || op == Op::imul) {
+         const auto l = constant_in(a), r = constant_in(b);
+         std::int64_t v = 0;
+         if (l && r && !(op == Op::iadd ? __builtin_add_overflow(l->a, r->a, &v) : op == Op::isub ? __builtin_sub_overflow(l->a, r->a, &v) : __builtin_mul_overflow(l->a, r->a, &v)))
+            return constant({v, 0});
+      }
       const auto d = temp();
       emit({op, x, d, a, b, c});
       fresh_ = d;
@@ -759,6 +774,9 @@ private:
       if (junction(cond)) {
          branch(cond, false, otherwise);
       } else {
+         const auto before = mark();
+         const auto saved_label = label_;
+         const auto saved_fresh = fresh_;
          const auto c = lower(cond);
          if (no && small(yes, 6) && small(*no, 6)) {
             std::uint16_t y = 0, n = 0;
@@ -769,7 +787,15 @@ private:
                return out;
             }
          }
-         otherwise.push_back(jump(Op::jump_unless, c));
+         if (tested_for_none(cond)) {
+            // whether a value is none: one jump on it, and no comparison
+            rewind(before);
+            label_ = saved_label;
+            fresh_ = saved_fresh;
+            branch(cond, false, otherwise);
+         } else {
+            otherwise.push_back(jump(Op::jump_unless, c));
+         }
       }
       if (out == unmapped) out = temp();
       lower_into(out, yes);
@@ -1309,6 +1335,27 @@ private:
       return true;
    }
 
+   // The lookup just emitted, when its keys are constants: the answer, a constant; else nothing
+   // (and the lookup stays).
+   std::optional<std::uint16_t> folded_lookup()
+   {
+      const TableSite& site = code_.sites.back();
+      if (site.index) return std::nullopt;
+      std::size_t at = 0;
+      for (std::size_t k = 0; k < site.keys.size(); ++k) {
+         const auto key = constant_in(site.keys[k]);
+         if (!key || key->a < 0 || static_cast<std::uint64_t>(key->a) >= site.variant_counts[k]) return std::nullopt;
+         at = at * site.variant_counts[k] + static_cast<std::size_t>(key->a);
+      }
+      const std::int32_t row = site.by_variants[at];
+      if (row == TableSite::conflict || (row == TableSite::no_row && !site.default_value)) return std::nullopt;  // it bails
+      const Cell answer = row == TableSite::no_row ? *site.default_value : site.outputs[static_cast<std::size_t>(row)];
+      code_.ins.pop_back();
+      code_.sites.pop_back();
+      fresh_ = unmapped;
+      return constant(answer);
+   }
+
    static bool same_constant(const Cell& x, const Cell& y)
    {
       if (is_none(x) || is_none(y)) return is_none(x) && is_none(y);
@@ -1335,7 +1382,7 @@ private:
       // runs many records at once)
       if (decl.versions.size() == 1 && !decl.versions.front().from && lookup(decl.versions.front(), decl.hit, frame, info.params, out)) {
          frames_.pop_back();
-         return out;
+         return folded_lookup().value_or(out);
       }
       // the latest version in force: an undated one, or the last dated one that has started
       constexpr auto none = static_cast<std::size_t>(-1);

@@ -878,3 +878,100 @@ TEST_CASE("an enum of many words alike is read by the lowered reader as the gene
    CHECK(lowered_json(policy, R"({"g": "G7"})", as_of) == R"({"outputs":{"x":"G5"},"violations":[]})");
    CHECK(lowered_json(policy, R"({"g": "Grade ten"})", as_of) == R"({"outputs":{"x":"G10"},"violations":[]})");
 }
+
+namespace {
+
+// How many instructions of an op a policy's lowered (ratio) code holds.
+std::size_t count_ops(const interp::Policy& policy, interp::Op op)
+{
+   const auto& ins = policy.lowered()->ins;
+   return static_cast<std::size_t>(std::count_if(ins.begin(), ins.end(), [&](const interp::Ins& i) { return i.op == op; }));
+}
+
+}  // namespace
+
+TEST_CASE("every comparison over every order of two values, as the general evaluator compares")
+{
+   // each operator in a checked form (icmp_check), a value (icmp), a jump (icmp_else) and over
+   // ratios and optionals, for a below, equal to and above b
+   const interp::Policy policy = test::checked(R"(input a: int
+input b: int
+input x: decimal
+input y: decimal
+input o: int?
+output lt = a < b
+output le = a <= b
+output gt = a > b
+output ge = a >= b
+output eq = a == b
+output ne = a != b
+output xlt = x < y
+output xge = x >= y
+output one = if a <= b then "le" else if a > b + 1 then "far above" else "just above"
+output olt = o != none and (o ?? 0) < b
+output oeq = o == b
+require a != b or x <= y else "x above y when a is b"
+)");
+   REQUIRE(policy.lowered() != nullptr);
+   const auto as_of = *interp::Date::parse("2024-06-30");
+   std::size_t compared = 0;
+   for (const int a : {-2, 3, 4, 5, 9})
+      for (const char* x : {"-1.5", "0.25", "0.5"})
+         for (const char* o : {"null", "3", "4", "5"}) {
+            const std::string record = fmt::format(R"({{"a": {}, "b": 4, "x": {}, "y": 0.25, "o": {}}})", a, x, o);
+            INFO(record);
+            const auto want = general_json(policy, record, as_of);
+            REQUIRE(want.has_value());
+            CHECK(lowered_json(policy, record, as_of) == want);
+            ++compared;
+         }
+   CHECK(compared == 60);
+}
+
+TEST_CASE("lowering folds what constants decide: whole-number arithmetic and table lookups")
+{
+   const auto as_of = *interp::Date::parse("2024-06-30");
+   const interp::Policy policy = test::checked(R"(enum Scheme { classic, nuvos, alpha }
+input born: date
+input scheme: Scheme
+table pension_age(s: Scheme) -> int hit unique
+  | s              | age |
+  | classic        | 60  |
+  | nuvos, alpha   | 65  |
+let alpha_date = add_years(born, pension_age(alpha))
+output alpha_age_date = alpha_date
+output scheme_date = add_years(born, pension_age(scheme))
+output later = max(alpha_date, add_years(born, 2 * 3 + 60))
+)");
+   REQUIRE(policy.lowered() != nullptr);
+   // pension_age(alpha) and 65 * 12 months are constants; pension_age(scheme) is looked up
+   CHECK(count_ops(policy, interp::Op::lookup) == 1);
+   CHECK(count_ops(policy, interp::Op::imul) == 1);  // the looked-up age in months
+   CHECK(count_ops(policy, interp::Op::iadd) == 0);
+   for (const char* record : {R"({"born": "1960-02-29", "scheme": "classic"})", R"({"born": "1990-07-01", "scheme": "alpha"})"}) {
+      INFO(record);
+      const auto want = general_json(policy, record, as_of);
+      REQUIRE(want.has_value());
+      CHECK(lowered_json(policy, record, as_of) == want);
+   }
+   CHECK(lowered_json(policy, R"({"born": "1960-02-29", "scheme": "nuvos"})", as_of) ==
+         R"({"outputs":{"alpha_age_date":"2025-02-28","scheme_date":"2025-02-28","later":"2026-02-28"},"violations":[]})");
+}
+
+TEST_CASE("a rule's exception on whether an input is given jumps on none, with no comparison")
+{
+   const auto as_of = *interp::Date::parse("2024-06-30");
+   const interp::Policy policy = test::checked(R"(input born: date
+input age: int?
+rule pension_date: date
+  default = add_years(born, 65)
+  exception when age != none = add_years(born, age ?? 0)
+output date = pension_date
+)");
+   REQUIRE(policy.lowered() != nullptr);
+   CHECK(count_ops(policy, interp::Op::ocmp) == 0);
+   CHECK(count_ops(policy, interp::Op::jump_if_none) == 1);
+   CHECK(lowered_json(policy, R"({"born": "1970-03-01", "age": 60})", as_of) == R"({"outputs":{"date":"2030-03-01"},"violations":[]})");
+   CHECK(lowered_json(policy, R"({"born": "1970-03-01"})", as_of) == R"({"outputs":{"date":"2035-03-01"},"violations":[]})");
+   CHECK(lowered_json(policy, R"({"born": "1970-03-01", "age": null})", as_of) == general_json(policy, R"({"born": "1970-03-01", "age": null})", as_of));
+}
