@@ -148,7 +148,17 @@ bool plain_string(const char*& p, const char* end, std::string_view& out)
 // x over a power of ten, 10^places, if it has a finite decimal form that fits.
 bool over_power_of_ten(Ratio& x, int& places)
 {
-   for (int k = 0; k <= 18; ++k) {
+   // the usual denominators at once (whole numbers, pence, four places), in a switch, which
+   // compiles to a few comparisons; then the rarer powers in turn
+   switch (x.den) {
+      case 1: places = 0; return true;
+      case 10: places = 1; return true;
+      case 100: places = 2; return true;
+      case 1000: places = 3; return true;
+      case 10000: places = 4; return true;
+      default: break;
+   }
+   for (int k = 5; k <= 18; ++k) {
       if (powers_of_ten[k] == x.den) {
          places = k;
          return true;
