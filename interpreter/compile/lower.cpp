@@ -133,10 +133,32 @@ public:
          code_.outputs.push_back({g.name, g.type, reg, check});
       }
       lower_requires();
+      for (auto& o : code_.outputs) o.check = o.check && !rounded_to_places(o);
       return std::move(code_);
    }
 
 private:
+   // Whether every instruction that sets output o rounds to a multiple of a constant over a
+   // power of ten (£0.01, four places): then its value is written exactly, in whole pence for
+   // money, and the machine need not check it (Machine::exact). Output registers are set only by
+   // their own code, never by a require's.
+   bool rounded_to_places(const CodeOutput& o) const
+   {
+      if (o.type.kind != TypeKind::money && o.type.kind != TypeKind::decimal) return false;
+      std::size_t writers = 0;
+      for (const Ins& i : code_.ins) {
+         if (!is_data(i.op) || i.d != o.reg) continue;
+         ++writers;
+         if (i.op != Op::round && i.op != Op::round_div) return false;
+         const auto increment = constant_in(i.op == Op::round ? i.b : static_cast<std::uint16_t>(i.c));
+         if (!increment || increment->a <= 0) return false;
+         const std::int64_t den = increment->b == 0 ? 1 : increment->b;
+         const auto last = o.type.kind == TypeKind::money ? 2 : 18;  // pence, or any decimal places
+         if (std::find(ratio::powers_of_ten, ratio::powers_of_ten + last + 1, den) == ratio::powers_of_ten + last + 1) return false;
+      }
+      return writers > 0;
+   }
+
    // The policy's requires, in order, then the end of the code. Each require is a check that,
    // when it is violated, goes to a block after the end, which notes the violation with its
    // message and goes back. What the messages use is computed before the checks. Where a message
@@ -535,6 +557,17 @@ private:
       }
    }
 
+   // out = the value of exception x, which applies: refined by the exceptions to it that apply.
+   void exception_value(const lang::RuleDecl& rule, const Type& type, const lang::RuleException& x, std::uint16_t out)
+   {
+      if (x.label.empty()) return lower_into(out, *x.value);
+      const auto refined = temp();
+      decide(rule, type, x.label, refined, out);
+      const auto have = jump(Op::jump_if, refined);
+      lower_into(out, *x.value);
+      land(have);
+   }
+
    // A rule whose exceptions' and default's uses are lowered.
    std::uint16_t rule(const lang::RuleDecl& decl, const Type& type)
    {
@@ -542,6 +575,39 @@ private:
          // one exception, nothing refining it: if it applies, its value, else the default
          const auto& x = decl.exceptions.front();
          return choose(*x.condition, *x.value, decl.default_value.get());
+      }
+      // A few exceptions: which one applies is where the code is, not a register. Exception k's
+      // block runs when none before it applied; the exceptions after it that apply too must
+      // agree with it. Each condition is lowered once per block that tests it.
+      std::vector<const lang::RuleException*> top;
+      for (const auto& x : decl.exceptions) {
+         if (x.parent.empty()) top.push_back(&x);
+      }
+      if (top.size() <= 6) {
+         const auto value = temp();
+         std::vector<std::size_t> decided, not_yet;
+         for (std::size_t k = 0; k < top.size(); ++k) {
+            land(not_yet);
+            not_yet.clear();
+            branch(*top[k]->condition, false, not_yet);
+            exception_value(decl, type, *top[k], value);
+            for (std::size_t j = k + 1; j < top.size(); ++j) {
+               std::vector<std::size_t> skip;
+               branch(*top[j]->condition, false, skip);
+               const auto other = temp();
+               exception_value(decl, type, *top[j], other);
+               const auto agree = jump(Op::jump_if, compare(lang::CompareOp::eq, value, type, other, type));
+               bail();  // two that apply disagree: the general evaluator reports the conflict
+               land(agree);
+               land(skip);
+            }
+            decided.push_back(jump(Op::jump));
+         }
+         land(not_yet);
+         if (decl.default_value) lower_into(value, *decl.default_value);
+         else bail();  // no exception applies and there is no default
+         land(decided);
+         return value;
       }
       const auto found = temp(), value = temp();
       decide(decl, type, "", found, value);
@@ -837,6 +903,20 @@ private:
          exits.push_back(jump(none_when ? Op::jump_if_none : Op::jump_if_some, lower(*x)));
          return;
       }
+      if (e.kind == ExprKind::binary && e.op == lang::BinaryOp::in && e.args[1]->kind == ExprKind::list && !e.args[1]->args.empty()) {
+         // x in [a, b]: a jump on each item that x equals, and no register for the answer
+         const Expr& x = *e.args[0];
+         const Expr& list = *e.args[1];
+         code_.longest_list = std::max(code_.longest_list, list.args.size());
+         const auto l = lower(x);
+         std::vector<std::size_t> matched;
+         for (const auto& item : list.args) (when ? exits : matched).push_back(jump(Op::jump_if, compare(lang::CompareOp::eq, l, x.type, lower(*item), item->type)));
+         if (!when) {
+            exits.push_back(jump(Op::jump));
+            land(matched);
+         }
+         return;
+      }
       if (!junction(e)) {
          exits.push_back(jump(when ? Op::jump_if : Op::jump_unless, lower(e)));
          return;
@@ -988,6 +1068,7 @@ private:
       code_.texts.push_back(std::move(site));
       const auto d = temp();
       emit({Op::interpolate, 0, d, 0, 0, static_cast<std::uint32_t>(code_.texts.size() - 1)});
+      fresh_ = d;
       return d;
    }
 
@@ -1382,7 +1463,9 @@ private:
       // runs many records at once)
       if (decl.versions.size() == 1 && !decl.versions.front().from && lookup(decl.versions.front(), decl.hit, frame, info.params, out)) {
          frames_.pop_back();
-         return folded_lookup().value_or(out);
+         if (const auto folded = folded_lookup()) return *folded;
+         fresh_ = out;  // one instruction sets it: a copy of it may retarget the lookup instead
+         return out;
       }
       // the latest version in force: an undated one, or the last dated one that has started
       constexpr auto none = static_cast<std::size_t>(-1);

@@ -185,7 +185,7 @@ private:
    std::vector<std::pair<std::string, std::string>> violation_json_;  // per requirement, what goes before and after its message
    std::vector<std::size_t> required_inputs_;  // inputs that must be given (no default)
    std::vector<Cell> cells_;  // a record read by read_json(text)
-   bool any_check_ = false;   // whether any output's exact form must be checked
+   std::vector<std::size_t> checked_;  // the outputs whose exact form must be checked, in order
    TextArena arena_;          // text read and made, until forget_texts()
    MachineLimits limits_;
    std::vector<std::size_t> budgeted_inputs_;  // inputs of text, lists or records: the only ones a budget limits

@@ -296,7 +296,9 @@ Machine::Machine(const Code& code, const lang::Program& program, Date as_of, Mac
    }
    answer_ = registers_.data();
    cells_.resize(code.inputs.size());
-   any_check_ = std::any_of(code.outputs.begin(), code.outputs.end(), [](const CodeOutput& o) { return o.check; });
+   for (std::size_t i = 0; i < code.outputs.size(); ++i) {
+      if (code.outputs[i].check) checked_.push_back(i);
+   }
    for (const auto& e : program.enums) {
       quoted_variants_.emplace_back();
       enum_words_.emplace_back();
@@ -1080,11 +1082,9 @@ bool Machine::write_cell(const lang::Type& type, const Cell& c, std::string& out
 
 bool Machine::exact(std::size_t lane) const
 {
-   if (!any_check_) return true;
    const Code& code = lane == no_lane ? *answered_ : lane_code_;
-   for (std::size_t i = 0; i < code.outputs.size(); ++i) {
-      const CodeOutput& o = code.outputs[i];
-      if (o.check && !writable(o.type, output_value(i, lane))) return false;
+   for (const std::size_t i : checked_) {
+      if (!writable(code.outputs[i].type, output_value(i, lane))) return false;
    }
    return true;
 }
