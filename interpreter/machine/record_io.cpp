@@ -867,8 +867,11 @@ bool Machine::read_json(std::string_view text, std::span<Cell> cells)
             p += name.size();
          } else {
             // another input, found by its name and closing quote as the expected one is; a key
-            // that is no input's name (or has escapes) is the general reader's to word
-            for (std::size_t i = 0; i < inputs.size() && found == inputs.size(); ++i) {
+            // that is no input's name (or has escapes) is the general reader's to word. The
+            // search starts after the expected one: a record that leaves out an optional input
+            // usually gives the next.
+            for (std::size_t k = 0; k < inputs.size() && found == inputs.size(); ++k) {
+               const std::size_t i = expected + k < inputs.size() ? expected + k : expected + k - inputs.size();
                const std::string& quoted = quoted_names_[i];
                if (static_cast<std::size_t>(end - p) >= quoted.size() && *p == quoted[0] && same_bytes(p, quoted.data(), quoted.size())) found = i;
             }
