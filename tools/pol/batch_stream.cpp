@@ -1,6 +1,8 @@
 #include "batch_stream.hpp"
 
+#include <limits.h>
 #include <poll.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -193,21 +195,47 @@ void BlockWriter::write(std::string_view text)
 
 void BlockWriter::write(const Block& b)
 {
-   std::string_view out = b.out;
-   if (!b.marks.empty()) {  // rare: records with errors name their line
-      scratch_.clear();
-      std::size_t from = 0;
+   if (b.marks.empty()) {
+      write(b.out);
+   } else {
+      // records with errors name their line: the numbers go between the pieces of the block's
+      // text, written together (writev), not copied in with them
+      numbers_.clear();
       for (const auto& m : b.marks) {
-         scratch_.append(out.substr(from, m.at - from));
          char digits[24];
-         scratch_.append(digits, std::to_chars(digits, digits + sizeof digits, lines_ + m.line + 1).ptr);
+         numbers_.append(digits, std::to_chars(digits, digits + sizeof digits, lines_ + m.line + 1).ptr);
+         numbers_ += ' ';  // the end of each number (not written)
+      }
+      pieces_.clear();
+      std::size_t from = 0, number = 0;
+      for (const auto& m : b.marks) {
+         pieces_.push_back({const_cast<char*>(b.out.data() + from), m.at - from});
+         const std::size_t length = numbers_.find(' ', number) - number;
+         pieces_.push_back({numbers_.data() + number, length});
+         number += length + 1;
          from = m.at;
       }
-      scratch_.append(out.substr(from));
-      out = scratch_;
+      pieces_.push_back({const_cast<char*>(b.out.data() + from), b.out.size() - from});
+      write(pieces_);
    }
-   write(out);
    lines_ += b.lines;
+}
+
+void BlockWriter::write(std::vector<iovec>& pieces)
+{
+   std::size_t next = 0;
+   while (next < pieces.size()) {
+      const int count = static_cast<int>(std::min<std::size_t>(pieces.size() - next, IOV_MAX));
+      ssize_t n = ::writev(fd_, pieces.data() + next, count);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw std::system_error(errno, std::generic_category(), "cannot write the results to " + name_);
+      // past the pieces written whole, and into the one written in part
+      while (next < pieces.size() && static_cast<std::size_t>(n) >= pieces[next].iov_len) n -= static_cast<ssize_t>(pieces[next++].iov_len);
+      if (next < pieces.size()) {
+         pieces[next].iov_base = static_cast<char*>(pieces[next].iov_base) + n;
+         pieces[next].iov_len -= static_cast<std::size_t>(n);
+      }
+   }
 }
 
 Totals run_blocks(BlockReader& reader, BlockWriter& writer, unsigned jobs, const std::function<void(Block&, unsigned)>& process,

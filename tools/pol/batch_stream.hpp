@@ -2,6 +2,8 @@
 // evaluated on every thread, and the results written in input order, in constant memory.
 #pragma once
 
+#include <sys/uio.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
@@ -148,10 +150,13 @@ public:
    void write(std::string_view text);
 
 private:
+   void write(std::vector<iovec>& pieces);  // all of them, in order
+
    int fd_;
    std::string name_;
    std::size_t lines_;  // line ends before the next block
-   std::string scratch_;
+   std::string numbers_;          // a block's line numbers, each followed by a space
+   std::vector<iovec> pieces_;    // a block's text between its line numbers, and the numbers
 };
 
 // Evaluates every block of the reader on `jobs` threads, each calling process(block, job) to
