@@ -39,7 +39,7 @@ Cell scaled_constant(const Cell& c, int scale)
 
 class Fixing {
 public:
-   explicit Fixing(const Code& code) : old_(code), scale_(code.registers.size(), 0), written_(code.registers.size(), false), text_constant_(code.registers.size(), false)
+   explicit Fixing(const Code& code) : old_(code), scale_(code.registers.size(), 0), written_(code.registers.size(), false), read_at_scale_(code.registers.size(), false), text_constant_(code.registers.size(), false)
    {
       for (const auto r : code.text_constants) text_constant_[r] = true;
       // a list's items are read and written as ratios: lists stay in the ratio code
@@ -53,6 +53,7 @@ public:
       }
       for (const auto& in : code.inputs) {
          if (in.scale >= 0) scale_[in.reg] = in.scale;
+         if (in.scale >= 0) read_at_scale_[in.reg] = true;
          written_[in.reg] = true;
       }
       written_[code.as_of] = true;
@@ -68,6 +69,7 @@ public:
       fixed_.inputs = old_.inputs;
       fixed_.input_regs = old_.input_regs;
       fixed_.required = old_.required;
+      fixed_.input_defaults = old_.input_defaults;  // numbers over 10^scale, as the fixed code reads them
       fixed_.outputs = old_.outputs;
       fixed_.as_of = old_.as_of;
       fixed_.straight = old_.straight;
@@ -142,6 +144,9 @@ private:
             const int s = natural(i);
             if (s > max_scale) throw NotFixed{};
             if (s > scale_[i.d]) {
+               // a number input holds what the reader gives, over 10^its scale: a default with
+               // more places (`= 0.123456`) would change what its register means
+               if (read_at_scale_[i.d]) throw NotFixed{};
                scale_[i.d] = s;
                changed = true;
             }
@@ -262,6 +267,7 @@ private:
    const Code& old_;
    std::vector<int> scale_;      // per register of the old code
    std::vector<bool> written_;   // whether anything sets it: inputs, the date and results
+   std::vector<bool> read_at_scale_;  // a number input's: its scale is the one it is read at
    std::vector<bool> text_constant_;  // whether it holds text kept with the code (no number)
    std::unordered_map<std::uint32_t, std::uint16_t> raised_;  // (register, power) -> register
    Code fixed_;

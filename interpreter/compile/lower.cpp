@@ -115,6 +115,7 @@ public:
          code_.inputs.push_back({g.name, g.type, reg_[slot], input_scale(g.type)});
          code_.input_regs.push_back(reg_[slot]);
       }
+      code_.input_defaults.assign(code_.inputs.size(), Cell{0, none_mark});
       for (auto slot : p_.inputs) ensure(slot);
       for (auto slot : p_.inputs) {
          const auto& g = p_.globals[slot];
@@ -157,6 +158,28 @@ private:
          if (std::find(ratio::powers_of_ten, ratio::powers_of_ten + last + 1, den) == ratio::powers_of_ten + last + 1) return false;
       }
       return writers > 0;
+   }
+
+   // Makes the constant in register `value` the default the machine loads into input register
+   // `reg` when a record leaves it out; false if it is no constant, or a number with more
+   // places than the input is read at.
+   bool load_default(std::uint16_t reg, std::uint16_t value)
+   {
+      const auto at = static_cast<std::size_t>(std::find(code_.input_regs.begin(), code_.input_regs.end(), reg) - code_.input_regs.begin());
+      const bool text = std::find(code_.text_constants.begin(), code_.text_constants.end(), value) != code_.text_constants.end();
+      const auto constant = constant_in(value);
+      if (at == code_.inputs.size() || (!text && !constant)) return false;
+      Cell cell = code_.registers[value];
+      const int scale = code_.inputs[at].scale;
+      if (scale >= 0 && !is_none(cell)) {
+         // k / 10^scale exactly, as the reader gives a number with no more places
+         const Ratio r = cell.ratio();
+         const Int128 scaled = static_cast<Int128>(r.num) * ratio::powers_of_ten[scale];
+         if (scaled % r.den != 0 || !ratio::fits(scaled / r.den)) return false;
+         cell = {static_cast<std::int64_t>(scaled / r.den), ratio::powers_of_ten[scale]};
+      }
+      code_.input_defaults[at] = cell;
+      return true;
    }
 
    // The policy's requires, in order, then the end of the code. Each require is a check that,
@@ -454,10 +477,11 @@ private:
             if (decl.default_value && g.type.optional) throw Unsupported{};  // an explicit null differs from absent
             if (decl.default_value) {
                ensure_uses(*decl.default_value);
-               // a default at hand (a constant, another input): one instruction, no jump
+               // a default at hand: a constant, which the machine puts in as it loads the
+               // record; another input, one instruction, no jump
                std::uint16_t value = 0;
                if (speculate(0, [&] { value = in_frame(g.frame_size, [&] { return lower(*decl.default_value); }); })) {
-                  emit({Op::or_else, 0, reg_[slot], reg_[slot], value});
+                  if (!load_default(reg_[slot], value)) emit({Op::or_else, 0, reg_[slot], reg_[slot], value});
                   break;
                }
                const auto present = jump(Op::jump_if_some, reg_[slot]);

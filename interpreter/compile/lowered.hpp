@@ -197,6 +197,9 @@ struct Code {
    std::vector<CodeInput> inputs;    // in the program's input order
    std::vector<std::uint16_t> input_regs;  // their registers, packed
    std::vector<std::uint16_t> required;  // registers of inputs that must be given (no default)
+   // per input, the constant its register takes when the record leaves it out (Machine::load),
+   // or none: a number over 10^scale, as it is read, so the fixed-point code takes it too
+   std::vector<Cell> input_defaults;
    std::vector<CodeOutput> outputs;  // in declaration order
    std::vector<TableSite> sites;     // big tables' calls, by Ins::c of Op::lookup
    std::vector<TextSite> texts;      // interpolations, by Ins::c of Op::interpolate

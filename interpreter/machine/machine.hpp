@@ -186,6 +186,8 @@ private:
    std::vector<std::size_t> required_inputs_;  // inputs that must be given (no default)
    std::vector<Cell> cells_;  // a record read by read_json(text)
    std::vector<std::size_t> checked_;  // the outputs whose exact form must be checked, in order
+   std::vector<std::size_t> defaulted_;  // the inputs with a default the machine loads (Code::input_defaults)
+   Cell with_default(std::size_t input, const Cell& c) const { return is_none(c) ? code_.input_defaults[input] : c; }
    TextArena arena_;          // text read and made, until forget_texts()
    MachineLimits limits_;
    std::vector<std::size_t> budgeted_inputs_;  // inputs of text, lists or records: the only ones a budget limits

@@ -299,6 +299,9 @@ Machine::Machine(const Code& code, const lang::Program& program, Date as_of, Mac
    for (std::size_t i = 0; i < code.outputs.size(); ++i) {
       if (code.outputs[i].check) checked_.push_back(i);
    }
+   for (std::size_t i = 0; i < code.input_defaults.size(); ++i) {
+      if (!is_none(code.input_defaults[i])) defaulted_.push_back(i);
+   }
    for (const auto& e : program.enums) {
       quoted_variants_.emplace_back();
       enum_words_.emplace_back();
@@ -343,12 +346,18 @@ bool Machine::fits_fixed(const Code& code, std::span<const Cell> cells)
 void Machine::load_columns(const Cell* columns)
 {
    for (std::size_t i = 0; i < code_.input_regs.size(); ++i) std::copy_n(columns + i * lanes, lanes, lane_registers_.begin() + static_cast<std::ptrdiff_t>(code_.input_regs[i] * lanes));
+   for (const auto i : defaulted_) {
+      Cell* const column = lane_registers_.data() + code_.input_regs[i] * lanes;
+      for (std::size_t l = 0; l < lanes; ++l) {
+         if (is_none(column[l])) column[l] = code_.input_defaults[i];
+      }
+   }
 }
 
 bool Machine::load_lane(std::size_t lane, std::span<const Cell> cells)
 {
    if (fixed_ && !fits_fixed(code_, cells)) return false;
-   for (std::size_t i = 0; i < cells.size(); ++i) lane_registers_[code_.input_regs[i] * lanes + lane] = cells[i];
+   for (std::size_t i = 0; i < cells.size(); ++i) lane_registers_[code_.input_regs[i] * lanes + lane] = with_default(i, cells[i]);
    return true;
 }
 
@@ -1021,6 +1030,11 @@ void Machine::load(std::span<const Cell> cells)
    fixed_fits_ = fixed_ && fits_fixed(code_, cells);
    if (fixed_fits_) {
       for (std::size_t i = 0; i < cells.size(); ++i) fixed_registers_[code_.input_regs[i]] = cells[i];
+   }
+   for (const auto i : defaulted_) {
+      if (!is_none(cells[i])) continue;
+      registers_[code_.input_regs[i]] = code_.input_defaults[i];
+      if (fixed_fits_) fixed_registers_[code_.input_regs[i]] = code_.input_defaults[i];
    }
 }
 

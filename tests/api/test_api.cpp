@@ -445,6 +445,28 @@ TEST_CASE("typed records many at once, in lanes or not, give what they give one 
    }
 }
 
+TEST_CASE("inputs left out take their defaults in a batch of typed records as one at a time")
+{
+   const auto policy = pol::Policy::compile_string("defaults.pol", "input pay: money\ninput bonus: money = £1.50\ninput n: int = 3\noutput total = pay + bonus * n\n");
+   pol::Evaluator many(policy), one(policy);
+   REQUIRE(many.lowered());
+   const std::vector<pol::Record> kinds = {many.read(R"({"pay": 100})"), many.read(R"({"pay": 100, "n": 1})"), many.read(R"({"pay": 1, "bonus": 0})")};
+   const std::vector<std::string> totals = {"\"104.50\"", "\"101.50\"", "\"1.00\""};
+   pol::Records batch;
+   for (std::size_t k = 0; k < 150; ++k) batch.add(kinds[k % 3]);
+   const auto& outcomes = many.evaluate(batch);
+   REQUIRE(outcomes.size() == 150);
+   for (std::size_t k = 0; k < 150; ++k) {
+      INFO(k);
+      CHECK(outcomes[k].ok);
+      CHECK(many.output(k, 0) == totals[k % 3]);
+   }
+   for (std::size_t k = 0; k < 3; ++k) {
+      CHECK(one.evaluate(kinds[k]).ok);
+      CHECK(one.output(0) == totals[k]);
+   }
+}
+
 TEST_CASE("a lowered record whose output has no exact decimal form gets the general evaluator's error")
 {
    const auto policy = pol::Policy::compile_string("thirds.pol", "input a: decimal\noutput third = a / 3\n");

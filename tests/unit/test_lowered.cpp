@@ -1049,3 +1049,91 @@ output pay_per_day = round(x, £0.01) / 365
    }
    CHECK(lowered_json(policy, R"({"x": 10.01, "d": 2, "big": true})", as_of) == std::nullopt);  // a quarter of 10.01 is not in pence
 }
+
+TEST_CASE("constant input defaults are loaded with the record, on every route, in ratio, fixed and lane code")
+{
+   const interp::Policy policy = test::checked(R"(enum Kind { a, b }
+input pay: money
+input bonus: money = £1.50
+input rate: decimal = 0.125
+input n: int = 3
+input kind: Kind = b
+input note: text = "none given"
+input start: date = 2020-02-29
+input flag: bool = true
+output total = pay + bonus * n
+output scaled = round(pay * rate, £0.01)
+output count = n * 2
+output kind_out = kind
+output note_out = note
+output later = add_years(start, 1)
+output flag_out = flag
+)");
+   const auto& code = *policy.lowered();
+   REQUIRE(code.fixed != nullptr);
+   CHECK(count_ops(policy, interp::Op::or_else) == 0);
+   const auto as_of = *interp::Date::parse("2024-06-30");
+   const std::vector<std::string> records = {
+      R"({"pay": 100})",
+      R"({"pay": 100.25, "n": 0, "kind": "a", "note": "", "flag": false})",
+      R"({"pay": 3, "bonus": 0, "rate": 2, "start": "2021-03-01"})",
+      R"({"pay": 100, "rate": 0.123456})",  // more places than the fixed-point code reads: the ratio code
+   };
+   interp::Machine many(code, policy.program(), as_of);
+   std::vector<std::vector<interp::Cell>> batch;
+   for (const auto& record : records) {
+      INFO(record);
+      const auto want = general_json(policy, record, as_of);
+      REQUIRE(want.has_value());
+      bool fixed = false;
+      CHECK(lowered_json(policy, record, as_of, &fixed) == want);
+      CHECK(fixed == (record != records.back()));
+      if (const auto fields = lowered_fields_json(policy, record, as_of)) CHECK(*fields == *want);
+      // typed values, as the library reads them, in lanes
+      std::vector<interp::RuntimeError> errors;
+      const auto values = policy.decode_inputs(interp::parse_json(record).value, errors);
+      std::vector<interp::Cell> cells;
+      REQUIRE(interp::Machine::cells_of(code, values, cells));
+      batch.push_back(cells);
+   }
+   REQUIRE(code.straight);
+   std::uint64_t unfit = 0;
+   for (std::size_t l = 0; l < batch.size(); ++l) unfit |= static_cast<std::uint64_t>(many.load_lane(l, batch[l]) ? 0 : 1) << l;
+   CHECK(unfit == 0b1000);
+   const auto failed = many.run_lanes(batch.size(), unfit);  // the unfit lane is skipped
+   CHECK(failed == 0b1000);
+   interp::Machine single(code, policy.program(), as_of);
+   for (std::size_t l = 0; l < 3; ++l) {
+      single.load(batch[l]);
+      REQUIRE(single.run());
+      for (std::size_t i = 0; i < code.outputs.size(); ++i) {
+         std::string a, b;
+         single.write_output(i, a);
+         many.write_value(i, many.lane_output(l, i), b);
+         CHECK(a == b);
+      }
+   }
+   CHECK(lowered_json(policy, records[0], as_of) ==
+         R"({"outputs":{"total":"104.50","scaled":"12.50","count":6,"kind_out":"b","note_out":"none given","later":"2021-02-28","flag_out":true},"violations":[]})");
+}
+
+TEST_CASE("a number input's default with more places than it is read at leaves the input's meaning alone")
+{
+   // the fixed-point code read the given 1 at four places, then took the register to be at six
+   // (the default's): 1 became 0.01. Such an input now keeps the code in ratios.
+   const auto as_of = *interp::Date::parse("2024-06-30");
+   for (const auto& [text, doubled] : std::vector<std::pair<std::string, std::string>>{{"input fine: decimal = 0.123456\noutput finer = fine * 2\n", "\"2\""},
+                                                                                   {"input fine: decimal = 0.123456 * 1\noutput finer = fine * 2\n", "\"2\""},
+                                                                                   {"input fine: money = £0.125\noutput finer = fine * 2\n", "\"2.00\""}}) {
+      INFO(text);
+      const interp::Policy policy = test::checked(text);
+      REQUIRE(policy.lowered() != nullptr);
+      for (const char* record : {R"({"fine": 1})", R"({"fine": 2.5})", R"({})"}) {
+         INFO(record);
+         const auto want = general_json(policy, record, as_of);
+         REQUIRE(want.has_value());
+         CHECK(lowered_json(policy, record, as_of) == want);
+      }
+      CHECK(lowered_json(policy, R"({"fine": 1})", as_of) == R"({"outputs":{"finer":)" + doubled + R"(},"violations":[]})");
+   }
+}
