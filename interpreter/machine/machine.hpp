@@ -187,7 +187,14 @@ private:
    std::vector<Cell> cells_;  // a record read by read_json(text)
    std::vector<std::size_t> checked_;  // the outputs whose exact form must be checked, in order
    std::vector<std::size_t> defaulted_;  // the inputs with a default the machine loads (Code::input_defaults)
-   Cell with_default(std::size_t input, const Cell& c) const { return is_none(c) ? code_.input_defaults[input] : c; }
+   // c, or the input's default if c is none; without a branch, as or_else picks: whether a
+   // record gives an optional input varies from record to record, which a processor cannot predict
+   Cell with_default(std::size_t input, const Cell& c) const
+   {
+      const Cell& d = code_.input_defaults[input];
+      const std::int64_t none = -static_cast<std::int64_t>(is_none(c));
+      return {(d.a & none) | (c.a & ~none), (d.b & none) | (c.b & ~none)};
+   }
    TextArena arena_;          // text read and made, until forget_texts()
    MachineLimits limits_;
    std::vector<std::size_t> budgeted_inputs_;  // inputs of text, lists or records: the only ones a budget limits

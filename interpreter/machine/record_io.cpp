@@ -348,9 +348,7 @@ void Machine::load_columns(const Cell* columns)
    for (std::size_t i = 0; i < code_.input_regs.size(); ++i) std::copy_n(columns + i * lanes, lanes, lane_registers_.begin() + static_cast<std::ptrdiff_t>(code_.input_regs[i] * lanes));
    for (const auto i : defaulted_) {
       Cell* const column = lane_registers_.data() + code_.input_regs[i] * lanes;
-      for (std::size_t l = 0; l < lanes; ++l) {
-         if (is_none(column[l])) column[l] = code_.input_defaults[i];
-      }
+      for (std::size_t l = 0; l < lanes; ++l) column[l] = with_default(i, column[l]);
    }
 }
 
@@ -1031,10 +1029,9 @@ void Machine::load(std::span<const Cell> cells)
    if (fixed_fits_) {
       for (std::size_t i = 0; i < cells.size(); ++i) fixed_registers_[code_.input_regs[i]] = cells[i];
    }
-   for (const auto i : defaulted_) {
-      if (!is_none(cells[i])) continue;
-      registers_[code_.input_regs[i]] = code_.input_defaults[i];
-      if (fixed_fits_) fixed_registers_[code_.input_regs[i]] = code_.input_defaults[i];
+   for (const auto i : defaulted_) registers_[code_.input_regs[i]] = with_default(i, cells[i]);
+   if (fixed_fits_) {
+      for (const auto i : defaulted_) fixed_registers_[code_.input_regs[i]] = with_default(i, cells[i]);
    }
 }
 
