@@ -52,8 +52,10 @@ public:
          if (!is_text_constant(r)) scale_[r] = places_of(code.registers[r]);
       }
       for (const auto& in : code.inputs) {
-         if (in.scale >= 0) scale_[in.reg] = in.scale;
-         if (in.scale >= 0) read_at_scale_[in.reg] = true;
+         if (in.scale >= 0) {
+            scale_[in.reg] = in.scale;
+            read_at_scale_[in.reg] = true;
+         }
          written_[in.reg] = true;
       }
       written_[code.as_of] = true;

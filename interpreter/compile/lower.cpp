@@ -324,13 +324,14 @@ private:
       constants_.emplace(key, r);
       return r;
    }
-   // The value of register r if it is a constant (not a text); else nothing.
+   // The value of register r if it is a constant (not a text); else nothing. A constant's
+   // register holds its value, and constants_ maps that value to it.
    std::optional<Cell> constant_in(std::uint16_t r) const
    {
-      for (const auto& [value, reg] : constants_) {
-         if (reg == r) return code_.registers[r];
-      }
-      return std::nullopt;
+      const Cell& c = code_.registers[r];
+      const auto it = constants_.find({c.a, c.b});
+      if (it == constants_.end() || it->second != r) return std::nullopt;
+      return c;
    }
    // Text kept with the code, which cells may point into.
    std::string_view keep(std::string_view text)
@@ -843,17 +844,28 @@ private:
    template <typename LowerAll>
    bool speculate(std::size_t budget, LowerAll lower_all)
    {
-      const auto before = mark();
-      const auto saved_label = label_;
-      const auto saved_fresh = fresh_;
+      const auto before = place();
       lower_all();
-      const bool straight = code_.ins.size() - before.ins <= budget &&
-                            std::all_of(code_.ins.begin() + static_cast<std::ptrdiff_t>(before.ins), code_.ins.end(), [](const Ins& i) { return speculable(i.op); });
+      const bool straight = code_.ins.size() - before.mark.ins <= budget &&
+                            std::all_of(code_.ins.begin() + static_cast<std::ptrdiff_t>(before.mark.ins), code_.ins.end(), [](const Ins& i) { return speculable(i.op); });
       if (straight) return true;
-      rewind(before);
-      label_ = saved_label;
-      fresh_ = saved_fresh;  // the last instruction is again the one before
+      back_to(before);
       return false;
+   }
+
+   // Where lowering has got to within an expression, to go back to: the code, the last place a
+   // jump lands, and the register the last instruction computed.
+   struct Place {
+      Mark mark;
+      std::size_t label;
+      std::uint16_t fresh;
+   };
+   Place place() const { return {mark(), label_, fresh_}; }
+   void back_to(const Place& p)
+   {
+      rewind(p.mark);
+      label_ = p.label;
+      fresh_ = p.fresh;  // the last instruction is again the one before
    }
 
    // `if cond then yes else no` (no default: bail), into `out` when given. When both sides are
@@ -864,9 +876,7 @@ private:
       if (junction(cond)) {
          branch(cond, false, otherwise);
       } else {
-         const auto before = mark();
-         const auto saved_label = label_;
-         const auto saved_fresh = fresh_;
+         const auto before = place();
          const auto c = lower(cond);
          if (no && small(yes, 6) && small(*no, 6)) {
             std::uint16_t y = 0, n = 0;
@@ -879,9 +889,7 @@ private:
          }
          if (tested_for_none(cond)) {
             // whether a value is none: one jump on it, and no comparison
-            rewind(before);
-            label_ = saved_label;
-            fresh_ = saved_fresh;
+            back_to(before);
             branch(cond, false, otherwise);
          } else {
             otherwise.push_back(jump(Op::jump_unless, c));

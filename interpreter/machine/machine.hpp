@@ -186,9 +186,9 @@ private:
    std::vector<std::size_t> required_inputs_;  // inputs that must be given (no default)
    std::vector<Cell> cells_;  // a record read by read_json(text)
    std::vector<std::size_t> checked_;  // the outputs whose exact form must be checked, in order
-   std::vector<std::size_t> defaulted_;  // the inputs with a default the machine loads (Code::input_defaults)
-   // c, or the input's default if c is none; without a branch, as or_else picks: whether a
-   // record gives an optional input varies from record to record, which a processor cannot predict
+   // c, or the input's default (Code::input_defaults; none if it has none) if c is none; without
+   // a branch, as or_else picks: whether a record gives an optional input varies from record to
+   // record, which a processor cannot predict
    Cell with_default(std::size_t input, const Cell& c) const
    {
       const Cell& d = code_.input_defaults[input];

@@ -299,9 +299,6 @@ Machine::Machine(const Code& code, const lang::Program& program, Date as_of, Mac
    for (std::size_t i = 0; i < code.outputs.size(); ++i) {
       if (code.outputs[i].check) checked_.push_back(i);
    }
-   for (std::size_t i = 0; i < code.input_defaults.size(); ++i) {
-      if (!is_none(code.input_defaults[i])) defaulted_.push_back(i);
-   }
    for (const auto& e : program.enums) {
       quoted_variants_.emplace_back();
       enum_words_.emplace_back();
@@ -345,10 +342,9 @@ bool Machine::fits_fixed(const Code& code, std::span<const Cell> cells)
 
 void Machine::load_columns(const Cell* columns)
 {
-   for (std::size_t i = 0; i < code_.input_regs.size(); ++i) std::copy_n(columns + i * lanes, lanes, lane_registers_.begin() + static_cast<std::ptrdiff_t>(code_.input_regs[i] * lanes));
-   for (const auto i : defaulted_) {
+   for (std::size_t i = 0; i < code_.input_regs.size(); ++i) {
       Cell* const column = lane_registers_.data() + code_.input_regs[i] * lanes;
-      for (std::size_t l = 0; l < lanes; ++l) column[l] = with_default(i, column[l]);
+      for (std::size_t l = 0; l < lanes; ++l) column[l] = with_default(i, columns[i * lanes + l]);
    }
 }
 
@@ -1024,14 +1020,10 @@ Value Machine::value_of(const Cell& c, const lang::Type& t, const lang::Program&
 
 void Machine::load(std::span<const Cell> cells)
 {
-   for (std::size_t i = 0; i < cells.size(); ++i) registers_[code_.input_regs[i]] = cells[i];
+   for (std::size_t i = 0; i < cells.size(); ++i) registers_[code_.input_regs[i]] = with_default(i, cells[i]);
    fixed_fits_ = fixed_ && fits_fixed(code_, cells);
    if (fixed_fits_) {
-      for (std::size_t i = 0; i < cells.size(); ++i) fixed_registers_[code_.input_regs[i]] = cells[i];
-   }
-   for (const auto i : defaulted_) registers_[code_.input_regs[i]] = with_default(i, cells[i]);
-   if (fixed_fits_) {
-      for (const auto i : defaulted_) fixed_registers_[code_.input_regs[i]] = with_default(i, cells[i]);
+      for (std::size_t i = 0; i < cells.size(); ++i) fixed_registers_[code_.input_regs[i]] = with_default(i, cells[i]);
    }
 }
 

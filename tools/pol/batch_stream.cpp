@@ -200,19 +200,17 @@ void BlockWriter::write(const Block& b)
    } else {
       // records with errors name their line: the numbers go between the pieces of the block's
       // text, written together (writev), not copied in with them
+      constexpr std::size_t digits = 20;  // the most a 64-bit count takes
       numbers_.clear();
-      for (const auto& m : b.marks) {
-         char digits[24];
-         numbers_.append(digits, std::to_chars(digits, digits + sizeof digits, lines_ + m.line + 1).ptr);
-         numbers_ += ' ';  // the end of each number (not written)
-      }
+      numbers_.reserve(b.marks.size() * digits);  // room for all: the pieces point into it
       pieces_.clear();
-      std::size_t from = 0, number = 0;
+      std::size_t from = 0;
       for (const auto& m : b.marks) {
          pieces_.push_back({const_cast<char*>(b.out.data() + from), m.at - from});
-         const std::size_t length = numbers_.find(' ', number) - number;
-         pieces_.push_back({numbers_.data() + number, length});
-         number += length + 1;
+         char number[digits];
+         const std::size_t length = static_cast<std::size_t>(std::to_chars(number, number + digits, lines_ + m.line + 1).ptr - number);
+         pieces_.push_back({numbers_.data() + numbers_.size(), length});
+         numbers_.append(number, length);
          from = m.at;
       }
       pieces_.push_back({const_cast<char*>(b.out.data() + from), b.out.size() - from});

@@ -155,7 +155,7 @@ private:
    int fd_;
    std::string name_;
    std::size_t lines_;  // line ends before the next block
-   std::string numbers_;          // a block's line numbers, each followed by a space
+   std::string numbers_;          // a block's line numbers, one after another
    std::vector<iovec> pieces_;    // a block's text between its line numbers, and the numbers
 };
 
